@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make run` (the demo) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck check bench system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,rocksdb]'
+	touch $(STAMP)
+
+## Start the embedded broker, topics, workers, simulator, dashboard and metrics; Ctrl-C stops all.
+run: $(STAMP)
+	$(BIN)/baystream demo
+
+## Install what the tests need from the system (headless chromium, promtool) and run the suite.
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -q
+
+system-deps:
+	bash infra/setup/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python bench/publish.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

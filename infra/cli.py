@@ -1,0 +1,76 @@
+"""`baystream`: one console command; each subcommand lives beside the concern it drives.
+
+A command module exposes `HELP`, `configure(parser)` and `run(args, settings) -> int`, and keeps heavy
+imports inside `run` so `baystream --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from infra.settings import SettingsError, load_settings
+
+COMMANDS: dict[str, str] = {
+    "broker": "infra.broker_command",
+    "topics": "infra.topics_command",
+    "publish": "producers.file_publish",
+    "tail": "consumers.tail",
+    "simulate": "producers.simulator.command",
+    "indicators": "streams.command",
+    "worker": "streams.worker",
+    "dashboard": "consumers.dashboard.command",
+    "gateway": "producers.gateway.command",
+    "demo": "infra.demo",
+}
+
+
+def _available() -> dict[str, ModuleType]:
+    modules = {}
+    for name, path in COMMANDS.items():
+        try:
+            modules[name] = importlib.import_module(path)
+        except ModuleNotFoundError as exc:
+            if not (exc.name and path.startswith(exc.name)):
+                raise
+    return modules
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
+    parser = argparse.ArgumentParser(
+        prog="baystream", description="Event-streaming backbone of the San Pedro Bay port complex."
+    )
+    parser.add_argument("--config", help="TOML settings file (also BAYSTREAM_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    modules = _available()
+    for name, module in modules.items():
+        module.configure(sub.add_parser(name, help=module.HELP, description=module.HELP))
+    return parser, modules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(config_file=args.config)
+    except SettingsError as exc:
+        print(f"baystream: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(modules[args.command].run(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from infra.kafka_config import BrokerNotConfigured
+
+        if isinstance(exc, BrokerNotConfigured):
+            print(f"baystream: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Read a topic without a consumer group: all partitions, from the start or the end, stop at the end.
+
+Serves `tail`, the dashboard's warm-up from the compacted latest topic, and the tests.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
+
+from infra.kafka_config import consumer_config
+from infra.settings import Settings
+
+
+def read_topic(
+    settings: Settings,
+    topic: str,
+    from_beginning: bool = True,
+    follow: bool = False,
+    max_messages: int | None = None,
+    idle_timeout: float = 10.0,
+) -> Iterator[Message]:
+    """Yield the records of `topic`; without `follow`, stop once every partition is at its end.
+
+    `idle_timeout` bounds the wait for a partition end that never comes (a broker gone quiet).
+    """
+    consumer = Consumer(consumer_config(settings, None, **{"enable.partition.eof": True}))
+    try:
+        metadata = consumer.list_topics(topic, timeout=10.0).topics.get(topic)
+        if metadata is None or metadata.error is not None:
+            raise KeyError(f"topic {topic!r} does not exist on {settings.bootstrap}")
+        start = OFFSET_BEGINNING if from_beginning else OFFSET_END
+        partitions = [TopicPartition(topic, p, start) for p in metadata.partitions]
+        consumer.assign(partitions)
+        open_partitions = {p.partition for p in partitions}
+        seen = 0
+        last_activity = time.monotonic()
+        while follow or open_partitions:
+            message = consumer.poll(0.5)
+            if message is None:
+                if not follow and time.monotonic() - last_activity > idle_timeout:
+                    return
+                continue
+            last_activity = time.monotonic()
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
+                    open_partitions.discard(message.partition() or 0)
+                    continue
+                raise RuntimeError(f"reading {topic}: {error}")
+            yield message
+            seen += 1
+            if max_messages is not None and seen >= max_messages:
+                return
+    finally:
+        consumer.close()

@@ -1,0 +1,76 @@
+"""Check digits and formats of port identifiers: ISO 6346 containers, IMO numbers, UN/LOCODEs, SCACs."""
+
+from __future__ import annotations
+
+import re
+
+_ISO6346 = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
+_LETTER_VALUES = {}
+_value = 10
+for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+    if _value % 11 == 0:
+        _value += 1
+    _LETTER_VALUES[_letter] = _value
+    _value += 1
+_UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+_SCAC = re.compile(r"^[A-Z]{2,4}$")
+_CHASSIS = re.compile(r"^[A-Z]{3}Z\d{4,7}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_FACILITY = re.compile(r"^[A-Z0-9]{2,10}$")
+
+
+def iso6346_check_digit(first_ten: str) -> int:
+    """Check digit of the first 10 characters of a container number (owner, category, serial)."""
+    total = sum((_LETTER_VALUES[c] if c.isalpha() else int(c)) << i for i, c in enumerate(first_ten))
+    return total % 11 % 10
+
+
+def container_number_problem(value: str) -> str | None:
+    """None for a valid ISO 6346 container number, else what is wrong with it."""
+    if not _ISO6346.match(value):
+        return "expected an ISO 6346 container number: 3-letter owner, U/J/Z, 6 digits, check digit"
+    expected = iso6346_check_digit(value[:10])
+    if int(value[10]) != expected:
+        return f"ISO 6346 check digit of {value[:10]} is {expected}, not {value[10]}"
+    return None
+
+
+def with_check_digit(first_ten: str) -> str:
+    """Complete a container number with its check digit (simulator, tests)."""
+    return f"{first_ten}{iso6346_check_digit(first_ten)}"
+
+
+def imo_check_digit(first_six: str) -> int:
+    return sum(int(d) * w for d, w in zip(first_six, (7, 6, 5, 4, 3, 2), strict=True)) % 10
+
+
+def imo_problem(value: str) -> str | None:
+    """None for a valid IMO number (7 digits, optional 'IMO' prefix not allowed), else the problem."""
+    if len(value) != 7 or not value.isdigit():
+        return "expected an IMO number of 7 digits"
+    expected = imo_check_digit(value[:6])
+    if int(value[6]) != expected:
+        return f"IMO check digit of {value[:6]} is {expected}, not {value[6]}"
+    return None
+
+
+def unlocode_problem(value: str) -> str | None:
+    return None if _UNLOCODE.match(value) else "expected a UN/LOCODE: 2-letter country + 3 letters/digits"
+
+
+def scac_problem(value: str) -> str | None:
+    return None if _SCAC.match(value) else "expected a SCAC of 2 to 4 capital letters"
+
+
+def chassis_problem(value: str) -> str | None:
+    if _CHASSIS.match(value):
+        return None
+    return "expected a chassis id: 3-letter owner prefix, Z, 4 to 7 digits (e.g. DCLZ400123)"
+
+
+def uuid_problem(value: str) -> str | None:
+    return None if _UUID.match(value) else "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"
+
+
+def facility_problem(value: str) -> str | None:
+    return None if _FACILITY.match(value) else "expected an SMDG facility code: 2-10 capitals or digits"

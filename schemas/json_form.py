@@ -1,0 +1,122 @@
+"""The JSON form of DESIGN.md: `{"type": "GateMove", ...fields}`, times as ISO-8601 UTC strings.
+
+Used by files, the HTTP gateway and `tail`. Absent optional fields are omitted on output and filled with
+their schema defaults on input; unknown fields are an error (a typo must not vanish silently).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.catalog import INPUT_TYPES, catalog
+from schemas.errors import FieldError, InvalidEvent
+from schemas.fields import NO_DEFAULT, fields_of
+from schemas.validation import validate
+
+
+def format_time(value: datetime) -> str:
+    """ISO-8601 UTC with a Z, milliseconds only when there are some."""
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    """ISO-8601 with a timezone, to an aware UTC datetime with millisecond precision."""
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        raise ValueError("no timezone")
+    parsed = parsed.astimezone(UTC)
+    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+
+
+def _convert_in(kind: str, name: str, value: Any) -> Any:
+    if kind == "timestamp":
+        if not isinstance(value, str):
+            raise InvalidEvent([FieldError(name, "expected an ISO-8601 time string with a timezone", value)])
+        try:
+            return parse_time(value)
+        except ValueError:
+            raise InvalidEvent(
+                [FieldError(name, "expected an ISO-8601 UTC time like 2024-05-01T12:00:00Z", value)]
+            ) from None
+    if kind == "bytes" and isinstance(value, str):
+        return base64.b64decode(value)
+    if name == "size" and type(value) is int:
+        return str(value)
+    return value
+
+
+def from_json(obj: Any) -> dict[str, Any]:
+    """A JSON object to the decoded form (no domain validation yet: see `parse_event`)."""
+    if not isinstance(obj, Mapping):
+        raise InvalidEvent([FieldError("type", "expected a JSON object with a 'type'", obj)])
+    type_name = obj.get("type")
+    if type_name not in catalog().current:
+        raise InvalidEvent([FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)])
+    infos = fields_of(type_name)
+    errors: list[FieldError] = []
+    known = {i.name for i in infos}
+    errors.extend(
+        FieldError(k, "is not a field of " + type_name, obj[k]) for k in obj if k != "type" and k not in known
+    )
+    record: dict[str, Any] = {"type": type_name}
+    for info in infos:
+        if info.name in obj and obj[info.name] is not None:
+            try:
+                record[info.name] = _convert_in(info.kind, info.name, obj[info.name])
+            except InvalidEvent as exc:
+                errors.extend(exc.errors)
+        elif info.default is not NO_DEFAULT:
+            record[info.name] = info.default
+        else:
+            record[info.name] = None
+    if errors:
+        raise InvalidEvent(errors)
+    return record
+
+
+def parse_event(obj: Any) -> dict[str, Any]:
+    """JSON object -> validated decoded event, or InvalidEvent with every problem."""
+    record = from_json(obj)
+    errors = validate(record)
+    if errors:
+        raise InvalidEvent(errors)
+    return record
+
+
+def parse_line(text: str) -> dict[str, Any]:
+    """One line of JSON-lines input to a validated event."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(
+            [FieldError("(line)", f"not JSON: {exc.msg} at column {exc.colno}", text.strip())]
+        ) from None
+    return parse_event(obj)
+
+
+def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The decoded form to a JSON-ready dict, `type` first, optional nulls omitted."""
+    out: dict[str, Any] = {"type": record["type"]}
+    for info in fields_of(record["type"]):
+        value = record.get(info.name)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            value = format_time(value)
+        elif isinstance(value, bytes):
+            value = base64.b64encode(value).decode("ascii")
+        out[info.name] = value
+    return out
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    """One JSON line (compact, no trailing newline)."""
+    return json.dumps(to_json(record), separators=(",", ":"))

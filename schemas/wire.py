@@ -1,0 +1,149 @@
+"""Avro on the wire, in the two formats of DESIGN.md; a reader accepts both.
+
+- Single-object encoding (Avro spec): C3 01, 8-byte CRC-64-AVRO fingerprint (little-endian), Avro binary.
+  The default: the fingerprint resolves against `schemas/` (every version), no registry needed.
+- Confluent format: 00, 4-byte big-endian schema id, Avro binary; used when a Schema Registry is
+  configured (`BAYSTREAM_SCHEMA_REGISTRY`), with the TopicNameStrategy subject `<topic>-value`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import fastavro
+from fastavro import schemaless_reader, schemaless_writer
+
+from schemas.catalog import SchemaCatalog, SchemaVersion, catalog
+from schemas.errors import DecodeError
+
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+CONFLUENT_MAGIC = 0
+
+
+class Registry(Protocol):
+    """The two calls Baystream needs of a Schema Registry."""
+
+    def register(self, subject: str, schema_text: str) -> int: ...
+
+    def schema_text(self, schema_id: int) -> str: ...
+
+
+class ConfluentRegistry:
+    """A `Registry` over confluent_kafka's client (Confluent, Karapace, Apicurio, Redpanda, `mock://`)."""
+
+    def __init__(self, url: str, extra: Mapping[str, str] | None = None):
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+
+        conf = {"url": url, **(extra or {})}
+        self._client = (
+            SchemaRegistryClient.new_client(conf) if url.startswith("mock://") else SchemaRegistryClient(conf)
+        )
+
+    def register(self, subject: str, schema_text: str) -> int:
+        from confluent_kafka.schema_registry import Schema
+
+        return int(self._client.register_schema(subject, Schema(schema_text, "AVRO")))
+
+    def schema_text(self, schema_id: int) -> str:
+        return str(self._client.get_schema(schema_id).schema_str)
+
+
+def _body(schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    schemaless_writer(buffer, schema.parsed, record)
+    return buffer.getvalue()
+
+
+class Codec:
+    """Encode decoded records (dicts with a `type`) to bytes, and any Baystream bytes back."""
+
+    def __init__(self, registry: Registry | None = None, schemas: SchemaCatalog | None = None):
+        self._catalog = schemas or catalog()
+        self._registry = registry
+        self._ids: dict[tuple[str, str], int] = {}
+        self._by_id: dict[int, SchemaVersion] = {}
+
+    @property
+    def uses_registry(self) -> bool:
+        return self._registry is not None
+
+    def encode(self, record: Mapping[str, Any], topic: str | None = None) -> bytes:
+        """Serialize one record; the schema is the current one of `record['type']`."""
+        schema = self._catalog.schema(record["type"])
+        if self._registry is None:
+            return SINGLE_OBJECT_MAGIC + schema.fingerprint + _body(schema, record)
+        return self._confluent_header(schema, topic) + _body(schema, record)
+
+    def encode_with(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
+        """Serialize with a given (possibly older) schema version, single-object format."""
+        return SINGLE_OBJECT_MAGIC + schema.fingerprint + _body(schema, record)
+
+    def _confluent_header(self, schema: SchemaVersion, topic: str | None) -> bytes:
+        subject = f"{topic}-value" if topic else f"baystream.{schema.name}"
+        key = (subject, schema.name)
+        schema_id = self._ids.get(key)
+        if schema_id is None:
+            assert self._registry is not None
+            schema_id = self._registry.register(subject, schema.text)
+            self._ids[key] = schema_id
+            self._by_id[schema_id] = schema
+        return struct.pack(">bI", CONFLUENT_MAGIC, schema_id)
+
+    def decode(self, data: bytes | None) -> dict[str, Any]:
+        """Bytes in either format to a decoded record with its `type`, read with the newest schema."""
+        if not data:
+            raise DecodeError("empty record: expected an Avro-encoded Baystream event")
+        if data[:2] == SINGLE_OBJECT_MAGIC:
+            writer = self._catalog.by_fingerprint.get(data[2:10])
+            if writer is None:
+                raise DecodeError(f"unknown schema fingerprint {data[2:10].hex()}: not a schema in schemas/")
+            offset = 10
+        elif data[0] == CONFLUENT_MAGIC and len(data) >= 5:
+            writer = self._writer_by_id(struct.unpack(">I", data[1:5])[0])
+            offset = 5
+        else:
+            raise DecodeError(f"unknown wire format: first bytes {data[:4].hex()} are neither C301 nor 00")
+        reader = self._catalog.current[writer.name]
+        try:
+            if writer is reader:
+                record = schemaless_reader(io.BytesIO(data[offset:]), reader.parsed, None)
+            else:
+                record = schemaless_reader(io.BytesIO(data[offset:]), writer.parsed, reader.parsed)
+        except Exception as exc:  # fastavro raises several types on corrupt input
+            raise DecodeError(f"corrupt {writer.name} record: {type(exc).__name__}: {exc}") from None
+        if not isinstance(record, dict):
+            raise DecodeError(f"corrupt {writer.name} record")
+        record["type"] = writer.name
+        return record
+
+    def _writer_by_id(self, schema_id: int) -> SchemaVersion:
+        known = self._by_id.get(schema_id)
+        if known is not None:
+            return known
+        if self._registry is None:
+            raise DecodeError(
+                f"Confluent-format record (schema id {schema_id}) but no schema registry is set"
+            )
+        try:
+            text = self._registry.schema_text(schema_id)
+        except Exception as exc:
+            raise DecodeError(f"schema id {schema_id} not found in the registry: {exc}") from None
+        raw = json.loads(text)
+        name = raw.get("name", "").rsplit(".", 1)[-1]
+        if name not in self._catalog.current:
+            raise DecodeError(f"schema id {schema_id} is {name!r}, not a Baystream schema")
+        writer = SchemaVersion(name, 0, text, fastavro.parse_schema(raw), b"")
+        current = self._catalog.current[name]
+        if writer.parsed == current.parsed:
+            writer = current
+        self._by_id[schema_id] = writer
+        return writer
+
+
+def codec_for(schema_registry: str | None, registry_config: Mapping[str, str] | None = None) -> Codec:
+    """The codec the settings ask for: Confluent format with a registry URL, else single-object."""
+    return Codec(ConfluentRegistry(schema_registry, registry_config) if schema_registry else None)
