@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 COMPLEX_SCOPE = "SPB"
 LEVELS = ("GREEN", "AMBER", "RED")
@@ -54,3 +55,35 @@ class Alert:
 
     def as_record(self) -> dict[str, Any]:
         return {"type": "CongestionAlert", **self.__dict__}
+
+
+class PartitionEngineAPI(Protocol):
+    """What `streams.engine.PartitionEngine` offers its adapters (implemented in streams/engine/)."""
+
+    def apply(self, event: Mapping[str, Any]) -> bool:
+        """Apply one decoded, validated input event (dict with `type`); False if its event_id was seen."""
+        ...
+
+    def partial(self) -> dict[str, Any]:
+        """Additive aggregates of this engine's events (JSON-able), with its watermark."""
+        ...
+
+    def to_state(self) -> dict[str, Any]:
+        """The whole state, JSON-able, for a checkpoint (Faust table); `from_state` restores it."""
+        ...
+
+
+class CombinerAPI(Protocol):
+    """What `streams.engine.Combiner` offers (implemented in streams/engine/)."""
+
+    def update(self, source: str, partial: Mapping[str, Any]) -> None:
+        """Replace the partial of `source` (e.g. 'gate-moves/2' or 'p2'): idempotent for replays."""
+        ...
+
+    def indicators(self) -> list[IndicatorValue]:
+        """Every indicator for every facility, port and the complex, as of the newest watermark."""
+        ...
+
+    def take_alerts(self) -> list[Alert]:
+        """Level changes since the last call (the combiner remembers each scope's level)."""
+        ...
