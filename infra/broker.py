@@ -117,11 +117,6 @@ class EmbeddedBroker:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def wait(self) -> int:
-        """Wait for the broker process to end (foreground use)."""
-        assert self._process is not None
-        return self._process.wait()
-
     def stop(self, timeout: float = 5.0) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import time
 from types import FrameType
 
 from infra.settings import Settings
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         flush=True,
     )
     try:
-        broker.wait()
+        while broker.running():
+            time.sleep(0.2)
     finally:
         broker.stop()
     return 0

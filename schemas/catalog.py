@@ -68,9 +68,7 @@ def catalog() -> SchemaCatalog:
     versions: dict[str, list[SchemaVersion]] = {}
     for path in sorted(AVRO_DIR.glob("*.avsc")):
         name = path.stem
-        history = sorted(
-            (AVRO_DIR / "history" / name).glob("v*.avsc"), key=lambda p: int(p.stem.removeprefix("v"))
-        )
+        history = sorted((AVRO_DIR / "history" / name).glob("v*.avsc"), key=lambda p: int(p.stem.removeprefix("v")))
         older = [_load(name, int(p.stem.removeprefix("v")), p) for p in history]
         newest = _load(name, len(older) + 1, path)
         current[name] = newest

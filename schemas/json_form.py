@@ -53,19 +53,16 @@ def _convert_in(kind: str, name: str, value: Any) -> Any:
     return value
 
 
-def from_json(obj: Any) -> dict[str, Any]:
-    """A JSON object to the decoded form (no domain validation yet: see `parse_event`)."""
+def _convert(obj: Any) -> tuple[dict[str, Any], list[FieldError]]:
+    """JSON object -> decoded form, with the structural problems found on the way."""
     if not isinstance(obj, Mapping):
-        raise InvalidEvent([FieldError("type", "expected a JSON object with a 'type'", obj)])
+        return {}, [FieldError("type", "expected a JSON object with a 'type'", obj)]
     type_name = obj.get("type")
     if type_name not in catalog().current:
-        raise InvalidEvent([FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)])
+        return {}, [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
     infos = fields_of(type_name)
-    errors: list[FieldError] = []
     known = {i.name for i in infos}
-    errors.extend(
-        FieldError(k, "is not a field of " + type_name, obj[k]) for k in obj if k != "type" and k not in known
-    )
+    errors = [FieldError(k, f"is not a field of {type_name}", obj[k]) for k in obj if k != "type" and k not in known]
     record: dict[str, Any] = {"type": type_name}
     for info in infos:
         if info.name in obj and obj[info.name] is not None:
@@ -77,15 +74,23 @@ def from_json(obj: Any) -> dict[str, Any]:
             record[info.name] = info.default
         else:
             record[info.name] = None
+    return record, errors
+
+
+def from_json(obj: Any) -> dict[str, Any]:
+    """A JSON object to the decoded form (no domain validation yet: see `parse_event`)."""
+    record, errors = _convert(obj)
     if errors:
         raise InvalidEvent(errors)
     return record
 
 
 def parse_event(obj: Any) -> dict[str, Any]:
-    """JSON object -> validated decoded event, or InvalidEvent with every problem."""
-    record = from_json(obj)
-    errors = validate(record)
+    """JSON object -> validated decoded event, or InvalidEvent with every problem of every field."""
+    record, errors = _convert(obj)
+    if record:
+        failed = {e.field for e in errors}
+        errors.extend(e for e in validate(record) if e.field not in failed)
     if errors:
         raise InvalidEvent(errors)
     return record
@@ -96,9 +101,7 @@ def parse_line(text: str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidEvent(
-            [FieldError("(line)", f"not JSON: {exc.msg} at column {exc.colno}", text.strip())]
-        ) from None
+        raise InvalidEvent([FieldError("(line)", f"not JSON: {exc.msg} at column {exc.colno}", text.strip())]) from None
     return parse_event(obj)
 
 

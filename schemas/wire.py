@@ -125,9 +125,7 @@ class Codec:
         if known is not None:
             return known
         if self._registry is None:
-            raise DecodeError(
-                f"Confluent-format record (schema id {schema_id}) but no schema registry is set"
-            )
+            raise DecodeError(f"Confluent-format record (schema id {schema_id}) but no schema registry is set")
         try:
             text = self._registry.schema_text(schema_id)
         except Exception as exc:

@@ -55,6 +55,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "location": "APMT",
         "size": "40",
         "trucker": "ABCD",
+        "out_of_service": False,
     },
     "RailDeparture": {
         "train_id": "UP-MLAAP-01",

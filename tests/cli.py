@@ -1,0 +1,35 @@
+"""Run the `baystream` command as a user would: a subprocess with BAYSTREAM_* settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.settings import Settings
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAYSTREAM_")}
+    if settings.bootstrap:
+        env["BAYSTREAM_BOOTSTRAP"] = settings.bootstrap
+    if settings.embedded:
+        env["BAYSTREAM_EMBEDDED"] = "1"
+    env.update(extra)
+    return env
+
+
+def baystream(
+    settings: Settings, *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`baystream ARGS` against the given settings; returns the completed process (never raises on exit status)."""
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=cli_env(settings),
+        cwd=Path(__file__).resolve().parent.parent,
+    )

@@ -1,0 +1,62 @@
+"""`baystream publish` then `baystream tail`, against the embedded broker, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from infra.settings import Settings
+from infra.topics import TOPIC_FOR_SCHEMA
+from schemas.json_form import parse_event, to_json
+from tests.cli import baystream
+from tests.events import ALL_TYPES, event
+
+
+def _write(path: Path, events: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path
+
+
+def _tail(settings: Settings, topic: str) -> list[dict[str, object]]:
+    result = baystream(settings, "tail", topic, "--from-beginning")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_every_input_type_comes_back_field_for_field(broker_settings: Settings, tmp_path: Path) -> None:
+    events = [event(t) for t in ALL_TYPES]
+    result = baystream(broker_settings, "publish", str(_write(tmp_path / "all.jsonl", events)))
+    assert result.returncode == 0, result.stderr
+    assert "published 5 event(s)" in result.stderr
+    for sent in events:
+        back = [
+            e for e in _tail(broker_settings, TOPIC_FOR_SCHEMA[str(sent["type"])]) if e["event_id"] == sent["event_id"]
+        ]
+        assert back == [to_json(parse_event(sent))]
+        assert back[0] == {**sent, "classifier": "ACTUAL"}
+
+
+def test_one_invalid_line_publishes_nothing(broker_settings: Settings, tmp_path: Path) -> None:
+    good = [event("GateMove", visit_id=f"V-{i}") for i in range(3)]
+    bad = event("GateMove", container_id="CSQU3054384")
+    path = _write(tmp_path / "mixed.jsonl", [good[0], good[1], bad, good[2]])
+    result = baystream(broker_settings, "publish", str(path))
+    assert result.returncode == 1
+    assert "line 3" in result.stderr and "'container_id'" in result.stderr and "check digit" in result.stderr
+    assert "nothing published" in result.stderr
+    ids = {e["event_id"] for e in _tail(broker_settings, "gate-moves")}
+    assert not ids & {e["event_id"] for e in [*good, bad]}
+
+
+def test_publish_reads_stdin_and_skips_blank_lines(broker_settings: Settings) -> None:
+    sent = event("ContainerEvent")
+    result = baystream(broker_settings, "publish", "-", stdin="\n" + json.dumps(sent) + "\n\n")
+    assert result.returncode == 0, result.stderr
+    assert sent["event_id"] in {e["event_id"] for e in _tail(broker_settings, "container-events")}
+
+
+def test_publish_without_a_broker_says_how_to_get_one(tmp_path: Path) -> None:
+    path = _write(tmp_path / "one.jsonl", [event("GateMove")])
+    result = baystream(Settings(), "publish", str(path))
+    assert result.returncode == 2
+    assert "BAYSTREAM_BOOTSTRAP" in result.stderr

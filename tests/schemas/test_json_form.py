@@ -1,0 +1,85 @@
+"""The JSON form: round trips, defaults, and errors that name the field."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from schemas.errors import InvalidEvent
+from schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
+from tests.events import ALL_TYPES, event
+from tests.schemas.strategies import any_event
+
+
+@given(any_event)
+def test_json_round_trip(record: dict[str, Any]) -> None:
+    record = dict(
+        record, event_time=record["event_time"].replace(microsecond=record["event_time"].microsecond // 1000 * 1000)
+    )
+    assert parse_event(to_json(record)) == record
+
+
+@pytest.mark.parametrize("type_name", ALL_TYPES)
+def test_hand_made_events_parse_and_fill_defaults(type_name: str) -> None:
+    record = parse_event(event(type_name))
+    assert record["classifier"] == "ACTUAL"
+    assert record["event_time"] == datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+
+def test_absent_optional_fields_are_omitted() -> None:
+    text = dumps(parse_event(event("GateMove")))
+    assert '"chassis_id"' not in text and '"container_id":"CSQU3054383"' in text
+
+
+def test_times_keep_milliseconds_and_offsets_become_utc() -> None:
+    record = parse_event(event("GateMove", event_time="2024-05-01T05:00:00.250-07:00"))
+    assert format_time(record["event_time"]) == "2024-05-01T12:00:00.250Z"
+
+
+def _errors(obj: Any) -> dict[str, str]:
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(obj)
+    return {e.field: e.reason for e in info.value.errors}
+
+
+def test_every_problem_is_reported_with_its_field() -> None:
+    problems = _errors(
+        event("GateMove", container_id="CSQU3054384", port="Los Angeles", direction="SIDEWAYS", colour="red")
+    )
+    assert set(problems) == {"container_id", "port", "direction", "colour"}
+    assert "check digit" in problems["container_id"] and "is 3, not 4" in problems["container_id"]
+    assert "IN, OUT" in problems["direction"]
+    assert "not a field" in problems["colour"]
+
+
+def test_missing_required_field_and_bad_types() -> None:
+    obj = event("RailDeparture", car_count="three")
+    del obj["train_id"]
+    problems = _errors(obj)
+    assert problems["train_id"].startswith("is required")
+    assert "integer" in problems["car_count"]
+
+
+def test_time_without_zone_is_rejected() -> None:
+    assert "ISO-8601" in _errors(event("GateMove", event_time="2024-05-01 12:00"))["event_time"]
+    assert "field 'event_time'" in _msg("2024-05-01T12:00:00")
+
+
+def _msg(when: str) -> str:
+    with pytest.raises(InvalidEvent) as info:
+        parse_event(event("GateMove", event_time=when))
+    return str(info.value)
+
+
+def test_unknown_type_and_not_json() -> None:
+    assert "GateMove" in _errors({"type": "Truck"})["type"]
+    with pytest.raises(InvalidEvent, match="not JSON"):
+        parse_line("{oops")
+
+
+def test_chassis_size_accepts_numbers() -> None:
+    assert parse_event(event("ChassisCheckout", size=45))["size"] == "45"
+    assert "20, 40 or 45" in _errors(event("ChassisCheckout", size=53))["size"]
