@@ -38,9 +38,7 @@ class PublishError(RuntimeError):
     def __init__(self, failures: list[DeliveryFailure]):
         self.failures = failures
         first = failures[0]
-        super().__init__(
-            f"{len(failures)} event(s) not delivered; first: {first.topic} key={first.key}: {first.error}"
-        )
+        super().__init__(f"{len(failures)} event(s) not delivered; first: {first.topic} key={first.key}: {first.error}")
 
 
 def route(record: Mapping[str, Any]) -> tuple[str, str]:
@@ -68,17 +66,17 @@ class Publisher:
 
     def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
         topic = message.topic() or "?"
-        event_type = _EVENT_TYPE_OF_TOPIC.get(topic, "unknown")
+        metrics = _TOPIC_METRICS.get(topic) or _topic_metrics(topic)
         if error is not None:
             key = message.key()
             self._failures.append(DeliveryFailure(topic, key.decode() if key else None, str(error)))
-            EVENTS_PUBLISH_FAILED.labels(topic, event_type).inc()
+            metrics.failed.inc()
             return
         self.delivered += 1
-        EVENTS_PUBLISHED.labels(topic, event_type).inc()
+        metrics.published.inc()
         latency = message.latency()
         if latency is not None:
-            DELIVERY_SECONDS.labels(topic).observe(latency)
+            metrics.delivery.observe(latency)
 
     def publish(self, record: Mapping[str, Any], on_delivery: DeliveryCallback | None = None) -> None:
         """Queue one event (validated unless the publisher was made with validate=False)."""
@@ -120,9 +118,7 @@ class Publisher:
         """Wait for every queued event; raise PublishError for any not acknowledged."""
         remaining = self._producer.flush(timeout)
         if remaining:
-            self._failures.append(
-                DeliveryFailure("*", None, f"{remaining} event(s) still queued after {timeout}s")
-            )
+            self._failures.append(DeliveryFailure("*", None, f"{remaining} event(s) still queued after {timeout}s"))
         if self._failures:
             failures, self._failures = self._failures, []
             raise PublishError(failures)
@@ -143,3 +139,26 @@ class Publisher:
 
 
 _EVENT_TYPE_OF_TOPIC = {topic: type_name for type_name, topic in TOPIC_FOR_SCHEMA.items()}
+
+
+@dataclass(frozen=True)
+class _TopicMetrics:
+    """The labelled metric children of one topic, looked up once (labels() costs microseconds per call)."""
+
+    published: Any
+    failed: Any
+    delivery: Any
+
+
+_TOPIC_METRICS: dict[str, _TopicMetrics] = {}
+
+
+def _topic_metrics(topic: str) -> _TopicMetrics:
+    event_type = _EVENT_TYPE_OF_TOPIC.get(topic, "unknown")
+    metrics = _TopicMetrics(
+        EVENTS_PUBLISHED.labels(topic, event_type),
+        EVENTS_PUBLISH_FAILED.labels(topic, event_type),
+        DELIVERY_SECONDS.labels(topic),
+    )
+    _TOPIC_METRICS[topic] = metrics
+    return metrics

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _ISO6346 = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
 _LETTER_VALUES = {}
@@ -25,8 +26,9 @@ def iso6346_check_digit(first_ten: str) -> int:
     return total % 11 % 10
 
 
+@lru_cache(maxsize=65536)
 def container_number_problem(value: str) -> str | None:
-    """None for a valid ISO 6346 container number, else what is wrong with it."""
+    """None for a valid ISO 6346 container number, else what is wrong with it (cached: containers recur)."""
     if not _ISO6346.match(value):
         return "expected an ISO 6346 container number: 3-letter owner, U/J/Z, 6 digits, check digit"
     expected = iso6346_check_digit(value[:10])
