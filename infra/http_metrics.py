@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from infra.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
@@ -27,7 +28,7 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED
 
 
-def metrics_middleware(service: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def metrics_middleware(service: str) -> Middleware:
     """Counts requests by method, route and status, and times them by route, for `service`."""
 
     @web.middleware
