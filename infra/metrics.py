@@ -1,14 +1,29 @@
 """Prometheus metrics shared by every process: one definition each, named by Prometheus conventions.
 
-Labels are bounded: topics and event types come from the catalog, scopes from the facility config.
+Conventions (checked by tests/infra/test_metrics_names.py and `promtool check metrics`): the `baystream_`
+prefix; counters end in `_total`; durations are histograms in seconds (`_seconds`); no other units but
+base ones. Labels are bounded: topics and event types come from the catalog, partitions from the topic
+configuration, scopes and indicators from the facility config, HTTP routes are route patterns, never
+raw paths. Nothing keyed by an entity (event id, container, truck) is ever a label.
+docs/metrics.md lists every metric, its labels and which process exposes it.
 """
 
 from __future__ import annotations
 
+import contextlib
+from wsgiref.simple_server import WSGIServer
+
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Request and acknowledgement latencies: milliseconds to seconds."""
+LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0)
+"""End-to-end lag: indicators are published on a cadence of seconds, a backlog takes minutes."""
 
+LEVEL_VALUES = {"GREEN": 0, "AMBER": 1, "RED": 2}
+"""Numeric value of a congestion level in the level gauges (alert rules compare with 2 for RED)."""
+
+# --- producers: publisher, file publish, HTTP gateway, simulator ---------------------------------------
 EVENTS_PUBLISHED = Counter(
     "baystream_events_published_total", "Events acknowledged by the broker.", ["topic", "event_type"]
 )
@@ -26,41 +41,60 @@ EVENTS_REJECTED = Counter(
     "Events refused before publishing (invalid), by the front end that refused them.",
     ["frontend", "event_type"],
 )
-
-
-def serve_metrics(port: int, addr: str = "127.0.0.1") -> None:
-    """Expose /metrics on `port` (0 disables); every long-running process calls this once."""
-    if port:
-        start_http_server(port, addr=addr)
-
-
-EVENTS_CONSUMED = Counter("baystream_events_consumed_total", "Records read from a topic.", ["topic"])
-EVENTS_PROCESSED = Counter(
-    "baystream_events_processed_total", "Events applied to the indicator state.", ["topic"]
+GATEWAY_EVENTS = Counter(
+    "baystream_gateway_events_total",
+    "Events the HTTP gateway handled, per party (from the keys file) and outcome "
+    "(accepted, duplicate, invalid, forbidden, failed).",
+    ["party", "outcome"],
 )
+GATEWAY_REQUESTS = Counter(
+    "baystream_gateway_requests_total",
+    "Requests to POST /v1/events per party (`unauthenticated` without a known key) and status code.",
+    ["party", "status"],
+)
+
+# --- stream processing: the worker ---------------------------------------------------------------------
+EVENTS_CONSUMED = Counter("baystream_events_consumed_total", "Records read from a topic.", ["topic"])
+EVENTS_PROCESSED = Counter("baystream_events_processed_total", "Events applied to the indicator state.", ["topic"])
 EVENTS_DEDUPLICATED = Counter(
     "baystream_events_deduplicated_total", "Events skipped because their event_id was seen.", ["topic"]
 )
 DEAD_LETTERS = Counter(
     "baystream_dead_letters_total",
-    "Records sent to dead-letter, by source topic and stage.",
+    "Records sent to dead-letter, by source topic and stage (decode, validate, process).",
     ["topic", "stage"],
 )
 PROCESSING_LAG_SECONDS = Histogram(
     "baystream_processing_lag_seconds",
     "Wall-clock time from an event's arrival on the backbone to the indicator that includes it.",
-    buckets=LATENCY_BUCKETS,
+    buckets=LAG_BUCKETS,
 )
 CONSUMER_LAG = Gauge(
     "baystream_consumer_lag_records", "Records not yet consumed, per partition.", ["topic", "partition"]
 )
 STATE_ENTRIES = Gauge("baystream_state_entries", "Entities held in the indicator state.", ["kind"])
+INDICATORS_PUBLISHED = Counter(
+    "baystream_indicators_published_total",
+    "Indicator and alert records the worker published, by output topic.",
+    ["topic"],
+)
+
+# --- indicators: worker (and dashboard, from what it reads) --------------------------------------------
 INDICATOR_VALUE = Gauge(
-    "baystream_indicator_value", "Latest value of each congestion indicator.", ["scope", "indicator"]
+    "baystream_indicator_value",
+    "Latest value of each congestion indicator, in the unit its name says (hours, minutes, days, ratio).",
+    ["scope", "indicator"],
+)
+INDICATOR_LEVEL = Gauge(
+    "baystream_indicator_level",
+    "Level of each congestion indicator that has one: 0 GREEN, 1 AMBER, 2 RED.",
+    ["scope", "indicator"],
 )
 CONGESTION_LEVEL = Gauge(
     "baystream_congestion_level", "Congestion level per scope: 0 GREEN, 1 AMBER, 2 RED.", ["scope"]
 )
+
+# --- web endpoints: dashboard, gateway (infra/http_metrics.py) ------------------------------------------
 HTTP_REQUESTS = Counter(
     "baystream_http_requests_total", "HTTP requests served.", ["service", "method", "route", "status"]
 )
@@ -70,3 +104,63 @@ HTTP_REQUEST_SECONDS = Histogram(
     ["service", "route"],
     buckets=LATENCY_BUCKETS,
 )
+
+# --- dashboard: live clients, alert webhooks, what its reader could not decode --------------------------
+WEBHOOK_DELIVERIES = Counter(
+    "baystream_webhook_deliveries_total",
+    "Alert webhook attempts and alerts by outcome: delivered (2xx), failed (an attempt), gave_up, dropped.",
+    ["outcome"],
+)
+WEBHOOK_QUEUE_DEPTH = Gauge("baystream_webhook_queue_depth", "Alerts waiting for delivery, all subscribers.")
+CONSUMER_DECODE_ERRORS = Counter(
+    "baystream_consumer_decode_errors_total",
+    "Records a reader could not decode (skipped with a log line naming topic, partition and offset).",
+    ["consumer", "topic"],
+)
+SSE_CLIENTS = Gauge("baystream_dashboard_live_clients", "Browsers connected to the dashboard's live stream.")
+
+CONGESTION_INDEX = "congestion_index"
+
+
+def set_indicator(scope: str, indicator: str, value: float | None, level: str | None) -> None:
+    """Mirror one published indicator in the gauges; the congestion index's level is the scope's level.
+
+    A value of None (nothing to average yet) removes the series rather than exporting a fake zero.
+    """
+    if value is None:
+        _forget(INDICATOR_VALUE, scope, indicator)
+    else:
+        INDICATOR_VALUE.labels(scope, indicator).set(value)
+    if level in LEVEL_VALUES:
+        INDICATOR_LEVEL.labels(scope, indicator).set(LEVEL_VALUES[level])
+        if indicator == CONGESTION_INDEX:
+            CONGESTION_LEVEL.labels(scope).set(LEVEL_VALUES[level])
+    else:
+        _forget(INDICATOR_LEVEL, scope, indicator)
+
+
+def _forget(gauge: Gauge, *labels: str) -> None:
+    with contextlib.suppress(KeyError):  # never set: nothing to remove
+        gauge.remove(*labels)
+
+
+def serve_metrics(port: int, addr: str | None = None) -> WSGIServer | None:
+    """Expose /metrics on `port` (0 disables) from a daemon thread; every long-running process calls it once.
+
+    The address defaults to the `metrics_host` setting (`BAYSTREAM_METRICS_HOST`): 127.0.0.1 for the
+    demo, 0.0.0.0 in containers so Prometheus can reach it from another one. Returns the server
+    (`shutdown()` stops it), or None when disabled.
+    """
+    if not port:
+        return None
+    server, _thread = start_http_server(port, addr=addr or _metrics_host())
+    return server
+
+
+def _metrics_host() -> str:
+    from infra.settings import SettingsError, load_settings
+
+    try:
+        return load_settings().metrics_host
+    except SettingsError:
+        return "127.0.0.1"

@@ -52,6 +52,8 @@ class Settings:
     """Steady cadence at which the worker publishes all indicators."""
     metrics_port: int = 9400
     """Prometheus /metrics port of the process (0 disables)."""
+    metrics_host: str = "127.0.0.1"
+    """Address /metrics binds to: 0.0.0.0 in containers, so Prometheus can scrape from another one."""
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = 8080
     gateway_host: str = "127.0.0.1"

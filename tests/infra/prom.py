@@ -1,0 +1,94 @@
+"""Helpers for the Prometheus tests: promtool, the deploy files, the metric names a scrape may carry."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client import REGISTRY, CollectorRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "infra" / "deploy"
+PROMETHEUS_DIR = DEPLOY / "prometheus"
+BAYSTREAM = ROOT / ".venv" / "bin" / "baystream"
+
+_SUFFIXES = {
+    "counter": ("_total", "_created"),
+    "histogram": ("_bucket", "_count", "_sum", "_created"),
+    "summary": ("_count", "_sum", "_created"),
+    "gauge": ("",),
+    "info": ("_info",),
+}
+
+
+def tool(name: str) -> str:
+    """Path of a Prometheus binary (Debian's `prometheus` package), or skip saying how to get it."""
+    path = shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+    if path is None:
+        pytest.skip(f"{name} not installed: run `bash infra/setup/system-deps.sh` (Debian package prometheus)")
+    return path
+
+
+def promtool(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([tool("promtool"), *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def exposed_names(registry: CollectorRegistry = REGISTRY) -> set[str]:
+    """Every series name a scrape of `registry` can carry (counters' `_total`, histograms' `_bucket` ...)."""
+    names: set[str] = set()
+    for family in registry.collect():
+        for suffix in _SUFFIXES.get(family.type, ("",)):
+            names.add(family.name + suffix)
+    return names
+
+
+def fetch_text(url: str, timeout: float = 2.0) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return str(response.read().decode())
+
+
+def wait_for_text(url: str, timeout: float, until: str = "", process: subprocess.Popen[bytes] | None = None) -> str:
+    """Poll `url` until it answers (and contains `until`); fail early if `process` died."""
+    deadline = time.monotonic() + timeout
+    last: Exception | str = "no answer"
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            text = fetch_text(url)
+            if until in text:
+                return text
+            last = f"answered without {until!r}"
+        except OSError as exc:
+            last = exc
+        time.sleep(0.3)
+    raise AssertionError(f"{url}: {last} after {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds: never leave a child behind."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def command_available(command: str) -> bool:
+    """Whether `baystream <command>` exists in this build (helpers land their commands during the session)."""
+    from infra.cli import _available
+
+    return command in _available()
+
+
+def needs_command(command: str) -> pytest.MarkDecorator:
+    """Mark a test of `baystream <command>` expected to fail while that command is not written yet."""
+    return pytest.mark.xfail(
+        not command_available(command), reason=f"`baystream {command}` does not exist yet", strict=True
+    )
