@@ -59,6 +59,17 @@ class Settings:
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8081
     gateway_keys_file: str | None = None
+    """TOML or JSON file of the gateway's API keys (party -> key_sha256, role, identity); docs/gateway.md."""
+    gateway_keys: str | None = None
+    """The same keys as JSON text (BAYSTREAM_GATEWAY_KEYS), added to those of the file."""
+    gateway_max_body_bytes: int = 1_048_576
+    gateway_rate_per_s: float = 20.0
+    """Requests per second per API key (token bucket refill), with bursts up to `gateway_burst`."""
+    gateway_burst: int = 40
+    gateway_idempotency_window_s: float = 900.0
+    """How long an accepted event_id is remembered, so a retried batch is not published twice."""
+    gateway_ack_timeout_s: float = 30.0
+    """How long a request waits for the broker's acknowledgements before answering 503."""
     indicator_config: str | None = None
     """TOML file with facility configuration and congestion-index bounds (defaults from DOMAIN.md)."""
     webhooks: tuple[Mapping[str, Any], ...] = ()

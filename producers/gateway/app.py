@@ -1,0 +1,227 @@
+"""The aiohttp application: authenticate, rate-limit, read, check the whole batch, publish, answer.
+
+Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSON), 422 (contract),
+403 (role), then 202 once the broker acknowledged every event, or 503 naming those it did not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from infra.http_metrics import metrics_middleware
+from infra.metrics import EVENTS_REJECTED, GATEWAY_EVENTS, GATEWAY_REQUESTS
+from infra.settings import Settings
+from producers.gateway.batch import BadBody, ItemProblem, check_batch, split_body
+from producers.gateway.delivery import AsyncPublisher
+from producers.gateway.idempotency import IdempotencyWindow
+from producers.gateway.identities import Identity, KeyRing
+from producers.gateway.openapi import document
+from producers.gateway.rate_limit import RateLimiter
+
+SERVICE = "gateway"
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    max_body_bytes: int = 1_048_576
+    rate_per_s: float = 20.0
+    burst: int = 40
+    idempotency_window_s: float = 900.0
+    ack_timeout_s: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GatewayConfig:
+        return cls(
+            settings.gateway_max_body_bytes,
+            settings.gateway_rate_per_s,
+            settings.gateway_burst,
+            settings.gateway_idempotency_window_s,
+            settings.gateway_ack_timeout_s,
+        )
+
+
+def _json(status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _error(status: int, message: str, items: Sequence[Mapping[str, Any]] = (), **headers: str) -> web.Response:
+    body: dict[str, Any] = {"error": message}
+    if items:
+        body["items"] = list(items)
+    return _json(status, body, {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def api_key(request: web.Request) -> str | None:
+    """The key from `X-API-Key`, or from `Authorization: Bearer <key>`."""
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key.strip()
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+
+
+class Gateway:
+    """The state of one gateway process: identities, rate limits, idempotency, and the publisher."""
+
+    def __init__(self, keyring: KeyRing, config: GatewayConfig, clock: Callable[[], float] = time.monotonic):
+        self.keyring = keyring
+        self.config = config
+        self.clock = clock
+        self.limiter = RateLimiter(config.rate_per_s, config.burst)
+        self.window = IdempotencyWindow(config.idempotency_window_s)
+        self.in_flight: dict[tuple[str, str], asyncio.Future[str | None]] = {}
+        """(party, event_id) being published by some request right now -> its outcome (None when acked)."""
+        self.publisher: AsyncPublisher | None = None
+
+    async def handle(self, request: web.Request) -> tuple[str, web.Response]:
+        """(party label, response) of one POST /v1/events."""
+        key = api_key(request)
+        identity = self.keyring.authenticate(key)
+        if identity is None:
+            reason = "missing API key (X-API-Key header or Authorization: Bearer)" if not key else "unknown API key"
+            return "unauthenticated", _error(401, reason, WWW_Authenticate='Bearer realm="baystream"')
+        wait = self.limiter.acquire(identity.party, self.clock())
+        if wait > 0:
+            retry = str(max(1, math.ceil(wait)))
+            return identity.party, _error(429, f"rate limit of {identity.party} exceeded", Retry_After=retry)
+        too_large = _error(413, f"body larger than {self.config.max_body_bytes} bytes")
+        if (request.content_length or 0) > self.config.max_body_bytes:
+            return identity.party, too_large
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return identity.party, too_large
+        try:
+            items = split_body(body, request.content_type)
+        except BadBody as exc:
+            return identity.party, _error(400, str(exc))
+        return identity.party, await self.accept(identity, items)
+
+    async def accept(self, identity: Identity, items: list[Any]) -> web.Response:
+        checked = check_batch(items, identity)
+        for outcome, status, problems, what in (
+            ("invalid", 422, checked.invalid, "break the contract"),
+            ("forbidden", 403, checked.forbidden, f"are not {identity.party}'s to publish"),
+        ):
+            if problems:
+                self._count_rejected(identity, outcome, problems)
+                bad = len({p.index for p in problems})
+                message = f"{bad} of {len(items)} event(s) {what}; nothing published"
+                return _error(status, message, [p.as_dict() for p in problems])
+        return await self.publish(identity, checked.records)
+
+    def _count_rejected(self, identity: Identity, outcome: str, problems: list[ItemProblem]) -> None:
+        types = {p.index: p.event_type for p in problems}
+        for event_type in types.values():
+            EVENTS_REJECTED.labels(SERVICE, event_type).inc()
+        GATEWAY_EVENTS.labels(identity.party, outcome).inc(len(types))
+
+    async def publish(self, identity: Identity, records: list[dict[str, Any]]) -> web.Response:
+        """Publish the events not accepted before; 202 when all are acknowledged, else 503 naming the failed."""
+        assert self.publisher is not None, "the gateway's publisher starts with the app"
+        now = self.clock()
+        loop = asyncio.get_running_loop()
+        fresh: list[tuple[int, dict[str, Any]]] = []
+        waiting: list[tuple[int, asyncio.Future[str | None]]] = []
+        duplicates: list[str] = []
+        mine: set[tuple[str, str]] = set()
+        for index, record in enumerate(records):
+            key = (identity.party, record["event_id"])
+            if key in mine or self.window.seen(key, now):
+                duplicates.append(record["event_id"])
+            elif key in self.in_flight:  # a concurrent retry of this batch: share its outcome
+                waiting.append((index, self.in_flight[key]))
+            else:
+                mine.add(key)
+                self.in_flight[key] = loop.create_future()
+                fresh.append((index, record))
+        try:
+            outcomes = await self.publisher.publish([r for _, r in fresh], self.config.ack_timeout_s)
+        except BaseException:
+            outcomes = ["the request was cancelled before the broker answered"] * len(fresh)
+            raise
+        finally:
+            acked = []
+            for (_, record), outcome in zip(fresh, outcomes, strict=True):
+                key = (identity.party, record["event_id"])
+                self.in_flight.pop(key).set_result(outcome)
+                if outcome is None:
+                    acked.append(key)
+            self.window.remember(acked, self.clock())
+        failed = [
+            {"index": i, "event_id": r["event_id"], "reason": outcome}
+            for (i, r), outcome in zip(fresh, outcomes, strict=True)
+            if outcome is not None
+        ]
+        for index, future in waiting:
+            outcome = await asyncio.shield(future)
+            if outcome is not None:
+                failed.append({"index": index, "event_id": records[index]["event_id"], "reason": outcome})
+            else:
+                duplicates.append(records[index]["event_id"])
+        published = len(fresh) - sum(o is not None for o in outcomes)
+        GATEWAY_EVENTS.labels(identity.party, "accepted").inc(published)
+        GATEWAY_EVENTS.labels(identity.party, "duplicate").inc(len(duplicates))
+        if failed:
+            GATEWAY_EVENTS.labels(identity.party, "failed").inc(len(failed))
+            failed.sort(key=lambda f: f["index"])
+            message = (
+                f"the broker did not acknowledge {len(failed)} of {len(records)} event(s); "
+                "retry the whole batch (event ids already accepted are not published twice)"
+            )
+            return _error(503, message, failed, Retry_After="1")
+        ids = [r["event_id"] for r in records]
+        return _json(202, {"event_ids": ids, "published": published, "duplicates": duplicates})
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+async def post_events(request: web.Request) -> web.Response:
+    party, response = await request.app[GATEWAY].handle(request)
+    GATEWAY_REQUESTS.labels(party, str(response.status)).inc()
+    return response
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    return _json(200, document())
+
+
+async def get_health(request: web.Request) -> web.Response:
+    return _json(200, {"status": "ok"})
+
+
+def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None = None) -> web.Application:
+    """The gateway app; its Publisher starts with the app and flushes when it stops."""
+    from producers.publisher import Publisher
+
+    config = config or GatewayConfig.from_settings(settings)
+    gateway = Gateway(keyring, config)
+    middleware = cast(Middleware, metrics_middleware(SERVICE))
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[middleware])
+    app[GATEWAY] = gateway
+
+    async def start_publisher(app: web.Application) -> None:
+        timeout_ms = max(1000, int(config.ack_timeout_s * 1000))
+        overrides: dict[str, Any] = {"message.timeout.ms": timeout_ms}
+        publisher = Publisher(settings, validate=False, **overrides)
+        gateway.publisher = AsyncPublisher(publisher, asyncio.get_running_loop())
+
+    async def stop_publisher(app: web.Application) -> None:
+        if gateway.publisher is not None:
+            await asyncio.get_running_loop().run_in_executor(None, gateway.publisher.close)
+
+    app.on_startup.append(start_publisher)
+    app.on_cleanup.append(stop_publisher)
+    app.router.add_post("/v1/events", post_events)
+    app.router.add_get("/v1/openapi.json", get_openapi)
+    app.router.add_get("/v1/health", get_health)
+    return app

@@ -1,0 +1,70 @@
+"""`baystream gateway`: serve POST /v1/events; `gateway new-key` / `gateway hash-key` make keys-file entries."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from infra.settings import Settings
+
+HELP = "HTTP gateway: parties publish events with an API key (POST /v1/events); see docs/gateway.md"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default: gateway_host setting, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: gateway_port setting, 8081)")
+    parser.add_argument("--keys", help="API keys file, .toml or .json (default: gateway_keys_file setting)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    actions.add_parser("serve", help="run the gateway (the default)")
+    actions.add_parser("new-key", help="print a new random API key and its key_sha256 for the keys file")
+    hashing = actions.add_parser("hash-key", help="print the key_sha256 of an API key read from stdin")
+    hashing.add_argument("key", nargs="?", help="the key (better: pipe it on stdin, to keep it out of history)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from producers.gateway.identities import hash_key, new_key
+
+    if args.action == "new-key":
+        key = new_key()
+        print(f"api key (give it to the party, store it nowhere else): {key}")
+        print(f'key_sha256 = "{hash_key(key)}"')
+        return 0
+    if args.action == "hash-key":
+        key = args.key if args.key else sys.stdin.readline().strip()
+        if not key:
+            print("baystream gateway hash-key: no key given", file=sys.stderr)
+            return 2
+        print(hash_key(key))
+        return 0
+    return serve(args, settings)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from infra.kafka_config import bootstrap
+    from infra.metrics import serve_metrics
+    from producers.gateway.app import make_app
+    from producers.gateway.identities import KeysError
+    from producers.gateway.keys import DEMO_KEYS, load_keyring
+
+    if args.keys:
+        settings = settings.with_overrides(gateway_keys_file=args.keys)
+    bootstrap(settings)  # a clear error before anything listens
+    try:
+        keyring, demo = load_keyring(settings)
+    except KeysError as exc:
+        print(f"baystream gateway: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or settings.gateway_host
+    port = args.port or settings.gateway_port
+    if demo:
+        print("gateway: no API keys configured; demo parties on the embedded broker (X-API-Key):")
+        for party, (key, entry) in DEMO_KEYS.items():
+            print(f"  {party:10s} {entry['role']:17s} {key}")
+    elif not len(keyring):
+        print("gateway: no API keys configured (BAYSTREAM_GATEWAY_KEYS_FILE): every request gets 401")
+    serve_metrics(settings.metrics_port)
+    print(f"gateway on http://{host}:{port}/v1/events (OpenAPI: /v1/openapi.json)", flush=True)
+    web.run_app(make_app(settings, keyring), host=host, port=port, print=None, handle_signals=True)
+    return 0

@@ -1,0 +1,213 @@
+"""The OpenAPI 3.0 document of the gateway, generated from the Avro contract so the two cannot drift."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from producers.gateway.identities import RULES
+from schemas import identifiers as ids
+from schemas.catalog import INPUT_TYPES, catalog
+from schemas.fields import FieldInfo, fields_of
+
+_KINDS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string", "minLength": 1},
+    "timestamp": {"type": "string", "format": "date-time", "example": "2024-05-01T12:00:00Z"},
+    "boolean": {"type": "boolean"},
+    "int": {"type": "integer", "format": "int32"},
+    "long": {"type": "integer", "format": "int64"},
+    "double": {"type": "number"},
+    "bytes": {"type": "string", "format": "byte"},
+    "string_array": {"type": "array", "items": {"type": "string"}},
+}
+_FORMATS: dict[str, dict[str, Any]] = {
+    # The identifiers' own patterns (check digits are checked by the gateway, beyond what a pattern says).
+    "event_id": {"format": "uuid", "pattern": ids._UUID.pattern},
+    "port": {"pattern": ids._UNLOCODE.pattern},
+    "facility": {"pattern": ids._FACILITY.pattern},
+    "trucker": {"pattern": ids._SCAC.pattern},
+    "carrier": {"pattern": ids._SCAC.pattern},
+    "container_id": {"pattern": ids._ISO6346.pattern},
+    "chassis_id": {"pattern": ids._CHASSIS.pattern},
+    "vessel_imo": {"pattern": "^[0-9]{7}$"},
+    "car_count": {"minimum": 1},
+    "container_ids": {"items": {"type": "string", "pattern": ids._ISO6346.pattern}},
+}
+
+
+def _property(info: FieldInfo, doc: str) -> dict[str, Any]:
+    schema: dict[str, Any] = (
+        {"type": "string", "enum": list(info.symbols)} if info.kind == "enum" else dict(_KINDS[info.kind])
+    )
+    schema.update(_FORMATS.get(info.name, {}))
+    if info.name == "size":  # the JSON form also takes the chassis length as a number
+        schema = {"oneOf": [{"type": "string", "enum": ["20", "40", "45"]}, {"type": "integer", "enum": [20, 40, 45]}]}
+    if info.nullable:
+        schema["nullable"] = True
+    if info.name == "source":
+        doc += " Optional here and ignored: the gateway stamps it from the API key's party."
+    schema["description"] = doc
+    return schema
+
+
+def event_schema(type_name: str) -> dict[str, Any]:
+    """JSON Schema (OpenAPI dialect) of one input event type in the JSON form."""
+    docs = {f["name"]: f.get("doc", "") for f in catalog().fields(type_name)}
+    infos = fields_of(type_name)
+    properties: dict[str, Any] = {"type": {"type": "string", "enum": [type_name]}}
+    properties.update({i.name: _property(i, docs[i.name]) for i in infos})
+    required = ["type", *(i.name for i in infos if i.required and i.name != "source")]
+    description = catalog().schema(type_name).parsed.get("doc", "")
+    return {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _error_schema() -> dict[str, Any]:
+    item = {
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer", "description": "0-based position of the item in the batch"},
+            "field": {"type": "string"},
+            "reason": {"type": "string"},
+            "got": {"description": "the offending value"},
+            "event_id": {"type": "string"},
+        },
+        "required": ["index", "reason"],
+    }
+    return {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "items": {"type": "array", "items": item}},
+        "required": ["error"],
+    }
+
+
+def _response(description: str, schema: str = "Error", headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+    if headers:
+        body["headers"] = headers
+    return body
+
+
+def _roles_text() -> str:
+    lines = [
+        f"- `{role.value}`: "
+        + ", ".join(f"{t} ({f} = its {rule.identity_field})" if f else t for t, f in rule.own_field.items())
+        for role, rule in RULES.items()
+    ]
+    return "\n".join(lines)
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document served at /v1/openapi.json."""
+    event_refs = [{"$ref": f"#/components/schemas/{t}"} for t in INPUT_TYPES]
+    one_event = {"oneOf": event_refs}
+    schemas: dict[str, Any] = {t: event_schema(t) for t in INPUT_TYPES}
+    schemas["Event"] = one_event
+    schemas["Error"] = _error_schema()
+    schemas["Accepted"] = {
+        "type": "object",
+        "properties": {
+            "event_ids": {"type": "array", "items": {"type": "string"}, "description": "every event, in order"},
+            "published": {"type": "integer", "description": "events put on the backbone by this request"},
+            "duplicates": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "event ids already accepted within the idempotency window: not published again",
+            },
+        },
+        "required": ["event_ids", "published", "duplicates"],
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Baystream gateway",
+            "version": "1",
+            "description": (
+                "Publish port events to the Baystream backbone over HTTP. A batch is all or nothing: every "
+                "event is validated and authorized before any is published; 202 means the broker acknowledged "
+                "every event (acks=all). If the broker fails part of a batch (503), retry the whole batch: "
+                "event ids already accepted are not published twice.\n\nRoles and what each may publish:\n"
+                + _roles_text()
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+            "schemas": schemas,
+        },
+        "paths": {
+            "/v1/events": {
+                "post": {
+                    "operationId": "publishEvents",
+                    "summary": "Publish one event, a JSON array of events, or NDJSON (application/x-ndjson)",
+                    "security": [{"apiKey": []}, {"bearer": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Event"},
+                                        {
+                                            "type": "array",
+                                            "minItems": 1,
+                                            "items": {"$ref": "#/components/schemas/Event"},
+                                        },
+                                    ]
+                                }
+                            },
+                            "application/x-ndjson": {
+                                "schema": {"type": "string", "description": "one JSON event per line"}
+                            },
+                        },
+                    },
+                    "responses": {
+                        "202": _response("every event acknowledged by the broker (or already accepted)", "Accepted"),
+                        "400": _response("the body is not JSON, not NDJSON, or empty"),
+                        "401": _response("no API key, or an unknown one"),
+                        "403": _response("some events are outside the party's role; nothing published"),
+                        "413": _response("the body is larger than the limit"),
+                        "422": _response("some events break the contract; nothing published"),
+                        "429": _response(
+                            "too many requests for this API key",
+                            headers={"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                        ),
+                        "503": _response("the broker did not acknowledge some events: retry the whole batch"),
+                    },
+                }
+            },
+            "/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "the OpenAPI document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+            "/v1/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness: the gateway answers",
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
+                    },
+                }
+            },
+        },
+    }

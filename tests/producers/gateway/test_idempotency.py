@@ -1,0 +1,36 @@
+"""The idempotency window: remembered for window_s, then forgotten; bounded in size."""
+
+from __future__ import annotations
+
+from producers.gateway.idempotency import IdempotencyWindow
+
+
+def test_remembered_within_the_window_only() -> None:
+    window = IdempotencyWindow(window_s=10.0)
+    window.remember(["a", "b"], now=100.0)
+    assert window.seen("a", 105.0)
+    assert not window.seen("c", 105.0)
+    assert window.seen("b", 109.9)
+    assert not window.seen("a", 110.0)
+    assert len(window) == 0
+
+
+def test_seen_again_starts_a_new_window() -> None:
+    window = IdempotencyWindow(window_s=10.0)
+    window.remember(["a", "b"], now=0.0)
+    window.remember(["a"], now=8.0)
+    assert window.seen("a", 12.0)
+    assert not window.seen("b", 12.0)
+
+
+def test_oldest_forgotten_first_beyond_the_size_bound() -> None:
+    window = IdempotencyWindow(window_s=60.0, max_entries=3)
+    window.remember(["a", "b", "c", "d"], now=0.0)
+    assert [window.seen(k, 1.0) for k in "abcd"] == [False, True, True, True]
+
+
+def test_keys_are_scoped_by_whatever_the_caller_uses() -> None:
+    window = IdempotencyWindow(window_s=60.0)
+    window.remember([("party-1", "id")], now=0.0)
+    assert window.seen(("party-1", "id"), 1.0)
+    assert not window.seen(("party-2", "id"), 1.0)

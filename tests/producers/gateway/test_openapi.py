@@ -1,0 +1,32 @@
+"""The OpenAPI document follows the Avro contract and documents every answer of POST /v1/events."""
+
+from __future__ import annotations
+
+import json
+
+from producers.gateway.openapi import document, event_schema
+from schemas.catalog import INPUT_TYPES
+from schemas.fields import fields_of
+
+
+def test_every_input_type_with_its_fields_and_required_ones() -> None:
+    schemas = document()["components"]["schemas"]
+    for type_name in INPUT_TYPES:
+        schema = schemas[type_name]
+        assert set(schema["properties"]) == {"type"} | {f.name for f in fields_of(type_name)}
+        assert "source" not in schema["required"]  # stamped by the gateway
+        assert "event_id" in schema["required"] and "classifier" not in schema["required"]
+
+
+def test_enums_and_nullables_follow_the_avro_schema() -> None:
+    gate = event_schema("GateMove")["properties"]
+    assert gate["direction"]["enum"] == ["IN", "OUT"]
+    assert gate["container_id"]["nullable"] is True
+    assert gate["event_time"]["format"] == "date-time"
+
+
+def test_every_status_is_documented_and_the_document_is_json() -> None:
+    post = document()["paths"]["/v1/events"]["post"]
+    assert set(post["responses"]) == {"202", "400", "401", "403", "413", "422", "429", "503"}
+    assert "Retry-After" in post["responses"]["429"]["headers"]
+    json.dumps(document())
