@@ -105,6 +105,52 @@ def _roles_text() -> str:
     return "\n".join(lines)
 
 
+_GATE_MOVE = {
+    "type": "GateMove",
+    "event_id": "2f1c7b0e-8a43-4c1e-9d2a-5b7e6f0a9c11",
+    "event_time": "2024-05-01T12:00:00Z",
+    "port": "USLAX",
+    "facility": "APMT",
+    "visit_id": "V-1",
+    "direction": "IN",
+    "move_type": "IMPORT_PICKUP",
+    "truck_id": "CA-1234567",
+    "trucker": "ABCD",
+    "container_id": "CSQU3054383",
+}
+_TERMINAL_BATCH = [
+    {
+        "type": "VesselArrival",
+        "event_id": "0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a",
+        "event_time": "2024-05-01T06:00:00Z",
+        "port": "USLAX",
+        "facility": "APMT",
+        "vessel_imo": "9321483",
+        "vessel_name": "EMMA MAERSK",
+        "carrier": "MAEU",
+        "voyage": "418E",
+        "call_id": "APMT-9321483-418E",
+        "event_type": "ARRIVED",
+        "location_type": "BERTH",
+        "berth": "402",
+    },
+    {
+        "type": "ContainerEvent",
+        "event_id": "6c2b1f0e-7d3a-4e5b-8c9d-0a1b2c3d4e5f",
+        "event_time": "2024-05-01T08:30:00Z",
+        "port": "USLAX",
+        "facility": "APMT",
+        "container_id": "APZU4812090",
+        "event_type": "DISCHARGED",
+        "vessel_imo": "9321483",
+        "call_id": "APMT-9321483-418E",
+        "iso_type": "45G1",
+        "empty": False,
+        "inland_mode": "RAIL",
+    },
+]
+
+
 @cache
 def document() -> dict[str, Any]:
     """The whole OpenAPI document served at /v1/openapi.json."""
@@ -157,6 +203,16 @@ def document() -> dict[str, Any]:
                         "required": True,
                         "content": {
                             "application/json": {
+                                "examples": {
+                                    "gateMove": {
+                                        "summary": "one gate move (terminal APMT or trucker ABCD)",
+                                        "value": _GATE_MOVE,
+                                    },
+                                    "terminalBatch": {
+                                        "summary": "a batch from terminal APMT",
+                                        "value": _TERMINAL_BATCH,
+                                    },
+                                },
                                 "schema": {
                                     "oneOf": [
                                         {"$ref": "#/components/schemas/Event"},
@@ -166,7 +222,7 @@ def document() -> dict[str, Any]:
                                             "items": {"$ref": "#/components/schemas/Event"},
                                         },
                                     ]
-                                }
+                                },
                             },
                             "application/x-ndjson": {
                                 "schema": {"type": "string", "description": "one JSON event per line"}

@@ -30,3 +30,15 @@ def test_every_status_is_documented_and_the_document_is_json() -> None:
     assert set(post["responses"]) == {"202", "400", "401", "403", "413", "422", "429", "503"}
     assert "Retry-After" in post["responses"]["429"]["headers"]
     json.dumps(document())
+
+
+def test_the_examples_are_valid_events_a_terminal_may_publish() -> None:
+    from producers.gateway.batch import check_batch
+    from producers.gateway.identities import Identity, Role, hash_key
+
+    terminal = Identity("apm-terminals", Role.TERMINAL, "APMT", hash_key("k"), "USLAX")
+    examples = document()["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]["examples"]
+    for example in examples.values():
+        value = example["value"]
+        checked = check_batch(value if isinstance(value, list) else [value], terminal)
+        assert (checked.invalid, checked.forbidden) == ([], [])
