@@ -1,0 +1,219 @@
+"""Facility configuration and congestion-index bounds: defaults from DOMAIN.md, overridable by a TOML file.
+
+The engine needs to know what events cannot tell it: how many berths a terminal has, how many gray-pool
+chassis a location starts with, which port a facility belongs to, and where "normal" and "crisis" lie for
+each input of the congestion index. `Settings.indicator_config` names the TOML file (docs/indicators.md).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from infra.settings import Settings
+
+PORTS = ("USLAX", "USLGB")
+
+
+class IndicatorConfigError(ValueError):
+    """The indicator configuration cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A terminal, rail yard or chassis depot."""
+
+    code: str
+    port: str
+    berths: int = 0
+    """Vessel berths (berth_utilization's denominator); 0 for rail yards and depots."""
+    chassis: int = 0
+    """Gray-pool chassis at this location when counting starts (chassis_on_hand's starting point)."""
+    kind: str = "terminal"
+    """terminal, rail or depot (documentation only; every facility gets every indicator)."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Where an input of the congestion index is normal (maps to 0) and in crisis (maps to 1), and its weight."""
+
+    normal: float
+    crisis: float
+    weight: float = 1.0
+
+
+def _facilities(rows: list[tuple[str, str, int, int, str]]) -> Mapping[str, Facility]:
+    return MappingProxyType({row[0]: Facility(*row) for row in rows})
+
+
+# Berths: vessel berths a terminal can work at once (DOMAIN.md berth ranges, rounded to whole ships).
+# Chassis: the ~34,000 gray-pool chassis of the Pool of Pools spread over 12 terminals and the ICTF.
+DEFAULT_FACILITIES = _facilities(
+    [
+        ("APMT", "USLAX", 6, 4000, "terminal"),
+        ("ETS", "USLAX", 4, 2500, "terminal"),
+        ("EAGLE", "USLAX", 4, 3000, "terminal"),
+        ("TRAP", "USLAX", 4, 2500, "terminal"),
+        ("WBCT", "USLAX", 4, 2500, "terminal"),
+        ("YUSEN", "USLAX", 3, 2000, "terminal"),
+        ("ITS", "USLGB", 3, 2000, "terminal"),
+        ("LBCT", "USLGB", 3, 3000, "terminal"),
+        ("SSAPCT", "USLGB", 4, 3000, "terminal"),
+        ("SSATA", "USLGB", 3, 2000, "terminal"),
+        ("MATU", "USLGB", 2, 1000, "terminal"),
+        ("TTI", "USLGB", 4, 3000, "terminal"),
+        ("ICTF", "USLGB", 0, 3500, "rail"),
+    ]
+)
+
+# Congestion-index inputs (DOMAIN.md "normal and crisis values"). vessels_waiting is given for the whole
+# complex and scaled to a scope by its share of the complex's berths.
+DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
+    {
+        "vessels_waiting": Bound(3.0, 65.0, 1.0),
+        "anchor_wait_hours": Bound(24.0, 8.7 * 24, 1.5),
+        "berth_utilization": Bound(0.65, 0.85, 1.0),
+        "truck_turn_minutes": Bound(60.0, 100.0, 1.5),
+        "truck_turn_p90_minutes": Bound(90.0, 240.0, 0.5),
+        "import_dwell_days": Bound(3.0, 8.4, 1.5),
+        "long_dwell_share": Bound(0.10, 0.33, 1.0),
+        "chassis_street_dwell_days": Bound(4.0, 8.0, 1.0),
+        "rail_dwell_days": Bound(4.0, 16.5, 1.0),
+    }
+)
+SCALED_BY_BERTHS = frozenset({"vessels_waiting"})
+
+
+@dataclass(frozen=True)
+class IndicatorConfig:
+    """Everything the engine and the combiner are configured with."""
+
+    facilities: Mapping[str, Facility] = field(default_factory=lambda: DEFAULT_FACILITIES)
+    index: Mapping[str, Bound] = field(default_factory=lambda: DEFAULT_INDEX)
+    amber_from: float = 40.0
+    """congestion_index at and above which the level is AMBER."""
+    red_from: float = 70.0
+    """congestion_index at and above which the level is RED."""
+    long_dwell_days: float = 5.0
+    """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
+    dedup_horizon_hours: float = 168.0
+    """Event ids, unmatched departures and closed vessel calls are forgotten this long after their time."""
+
+    @property
+    def long_dwell_minutes(self) -> int:
+        return round(self.long_dwell_days * 1440)
+
+    def port_of(self, code: str, fallback: str) -> str:
+        facility = self.facilities.get(code)
+        return facility.port if facility else fallback
+
+    def berths(self, code: str) -> int:
+        facility = self.facilities.get(code)
+        return facility.berths if facility else 0
+
+    def chassis(self, code: str) -> int:
+        facility = self.facilities.get(code)
+        return facility.chassis if facility else 0
+
+    def level(self, index: float) -> str:
+        if index >= self.red_from:
+            return "RED"
+        if index >= self.amber_from:
+            return "AMBER"
+        return "GREEN"
+
+
+def _number(path: str, where: str, raw: Any, integer: bool = False) -> Any:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or (integer and not isinstance(raw, int)):
+        kind = "an integer" if integer else "a number"
+        raise IndicatorConfigError(f"{path}: {where}: expected {kind}, got {raw!r}")
+    if raw < 0:
+        raise IndicatorConfigError(f"{path}: {where}: must not be negative, got {raw!r}")
+    return raw
+
+
+def _table(path: str, where: str, raw: Any) -> Mapping[str, Any]:
+    if not isinstance(raw, dict):
+        raise IndicatorConfigError(f"{path}: {where}: expected a table, got {raw!r}")
+    return raw
+
+
+def _check_keys(path: str, where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise IndicatorConfigError(f"{path}: {where}: unknown key(s) {', '.join(unknown)}; allowed: {sorted(allowed)}")
+
+
+def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config") -> IndicatorConfig:
+    """Overlay a parsed TOML document on the defaults: listed facilities and bounds replace or extend them."""
+    _check_keys(path, "top level", data, {"facilities", "index", "levels", "engine"})
+    config = IndicatorConfig()
+    facilities = dict(config.facilities)
+    for code, raw in _table(path, "facilities", data.get("facilities", {})).items():
+        table = _table(path, f"facilities.{code}", raw)
+        _check_keys(path, f"facilities.{code}", table, {"port", "berths", "chassis", "kind"})
+        base = facilities.get(code)
+        port = table.get("port", base.port if base else None)
+        if not isinstance(port, str) or not port:
+            raise IndicatorConfigError(f"{path}: facilities.{code}.port: a new facility needs its port (UN/LOCODE)")
+        facilities[code] = Facility(
+            code,
+            port,
+            _number(path, f"facilities.{code}.berths", table.get("berths", base.berths if base else 0), True),
+            _number(path, f"facilities.{code}.chassis", table.get("chassis", base.chassis if base else 0), True),
+            str(table.get("kind", base.kind if base else "terminal")),
+        )
+    index = dict(config.index)
+    for name, raw in _table(path, "index", data.get("index", {})).items():
+        table = _table(path, f"index.{name}", raw)
+        _check_keys(path, f"index.{name}", table, {"normal", "crisis", "weight"})
+        base_bound = index.get(name)
+        if base_bound is None:
+            raise IndicatorConfigError(f"{path}: index.{name}: not an input of the index; inputs: {sorted(index)}")
+        bound = Bound(
+            float(_number(path, f"index.{name}.normal", table.get("normal", base_bound.normal))),
+            float(_number(path, f"index.{name}.crisis", table.get("crisis", base_bound.crisis))),
+            float(_number(path, f"index.{name}.weight", table.get("weight", base_bound.weight))),
+        )
+        if bound.crisis == bound.normal:
+            raise IndicatorConfigError(f"{path}: index.{name}: crisis must differ from normal")
+        index[name] = bound
+    levels = _table(path, "levels", data.get("levels", {}))
+    _check_keys(path, "levels", levels, {"amber_from", "red_from"})
+    engine = _table(path, "engine", data.get("engine", {}))
+    _check_keys(path, "engine", engine, {"long_dwell_days", "dedup_horizon_hours"})
+    result = replace(
+        config,
+        facilities=MappingProxyType(facilities),
+        index=MappingProxyType(index),
+        amber_from=float(_number(path, "levels.amber_from", levels.get("amber_from", config.amber_from))),
+        red_from=float(_number(path, "levels.red_from", levels.get("red_from", config.red_from))),
+        long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
+        dedup_horizon_hours=float(
+            _number(path, "engine.dedup_horizon_hours", engine.get("dedup_horizon_hours", 168.0))
+        ),
+    )
+    if not result.amber_from < result.red_from:
+        raise IndicatorConfigError(f"{path}: levels: amber_from must be below red_from")
+    return result
+
+
+def load_indicator_config(path: str | Path) -> IndicatorConfig:
+    """Read a TOML file (see docs/indicators.md for its tables)."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise IndicatorConfigError(f"indicator config {path}: {exc}") from exc
+    return config_from_mapping(data, str(path))
+
+
+def config_from_settings(settings: Settings) -> IndicatorConfig:
+    """The configuration named by `Settings.indicator_config`, or the defaults."""
+    if settings.indicator_config:
+        return load_indicator_config(settings.indicator_config)
+    return IndicatorConfig()

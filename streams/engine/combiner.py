@@ -1,0 +1,167 @@
+"""`Combiner`: the latest partial of every engine merged into facility, port and complex indicators.
+
+Windows are applied here, relative to the newest watermark of all partials, so N engines over disjoint
+event sets give what one engine over all of them gives. Rail departures at one facility (the near-dock
+ICTF) may list rail-bound imports held by another engine: the combiner joins each engine's unmatched
+departures with the others' rail-bound imports, exactly as one engine would have matched them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from schemas.json_form import format_time
+from streams.config import PORTS, IndicatorConfig
+from streams.engine.index import congestion_index
+from streams.engine.series import DAY_MINUTES, MINUTE_MS
+from streams.engine.totals import Limits, Totals
+from streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
+
+ALERT_NAMESPACE = uuid.UUID("5b6f1c1e-7d3a-4a8e-9a57-2f0d9c4e8b21")
+
+
+def alert_id(scope: str, level: str, as_of: datetime) -> str:
+    """Deterministic: a replay or a retry raises the same alert with the same id."""
+    return str(uuid.uuid5(ALERT_NAMESPACE, f"{scope}|{level}|{as_of.isoformat()}"))
+
+
+def _time(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+class Combiner:
+    """Merges partials (one per source) and remembers each scope's level to raise alerts."""
+
+    def __init__(self, config: IndicatorConfig):
+        self.config = config
+        self._partials: dict[str, Mapping[str, Any]] = {}
+        self._levels: dict[str, str] = {}
+        self._cache: list[IndicatorValue] | None = None
+
+    def update(self, source: str, partial: Mapping[str, Any]) -> None:
+        """Replace the partial of `source`: idempotent, so replays and retries are harmless."""
+        self._partials[source] = partial
+        self._cache = None
+
+    @property
+    def watermark(self) -> int | None:
+        marks = [p["watermark"] for p in self._partials.values() if p.get("watermark") is not None]
+        return max(marks) if marks else None
+
+    def _facility_totals(self, watermark: int) -> tuple[dict[str, Totals], dict[str, str]]:
+        config = self.config
+        limits = Limits(watermark // MINUTE_MS, config.long_dwell_minutes)
+        totals: dict[str, Totals] = {}
+        ports: dict[str, str] = {}
+        for code, facility in config.facilities.items():
+            totals[code] = Totals(berths=facility.berths, inventory=facility.chassis)
+            ports[code] = facility.port
+        for partial in self._partials.values():
+            for code, part in partial.get("facilities", {}).items():
+                if code not in totals:
+                    totals[code] = Totals()
+                    ports[code] = part["port"]
+                totals[code].add_partial(part, limits)
+        self._join_departures(totals, limits)
+        return totals, ports
+
+    def _join_departures(self, totals: dict[str, Totals], limits: Limits) -> None:
+        departures: dict[str, list[Any]] = {}
+        for partial in self._partials.values():
+            for cid, row in partial.get("unmatched_departures", {}).items():
+                if cid not in departures or row[1] < departures[cid][1]:
+                    departures[cid] = row
+        if not departures:
+            return
+        oldest = limits.oldest(DAY_MINUTES)
+        for partial in self._partials.values():
+            for cid, (facility, discharged) in partial.get("rail_waiting", {}).items():
+                departure = departures.get(cid)
+                if departure is None or departure[1] < discharged or facility not in totals:
+                    continue
+                t = totals[facility]
+                t.counters["on_terminal"] -= 1
+                t.counters["rail_backlog"] -= 1
+                if discharged // MINUTE_MS <= limits.long_limit:
+                    t.long -= 1
+                if departure[1] // MINUTE_MS >= oldest:
+                    for name in ("import_dwell", "rail_dwell"):
+                        t.samples[name][0] += 1
+                        t.samples[name][1] += departure[1] - discharged
+
+    def _berths(self, totals: Mapping[str, Totals]) -> int:
+        return sum(t.berths for t in totals.values())
+
+    def _values(self, scope: str, t: Totals, complex_berths: int, as_of: datetime) -> list[IndicatorValue]:
+        values = t.values()
+        share = t.berths / complex_berths if complex_berths else 0.0
+        index = congestion_index(values, self.config, share)
+        out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
+        level = self.config.level(index) if index is not None else None
+        out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
+        return out
+
+    def indicators(self) -> list[IndicatorValue]:
+        """Every indicator of every facility, port and the complex, as of the newest watermark (sorted)."""
+        if self._cache is not None:
+            return list(self._cache)
+        watermark = self.watermark
+        if watermark is None:
+            return []
+        as_of = _time(watermark)
+        totals, ports = self._facility_totals(watermark)
+        complex_berths = self._berths(totals)
+        port_totals: dict[str, Totals] = {port: Totals() for port in PORTS}
+        everything = Totals()
+        out: list[IndicatorValue] = []
+        for code, t in totals.items():
+            port = ports[code]
+            out.extend(self._values(f"{port}/{code}", t, complex_berths, as_of))
+            port_totals.setdefault(port, Totals()).add(t)
+            everything.add(t)
+        for port, t in port_totals.items():
+            out.extend(self._values(port, t, complex_berths, as_of))
+        out.extend(self._values(COMPLEX_SCOPE, everything, complex_berths, as_of))
+        out.sort(key=lambda v: (v.scope, v.indicator))
+        self._cache = out
+        return list(out)
+
+    def take_alerts(self) -> list[Alert]:
+        """Level changes since the last call; the first level of a scope counts as a change from None."""
+        alerts = []
+        for value in self.indicators():
+            if value.indicator != "congestion_index" or value.level is None or value.value is None:
+                continue
+            previous = self._levels.get(value.scope)
+            if previous == value.level:
+                continue
+            self._levels[value.scope] = value.level
+            message = (
+                f"{value.scope}: congestion {previous or 'unknown'} -> {value.level} "
+                f"(index {value.value:.1f}) as of {format_time(value.as_of)}"
+            )
+            alerts.append(
+                Alert(
+                    alert_id(value.scope, value.level, value.as_of),
+                    value.scope,
+                    previous,
+                    value.level,
+                    value.value,
+                    value.as_of,
+                    message,
+                )
+            )
+        return alerts
+
+    def to_state(self) -> dict[str, Any]:
+        """The level memory (partials come back from the engines)."""
+        return {"levels": dict(self._levels)}
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], config: IndicatorConfig) -> Combiner:
+        combiner = cls(config)
+        combiner._levels = dict(state.get("levels", {}))
+        return combiner

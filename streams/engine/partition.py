@@ -1,0 +1,165 @@
+"""`PartitionEngine`: the entity state of the events of some input partitions, reported as additive partials.
+
+"Now" is the watermark, the newest ACTUAL event time seen. `apply` costs a dict lookup for the event id,
+one `.timestamp()` and the concern's dict updates; `partial()` copies the aggregates (milliseconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from streams.config import IndicatorConfig
+from streams.engine.concerns import Chassis, Containers, Gates, Vessels
+from streams.engine.facility import FacilityAggregates
+from streams.engine.series import HOUR_MS, MINUTE_MS
+
+PRUNE_EVERY_MINUTES = 15
+STATE_VERSION = 1
+
+
+class PartitionEngine:
+    """Indicator state of one group of input partitions (or, in a replay, of everything)."""
+
+    def __init__(self, config: IndicatorConfig):
+        self.config = config
+        self.watermark: int | None = None
+        """Newest ACTUAL event time applied, in ms since the epoch."""
+        self.counts: dict[str, int] = {}
+        self.facilities: dict[str, FacilityAggregates] = {}
+        self._ids: dict[str, int] = {}
+        self._id_hours: dict[int, list[str]] = {}
+        self._horizon_ms = int(config.dedup_horizon_hours * HOUR_MS)
+        self._long_minutes = config.long_dwell_minutes
+        self._next_prune = 0
+        self.vessels = Vessels(self._aggregates)
+        self.containers = Containers(self._aggregates)
+        self.gates = Gates(self._aggregates, self.containers)
+        self.chassis = Chassis(self._aggregates)
+        self._handlers = {
+            "VesselArrival": self.vessels.apply,
+            "GateMove": self.gates.apply,
+            "ContainerEvent": self._container,
+            "ChassisCheckout": self.chassis.apply,
+            "RailDeparture": self.containers.departed,
+        }
+
+    def _aggregates(self, code: str, port: str) -> FacilityAggregates:
+        agg = self.facilities.get(code)
+        if agg is None:
+            agg = self.facilities[code] = FacilityAggregates(self.config.port_of(code, port))
+        return agg
+
+    def _count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def _container(self, event: Mapping[str, Any], ts: int) -> None:
+        if not self.containers.discharged(event, ts):
+            self._count("not_import")
+
+    def apply(self, event: Mapping[str, Any]) -> bool:
+        """Apply one decoded, validated event; False if it was not applied (duplicate id, or too late).
+
+        Too late: older than the dedup horizon before the watermark, where its id may have been forgotten.
+        ESTIMATED and PLANNED events are remembered (for dedup) and counted but change no state.
+        """
+        event_id = event["event_id"]
+        if event_id in self._ids:
+            self._count("duplicate")
+            return False
+        ts = round(event["event_time"].timestamp() * 1000)
+        watermark = self.watermark
+        if watermark is not None and ts < watermark - self._horizon_ms:
+            self._count("too_late")
+            return False
+        hour = ts // HOUR_MS
+        self._ids[event_id] = hour
+        bucket = self._id_hours.get(hour)
+        if bucket is None:
+            self._id_hours[hour] = [event_id]
+        else:
+            bucket.append(event_id)
+        if event.get("classifier", "ACTUAL") != "ACTUAL":
+            self._count("not_actual")
+            return True
+        if watermark is None or ts > watermark:
+            self.watermark = ts
+            if ts // MINUTE_MS >= self._next_prune:
+                self.prune()
+        self._handlers[event["type"]](event, ts)
+        self._count(event["type"])
+        return True
+
+    def prune(self) -> None:
+        """Forget what no indicator can need again (runs every 15 minutes of event time)."""
+        if self.watermark is None:
+            return
+        now_minute = self.watermark // MINUTE_MS
+        self._next_prune = now_minute + PRUNE_EVERY_MINUTES
+        for agg in self.facilities.values():
+            agg.prune(now_minute)
+        oldest = self.watermark - self._horizon_ms
+        for hour in [h for h in self._id_hours if h < oldest // HOUR_MS]:
+            for event_id in self._id_hours.pop(hour):
+                if self._ids.get(event_id) == hour:
+                    del self._ids[event_id]
+        self.vessels.prune(oldest)
+        self.gates.prune(oldest)
+        self.containers.prune(oldest)
+        self.chassis.prune(oldest)
+
+    def partial(self) -> dict[str, Any]:
+        """Additive aggregates of this engine's events, windows left to the combiner (see Combiner)."""
+        now_minute = (self.watermark // MINUTE_MS) if self.watermark is not None else 0
+        return {
+            "watermark": self.watermark,
+            "counts": dict(self.counts),
+            "facilities": {code: agg.partial(now_minute, self._long_minutes) for code, agg in self.facilities.items()},
+            "rail_waiting": {cid: list(row) for cid, row in self.containers.rail_waiting.items()},
+            "unmatched_departures": {cid: list(row) for cid, row in self.containers.unmatched_departures.items()},
+        }
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything, JSON-able (ids are kept per hour of event time, for pruning)."""
+        return {
+            "version": STATE_VERSION,
+            "watermark": self.watermark,
+            "next_prune": self._next_prune,
+            "counts": dict(self.counts),
+            "ids": {str(hour): list(ids) for hour, ids in self._id_hours.items()},
+            "facilities": {code: agg.to_state() for code, agg in self.facilities.items()},
+            "calls": {key: list(call) for key, call in self.vessels.calls.items()},
+            "visits": dict(self.gates.open),
+            "early_outs": dict(self.gates.early_outs),
+            "on_terminal": {cid: list(row) for cid, row in self.containers.on_terminal.items()},
+            "unmatched_departures": {cid: list(r) for cid, r in self.containers.unmatched_departures.items()},
+            "unmatched_gate_outs": {cid: list(r) for cid, r in self.containers.unmatched_gate_outs.items()},
+            "chassis_out": {key: list(row) for key, row in self.chassis.out.items()},
+            "early_returns": {key: list(row) for key, row in self.chassis.early_returns.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any], config: IndicatorConfig) -> PartitionEngine:
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"engine state version {state.get('version')!r}; this engine reads {STATE_VERSION}")
+        engine = cls(config)
+        engine.watermark = state["watermark"]
+        engine._next_prune = state["next_prune"]
+        engine.counts = dict(state["counts"])
+        for hour_text, ids in state["ids"].items():
+            hour = int(hour_text)
+            engine._id_hours[hour] = list(ids)
+            for event_id in ids:
+                engine._ids[event_id] = hour
+        engine.facilities = {code: FacilityAggregates.from_state(s) for code, s in state["facilities"].items()}
+        engine.vessels.calls = {key: list(call) for key, call in state["calls"].items()}
+        engine.gates.open = dict(state["visits"])
+        engine.gates.early_outs = dict(state["early_outs"])
+        containers = engine.containers
+        containers.on_terminal = {cid: list(row) for cid, row in state["on_terminal"].items()}
+        containers.rail_waiting = {cid: [row[0], row[1]] for cid, row in containers.on_terminal.items() if row[2]}
+        containers.unmatched_departures = {cid: list(r) for cid, r in state["unmatched_departures"].items()}
+        containers.unmatched_gate_outs = {cid: list(r) for cid, r in state["unmatched_gate_outs"].items()}
+        engine.chassis.out = {key: list(row) for key, row in state["chassis_out"].items()}
+        engine.chassis.early_returns = {key: list(row) for key, row in state["early_returns"].items()}
+        return engine

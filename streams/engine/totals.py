@@ -1,0 +1,131 @@
+"""Totals of one scope as of a watermark: partial aggregates summed, windows applied, then the indicators.
+
+Facility totals add up to port totals and the complex's, so every scope's means are means over all its
+samples (not means of means).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.engine.facility import COUNTERS, SAMPLE_WINDOWS
+from streams.engine.series import DAY_MS, HOUR_MINUTES, HOUR_MS, MINUTE_MS
+
+INDICATORS = (
+    "vessels_waiting",
+    "anchor_wait_hours",
+    "berth_utilization",
+    "truck_turn_minutes",
+    "truck_turn_p90_minutes",
+    "trucks_on_terminal",
+    "gate_moves_per_hour",
+    "import_dwell_days",
+    "imports_on_terminal",
+    "long_dwell_share",
+    "chassis_on_hand",
+    "chassis_out",
+    "chassis_street_dwell_days",
+    "rail_backlog",
+    "rail_dwell_days",
+    "congestion_index",
+)
+
+
+@dataclass
+class Limits:
+    """The oldest minute each window includes, and the newest discharge minute of a long dweller."""
+
+    now_minute: int
+    long_minutes: int
+
+    def oldest(self, window: int) -> int:
+        return self.now_minute - window + 1
+
+    @property
+    def long_limit(self) -> int:
+        return self.now_minute - self.long_minutes
+
+
+@dataclass
+class Totals:
+    """Additive figures of one scope."""
+
+    berths: int = 0
+    inventory: int = 0
+    counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    long: int = 0
+    samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SAMPLE_WINDOWS})
+    turn_bins: dict[int, int] = field(default_factory=dict)
+    gate_moves: int = 0
+
+    def add_partial(self, part: Mapping[str, Any], limits: Limits) -> None:
+        """Add one engine's partial of this facility, keeping only what the windows include."""
+        for name in COUNTERS:
+            self.counters[name] += part[name]
+        self.long += part["long_base"] + sum(n for minute, n in part["disc"] if minute <= limits.long_limit)
+        for name, window in SAMPLE_WINDOWS.items():
+            oldest = limits.oldest(window)
+            cell = self.samples[name]
+            for minute, n, total in part[name]:
+                if minute >= oldest:
+                    cell[0] += n
+                    cell[1] += total
+        oldest = limits.oldest(HOUR_MINUTES)
+        for minute, rounded, n in part["turn_bins"]:
+            if minute >= oldest:
+                self.turn_bins[rounded] = self.turn_bins.get(rounded, 0) + n
+        self.gate_moves += sum(n for minute, n in part["gate_moves"] if minute >= oldest)
+
+    def add(self, other: Totals) -> None:
+        self.berths += other.berths
+        self.inventory += other.inventory
+        for name, value in other.counters.items():
+            self.counters[name] += value
+        self.long += other.long
+        for name, (n, total) in other.samples.items():
+            self.samples[name][0] += n
+            self.samples[name][1] += total
+        for rounded, n in other.turn_bins.items():
+            self.turn_bins[rounded] = self.turn_bins.get(rounded, 0) + n
+        self.gate_moves += other.gate_moves
+
+    def _mean(self, name: str, unit_ms: int) -> float | None:
+        n, total = self.samples[name]
+        return total / n / unit_ms if n else None
+
+    def _p90_minutes(self) -> float | None:
+        """Nearest rank: the smallest turn time (whole minutes) with at least 90% of visits at or below it."""
+        n = sum(self.turn_bins.values())
+        if not n:
+            return None
+        rank = (9 * n + 9) // 10
+        seen = 0
+        for rounded in sorted(self.turn_bins):
+            seen += self.turn_bins[rounded]
+            if seen >= rank:
+                return float(rounded)
+        raise AssertionError("unreachable")
+
+    def values(self) -> dict[str, float | None]:
+        """Every indicator but congestion_index."""
+        c = self.counters
+        on_terminal = c["on_terminal"]
+        return {
+            "vessels_waiting": float(c["waiting"]),
+            "anchor_wait_hours": self._mean("anchor_wait", HOUR_MS),
+            "berth_utilization": c["at_berth"] / self.berths if self.berths else None,
+            "truck_turn_minutes": self._mean("turn", MINUTE_MS),
+            "truck_turn_p90_minutes": self._p90_minutes(),
+            "trucks_on_terminal": float(c["trucks_in"]),
+            "gate_moves_per_hour": float(self.gate_moves),
+            "import_dwell_days": self._mean("import_dwell", DAY_MS),
+            "imports_on_terminal": float(on_terminal),
+            "long_dwell_share": self.long / on_terminal if on_terminal else None,
+            "chassis_on_hand": float(self.inventory - c["checkouts"] + c["returns"]),
+            "chassis_out": float(c["chassis_out"]),
+            "chassis_street_dwell_days": self._mean("street_dwell", DAY_MS),
+            "rail_backlog": float(c["rail_backlog"]),
+            "rail_dwell_days": self._mean("rail_dwell", DAY_MS),
+        }

@@ -1,0 +1,97 @@
+"""Offline replay: the library and `baystream indicators replay FILE [--at TIME]` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.cli import main
+from schemas.json_form import to_json
+from streams.replay import replay
+from tests.streams.engine_events import HOUR, gate, vessel
+
+
+def _file(tmp_path: Path, events: list[dict[str, Any]], extra: str = "") -> Path:
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(to_json(e)) + "\n" for e in events) + extra)
+    return path
+
+
+def _events() -> list[dict[str, Any]]:
+    events = [gate(0, "V1", "IN"), gate(45, "V1", "OUT")]  # a 45 min turn
+    for number in range(10):  # then ten 200 min turns completed at 05:00
+        events += [gate(100, f"W{number}", "IN"), gate(300, f"W{number}", "OUT")]
+    events.append(vessel(6 * HOUR, "A", "ARRIVED", "ANCHORAGE"))
+    return events
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code = main(["indicators", "replay", *argv])
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else None), err
+
+
+def test_replay_prints_the_final_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, snapshot, err = _run(capsys, str(_file(tmp_path, _events())))
+    assert code == 0, err
+    assert snapshot["as_of"] == "2024-05-01T06:00:00Z"
+    rows = snapshot["indicators"]
+    assert [(r["scope"], r["indicator"]) for r in rows] == sorted((r["scope"], r["indicator"]) for r in rows)
+    got = {(r["scope"], r["indicator"]): r for r in rows}
+    # at 06:00 the last hour (05:01-06:00) holds no completion; one vessel waits
+    assert got["USLAX/APMT", "truck_turn_minutes"]["value"] is None
+    assert got["USLAX/APMT", "vessels_waiting"]["value"] == 1
+    assert got["SPB", "vessels_waiting"]["value"] == 1
+    assert got["USLAX/APMT", "congestion_index"]["level"] in {"GREEN", "AMBER", "RED"}
+    assert got["USLAX/APMT", "vessels_waiting"]["level"] is None
+    # alerts: first GREEN at 00:00 (index 0), AMBER at 05:00 when ten 200-min turns land:
+    # turn (10 * 200) / 10 = 200 -> 1 (w 1.5); p90 200 -> 110/150 (w 0.5); waiting 0, berths 0 (w 1 + 1)
+    apmt = [a for a in snapshot["alerts"] if a["scope"] == "USLAX/APMT"]
+    assert [(a.get("previous_level"), a["level"], a["as_of"]) for a in apmt] == [
+        (None, "GREEN", "2024-05-01T00:00:00Z"),
+        ("GREEN", "AMBER", "2024-05-01T05:00:00Z"),
+        ("AMBER", "GREEN", "2024-05-01T06:00:00Z"),
+    ]
+    assert apmt[1]["congestion_index"] == pytest.approx(100 * (1.5 + 0.5 * 110 / 150) / 4)
+    assert "replayed 23 event(s)" in err
+
+
+def test_replay_repeats_alert_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(_file(tmp_path, _events()))
+    _, first, _ = _run(capsys, path)
+    _, second, _ = _run(capsys, path)
+    assert [a["alert_id"] for a in first["alerts"]] == [a["alert_id"] for a in second["alerts"]]
+
+
+def test_replay_at_stops_at_that_event_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, snapshot, _ = _run(capsys, str(_file(tmp_path, _events())), "--at", "2024-05-01T01:00:00Z")
+    assert code == 0
+    assert snapshot["as_of"] == "2024-05-01T00:45:00Z"  # the watermark: the last event applied
+    got = {(r["scope"], r["indicator"]): r["value"] for r in snapshot["indicators"]}
+    assert got["USLAX/APMT", "truck_turn_minutes"] == 45.0
+    assert got["USLAX/APMT", "trucks_on_terminal"] == 0
+
+
+def test_replay_names_the_bad_line_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = json.dumps(dict(to_json(gate(0, "V9", "IN")), direction="SIDEWAYS"))
+    code, snapshot, err = _run(capsys, str(_file(tmp_path, _events()[:2], bad + "\n")))
+    assert code == 1 and snapshot is None
+    assert "line 3" in err and "direction" in err
+
+
+def test_replay_bad_at_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, str(_file(tmp_path, _events())), "--at", "yesterday")
+    assert code == 2 and "--at" in err
+    code, _, err = _run(capsys, str(tmp_path / "nope.jsonl"))
+    assert code == 1 and "nope.jsonl" in err
+
+
+def test_replay_library_counts_duplicates_and_empty_input() -> None:
+    events = _events()
+    snapshot = replay([*events, events[0]])
+    assert (snapshot.applied, snapshot.skipped) == (len(events), 1)
+    empty = replay([])
+    assert empty.as_of is None and empty.indicators == [] and empty.to_json()["as_of"] is None
