@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
+
+from infra.broker import EmbeddedBroker, free_port
+from infra.demo import children
+from infra.settings import Settings
+from infra.topics import create_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "infra" / "deploy"
@@ -92,3 +101,56 @@ def needs_command(command: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(
         not command_available(command), reason=f"`baystream {command}` does not exist yet", strict=True
     )
+
+
+@contextmanager
+def private_broker() -> Iterator[Settings]:
+    """A broker of one's own, catalog topics created: what these tests publish, other tests never see."""
+    with EmbeddedBroker() as broker:
+        settings = Settings(bootstrap=broker.bootstrap, embedded=True)
+        create_topics(settings)
+        yield settings
+
+
+@dataclass
+class Running:
+    """A `baystream <command>` child: its metrics URL, its web port (if it serves one) and its log."""
+
+    command: str
+    process: subprocess.Popen[bytes]
+    metrics_port: int
+    web_port: int
+    log: Path
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def tail(self) -> str:
+        return f"--- {self.command} log:\n{self.log.read_text(errors='replace')[-3000:]}"
+
+
+def start(command: str, settings: Settings, tmp: Path) -> Running:
+    """Start `baystream <command>` (with the demo's arguments) like the demo does: own ports, embedded broker."""
+    demo_args = {child.command: child.args for child in children(Settings(), speed=600.0, scenario="normal")}
+    metrics_port, web_port = free_port(), free_port()
+    env = dict(os.environ)
+    env.update(
+        BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
+        BAYSTREAM_EMBEDDED="1",
+        BAYSTREAM_METRICS_PORT=str(metrics_port),
+        BAYSTREAM_METRICS_HOST="127.0.0.1",
+        BAYSTREAM_DASHBOARD_PORT=str(web_port),
+        BAYSTREAM_GATEWAY_PORT=str(web_port),
+        BAYSTREAM_WORKER_WEB_PORT=str(web_port),
+        BAYSTREAM_APP_ID=f"metrics-test-{metrics_port}",
+        BAYSTREAM_STATE_DIR=str(tmp / f"state-{command}"),
+        BAYSTREAM_TABLE_STORE="memory://",
+        BAYSTREAM_PUBLISH_INTERVAL_S="1",
+    )
+    log = tmp / f"{command}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(BAYSTREAM), command, *demo_args.get(command, ())], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    return Running(command, process, metrics_port, web_port, log)
