@@ -1,7 +1,8 @@
 """The Publisher seen from asyncio: produce a batch, then await the broker's acknowledgement of each event.
 
-librdkafka runs delivery callbacks inside `poll()`; a background thread keeps polling and each callback
-resolves its event's future on the event loop (`call_soon_threadsafe`), so the loop never blocks on acks.
+librdkafka runs delivery callbacks inside `poll()`; a background thread keeps polling, each callback records
+its event's outcome, and the batch's last one wakes the request on the event loop (`call_soon_threadsafe`),
+so the loop never blocks on acknowledgements and is woken once per batch, not once per event.
 """
 
 from __future__ import annotations
@@ -9,12 +10,53 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
 from producers.publisher import Publisher, PublishError
+
+
+class _Batch:
+    """The outcomes of one batch; the last delivery report wakes the waiting request (one wake-up per batch)."""
+
+    def __init__(self, size: int, loop: asyncio.AbstractEventLoop):
+        self._pending: list[str | None] = [_PENDING] * size
+        self._left = size
+        self._lock = threading.Lock()
+        self._loop = loop
+        self.done: asyncio.Future[None] = loop.create_future()
+
+    def settle(self, index: int, outcome: str | None) -> None:
+        """Record one event's outcome (from the poll thread, or the loop's own thread)."""
+        with self._lock:
+            if self._pending[index] is not _PENDING:
+                return
+            self._pending[index] = outcome
+            self._left -= 1
+            finished = self._left == 0
+        if finished:
+            with contextlib.suppress(RuntimeError):  # a closed loop (shutdown): nobody is waiting any more
+                self._loop.call_soon_threadsafe(_finish, self.done)
+
+    def callback(self, index: int) -> Callable[[KafkaError | None, Message], None]:
+        def on_delivery(error: KafkaError | None, message: Message) -> None:
+            self.settle(index, None if error is None else str(error))
+
+        return on_delivery
+
+    def outcomes(self, missing: str) -> list[str | None]:
+        with self._lock:
+            return [missing if o is _PENDING else o for o in self._pending]
+
+
+_PENDING = "\0pending"
+
+
+def _finish(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class AsyncPublisher:
@@ -33,27 +75,17 @@ class AsyncPublisher:
 
     async def publish(self, records: Sequence[Mapping[str, Any]], timeout: float) -> list[str | None]:
         """Produce every record; per record None once acknowledged, else why not (error or timeout)."""
-        futures: list[asyncio.Future[str | None]] = []
-        for record in records:
-            future: asyncio.Future[str | None] = self._loop.create_future()
-            futures.append(future)
+        if not records:
+            return []
+        batch = _Batch(len(records), self._loop)
+        for index, record in enumerate(records):
             try:
-                self._publisher.publish(record, on_delivery=self._resolver(future))
+                self._publisher.publish(record, on_delivery=batch.callback(index))
             except Exception as exc:  # e.g. the producer was closed: report it per event, never crash
-                future.set_result(f"not queued: {exc}")
-        done, _ = await asyncio.wait(futures, timeout=timeout) if futures else (set(), set())
-        return [f.result() if f in done else f"no acknowledgement within {timeout:g}s" for f in futures]
-
-    def _resolver(self, future: asyncio.Future[str | None]) -> Any:
-        def resolve(outcome: str | None) -> None:
-            if not future.done():
-                future.set_result(outcome)
-
-        def on_delivery(error: KafkaError | None, message: Message) -> None:
-            with contextlib.suppress(RuntimeError):  # a closed loop (shutdown): nobody is waiting any more
-                self._loop.call_soon_threadsafe(resolve, None if error is None else str(error))
-
-        return on_delivery
+                batch.settle(index, f"not queued: {exc}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(batch.done), timeout)
+        return batch.outcomes(f"no acknowledgement within {timeout:g}s")
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop polling and wait for what is still queued (failures were already answered per request)."""
