@@ -85,11 +85,6 @@ INDICATOR_VALUE = Gauge(
     "Latest value of each congestion indicator, in the unit its name says (hours, minutes, days, ratio).",
     ["scope", "indicator"],
 )
-INDICATOR_LEVEL = Gauge(
-    "baystream_indicator_level",
-    "Level of each congestion indicator that has one: 0 GREEN, 1 AMBER, 2 RED.",
-    ["scope", "indicator"],
-)
 CONGESTION_LEVEL = Gauge(
     "baystream_congestion_level", "Congestion level per scope: 0 GREEN, 1 AMBER, 2 RED.", ["scope"]
 )
@@ -123,7 +118,7 @@ CONGESTION_INDEX = "congestion_index"
 
 
 def set_indicator(scope: str, indicator: str, value: float | None, level: str | None) -> None:
-    """Mirror one published indicator in the gauges; the congestion index's level is the scope's level.
+    """Mirror one published indicator in the gauges; only the congestion index has a level (the scope's).
 
     A value of None (nothing to average yet) removes the series rather than exporting a fake zero.
     """
@@ -131,12 +126,8 @@ def set_indicator(scope: str, indicator: str, value: float | None, level: str | 
         _forget(INDICATOR_VALUE, scope, indicator)
     else:
         INDICATOR_VALUE.labels(scope, indicator).set(value)
-    if level in LEVEL_VALUES:
-        INDICATOR_LEVEL.labels(scope, indicator).set(LEVEL_VALUES[level])
-        if indicator == CONGESTION_INDEX:
-            CONGESTION_LEVEL.labels(scope).set(LEVEL_VALUES[level])
-    else:
-        _forget(INDICATOR_LEVEL, scope, indicator)
+    if indicator == CONGESTION_INDEX and level in LEVEL_VALUES:
+        CONGESTION_LEVEL.labels(scope).set(LEVEL_VALUES[level])
 
 
 def _forget(gauge: Gauge, *labels: str) -> None:

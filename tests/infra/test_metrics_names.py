@@ -57,7 +57,7 @@ def test_the_module_defines_the_metrics_of_the_issue() -> None:
         "baystream_consumer_lag_records",
         "baystream_state_entries",
         "baystream_indicator_value",
-        "baystream_indicator_level",
+        "baystream_congestion_level",
         "baystream_http_requests_total",
         "baystream_http_request_duration_seconds_bucket",
     ):
@@ -111,26 +111,26 @@ def _sample(name: str, **labels: str) -> float | None:
     return REGISTRY.get_sample_value(name, labels)
 
 
-def test_set_indicator_mirrors_value_and_level() -> None:
-    metrics.set_indicator("TEST/ONE", "truck_turn_minutes", 62.5, "AMBER")
+def test_set_indicator_mirrors_values_and_the_index_level() -> None:
+    metrics.set_indicator("TEST/ONE", "truck_turn_minutes", 62.5, None)
     assert _sample("baystream_indicator_value", scope="TEST/ONE", indicator="truck_turn_minutes") == 62.5
-    assert _sample("baystream_indicator_level", scope="TEST/ONE", indicator="truck_turn_minutes") == 1
-    # only the congestion index sets the scope's level
+    assert _sample("baystream_congestion_level", scope="TEST/ONE") is None
+    metrics.set_indicator("TEST/ONE", "truck_turn_minutes", 80.0, "RED")  # only the index's level is the scope's
     assert _sample("baystream_congestion_level", scope="TEST/ONE") is None
     metrics.set_indicator("TEST/ONE", "congestion_index", 71.0, "RED")
     assert _sample("baystream_congestion_level", scope="TEST/ONE") == 2
-    metrics.set_indicator("TEST/ONE", "congestion_index", 12.0, "GREEN")
-    assert _sample("baystream_congestion_level", scope="TEST/ONE") == 0
-    assert _sample("baystream_indicator_value", scope="TEST/ONE", indicator="congestion_index") == 12.0
+    metrics.set_indicator("TEST/ONE", "congestion_index", 45.0, "AMBER")
+    assert _sample("baystream_congestion_level", scope="TEST/ONE") == 1
+    assert _sample("baystream_indicator_value", scope="TEST/ONE", indicator="congestion_index") == 45.0
 
 
-def test_set_indicator_without_value_or_level_exports_nothing_rather_than_zero() -> None:
+def test_set_indicator_without_a_value_exports_nothing_rather_than_zero() -> None:
     metrics.set_indicator("TEST/TWO", "anchor_wait_hours", 30.0, None)
     assert _sample("baystream_indicator_value", scope="TEST/TWO", indicator="anchor_wait_hours") == 30.0
-    assert _sample("baystream_indicator_level", scope="TEST/TWO", indicator="anchor_wait_hours") is None
     metrics.set_indicator("TEST/TWO", "anchor_wait_hours", None, None)
     assert _sample("baystream_indicator_value", scope="TEST/TWO", indicator="anchor_wait_hours") is None
     metrics.set_indicator("TEST/TWO", "never_seen", None, None)  # removing what was never set is fine
+    assert _sample("baystream_indicator_value", scope="TEST/TWO", indicator="never_seen") is None
 
 
 def test_serve_metrics_serves_the_shared_registry() -> None:
