@@ -1,0 +1,38 @@
+"""`baystream gateway new-key` / `hash-key`, and a clear refusal of a bad keys file before listening."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from infra.cli import main
+from producers.gateway.identities import hash_key
+
+
+def test_new_key_prints_a_key_and_its_hash(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gateway", "new-key"]) == 0
+    out = capsys.readouterr().out
+    key = re.search(r"api key .*: (\S+)", out)
+    digest = re.search(r'key_sha256 = "([0-9a-f]{64})"', out)
+    assert key and digest
+    assert hash_key(key.group(1)) == digest.group(1)
+
+
+def test_hash_key_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("abc\n"))
+    assert main(["gateway", "hash-key"]) == 0
+    assert capsys.readouterr().out.strip() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_a_bad_keys_file_stops_the_gateway_with_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[abcd]\nrole = "trucker"\nscac = "ABCD"\n')
+    monkeypatch.setenv("BAYSTREAM_BOOTSTRAP", "127.0.0.1:9")
+    assert main(["gateway", "--keys", str(keys)]) == 2
+    err = capsys.readouterr().err
+    assert "keys.toml" in err and "'abcd'" in err and "key_sha256" in err
