@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
 from producers.publisher import Publisher, PublishError
+
+DRAIN_EVERY_S = 30.0
 
 
 class _Batch:
@@ -70,8 +73,15 @@ class AsyncPublisher:
         self._thread.start()
 
     def _poll(self) -> None:
+        drained = time.monotonic()
         while not self._stop.is_set():
             self._publisher.poll(0.1)
+            if time.monotonic() - drained > DRAIN_EVERY_S:
+                # The Publisher also keeps failures for its next flush(); they were answered per request
+                # already, so drop them now and then rather than let them pile up while the broker is down.
+                drained = time.monotonic()
+                with contextlib.suppress(PublishError):
+                    self._publisher.flush(0)
 
     async def publish(self, records: Sequence[Mapping[str, Any]], timeout: float) -> list[str | None]:
         """Produce every record; per record None once acknowledged, else why not (error or timeout)."""
