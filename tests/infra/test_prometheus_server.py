@@ -114,6 +114,9 @@ def test_prometheus_scrapes_the_worker_and_answers_its_metrics(
         consumed = server.wait_for("sum(baystream_events_consumed_total)", timeout=60)
         assert 0 < consumed <= published  # read from the private broker: only our events exist there
         assert server.wait_for('sum(baystream_events_consumed_total{topic="gate-moves"})', timeout=10) == 1
+        # the events reached the published indicators: lag observed, indicator gauges there
+        assert server.wait_for("sum(baystream_processing_lag_seconds_count)", timeout=60) <= published
+        assert server.wait_for('count(baystream_indicator_value{scope="USLAX/APMT"})', timeout=30) >= 1
 
         groups = server.api("rules")["groups"]
         loaded = {rule["name"] for group in groups for rule in group["rules"]}
