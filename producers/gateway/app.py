@@ -131,12 +131,12 @@ class Gateway:
         loop = asyncio.get_running_loop()
         fresh: list[tuple[int, dict[str, Any]]] = []
         waiting: list[tuple[int, asyncio.Future[str | None]]] = []
-        duplicates: list[str] = []
+        duplicates: list[int] = []
         mine: set[tuple[str, str]] = set()
         for index, record in enumerate(records):
             key = (identity.party, record["event_id"])
             if key in mine or self.window.seen(key, now):
-                duplicates.append(record["event_id"])
+                duplicates.append(index)
             elif key in self.in_flight:  # a concurrent retry of this batch: share its outcome
                 waiting.append((index, self.in_flight[key]))
             else:
@@ -145,8 +145,8 @@ class Gateway:
                 fresh.append((index, record))
         try:
             outcomes = await self.publisher.publish([r for _, r in fresh], self.config.ack_timeout_s)
-        except BaseException:
-            outcomes = ["the request was cancelled before the broker answered"] * len(fresh)
+        except BaseException as exc:
+            outcomes = [f"the request ended before the broker answered: {exc!r}"] * len(fresh)
             raise
         finally:
             acked = []
@@ -166,7 +166,7 @@ class Gateway:
             if outcome is not None:
                 failed.append({"index": index, "event_id": records[index]["event_id"], "reason": outcome})
             else:
-                duplicates.append(records[index]["event_id"])
+                duplicates.append(index)
         published = len(fresh) - sum(o is not None for o in outcomes)
         GATEWAY_EVENTS.labels(identity.party, "accepted").inc(published)
         GATEWAY_EVENTS.labels(identity.party, "duplicate").inc(len(duplicates))
@@ -179,7 +179,9 @@ class Gateway:
             )
             return _error(503, message, failed, Retry_After="1")
         ids = [r["event_id"] for r in records]
-        return _json(202, {"event_ids": ids, "published": published, "duplicates": duplicates})
+        return _json(
+            202, {"event_ids": ids, "published": published, "duplicates": [ids[i] for i in sorted(duplicates)]}
+        )
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
