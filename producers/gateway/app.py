@@ -7,6 +7,7 @@ Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSO
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,6 +28,7 @@ from producers.gateway.openapi import document
 from producers.gateway.rate_limit import RateLimiter
 
 SERVICE = "gateway"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ class Gateway:
         GATEWAY_EVENTS.labels(identity.party, "duplicate").inc(len(duplicates))
         if failed:
             GATEWAY_EVENTS.labels(identity.party, "failed").inc(len(failed))
+            log.warning("%s: broker did not acknowledge %d event(s): %s", identity.party, len(failed), failed[0])
             failed.sort(key=lambda f: f["index"])
             message = (
                 f"the broker did not acknowledge {len(failed)} of {len(records)} event(s); "
