@@ -1,0 +1,343 @@
+"""The Faust app of the indicator workers, built from Settings: agents, tables, timer. Thin around the engine.
+
+- `inputs` agent on the five input topics (raw bytes): a batch at a time (`take_events`), decode, validate
+  and apply in `InputProcessor` (partition p of every topic feeds one engine), dead-letter the rest,
+  checkpoint each touched partition's state and offsets into the `checkpoints` table, and send its
+  partial to the internal `<app_id>-partials` topic (one partition, so one combiner).
+- `combiner` agent on the partials topic: the newest partial per source, indicators from the engine's
+  `Combiner`, changed values to `congestion-indicators` and `congestion-latest`, level changes to
+  `congestion-alerts`, its own state into the `combiner` table.
+- a timer republishes every value at `publish_interval_s`.
+
+Why batches: Faust's per-event machinery and a changelog write per table update cost ~98% of the time
+(DESIGN.md, Broker). Tables are written per batch, not per event. At-least-once: see docs/worker.md.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import faust
+from faust import Stream
+from faust.types import TP, EventT, StreamT
+
+from infra.kafka_config import faust_broker_url, faust_security, session_timeout_ms
+from infra.metrics import CONGESTION_LEVEL, CONSUMER_LAG, INDICATOR_VALUE, PROCESSING_LAG_SECONDS
+from infra.settings import Settings
+from infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST, DEAD_LETTER, INPUT_TOPICS
+from schemas.wire import Codec, codec_for
+from streams import checkpoint
+from streams.combining import Board, Combiner
+from streams.model import LEVELS, IndicatorValue, PartitionEngineAPI
+from streams.processing import InputProcessor, RawRecord
+
+BOARD_KEY = "board"
+PARTIAL_KEY = "partial/"
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+"""Partials carry per-container rows (rail backlog): allow more than Kafka's 1 MB default."""
+
+
+@dataclass(frozen=True)
+class EngineKit:
+    """How the worker makes and restores the engine's two halves (the real engine, or a test's stand-in)."""
+
+    new_engine: Callable[[], PartitionEngineAPI]
+    restore_engine: Callable[[Mapping[str, Any]], PartitionEngineAPI]
+    new_combiner: Callable[[], Combiner]
+    restore_combiner: Callable[[Mapping[str, Any]], Combiner]
+
+
+def engine_kit(settings: Settings) -> EngineKit:
+    """The engine of streams/engine with the indicator configuration the settings name."""
+    from streams.config import config_from_settings
+    from streams.engine import Combiner, PartitionEngine
+
+    config = config_from_settings(settings)
+    return EngineKit(
+        new_engine=lambda: PartitionEngine(config),
+        restore_engine=lambda state: PartitionEngine.from_state(state, config),
+        new_combiner=lambda: Combiner(config),
+        restore_combiner=lambda state: Combiner.from_state(state, config),
+    )
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Batching of the input agent: bigger batches cost less per event, smaller ones answer sooner."""
+
+    batch_size: int = 5000
+    batch_within_s: float = 0.1
+    combiner_within_s: float = 0.05
+
+
+def partials_topic(settings: Settings) -> str:
+    """The internal topic from the input partitions to the combiner (one partition), per app id."""
+    return f"{settings.app_id}-partials"
+
+
+def ensure_topics(settings: Settings) -> None:
+    """The catalog topics and the partials topic, created explicitly (Tansu would give 4 partitions)."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from infra.kafka_config import admin_config
+    from infra.topics import create_topics
+
+    create_topics(settings)
+    admin = AdminClient(admin_config(settings))
+    name = partials_topic(settings)
+    if name in admin.list_topics(timeout=15.0).topics:
+        return
+    config = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    future = admin.create_topics([NewTopic(name, 1, settings.replication_factor, config=config)])[name]
+    try:
+        future.result()
+    except KafkaException as exc:
+        if "TOPIC_ALREADY_EXISTS" not in str(exc):
+            raise
+
+
+@contextmanager
+def on_behalf_of(event: EventT) -> Iterator[None]:
+    """Table reads and writes for `event`'s partition (Faust picks the changelog partition and the
+    RocksDB instance from the current event, which a batch's consumer task does not have)."""
+    from faust.streams import _current_event
+
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+def _bytes_table(app: faust.App, name: str, partitions: int) -> Any:
+    """A table of str keys and raw bytes values (checkpoints are already encoded)."""
+    table: Any = app.Table(name, partitions=partitions, key_type=str, value_type=bytes)
+    # Faust derives "json" for both from the types; raw bytes must stay raw in the changelog and recovery.
+    table.value_serializer = "raw"
+    return table
+
+
+def _record(event: EventT) -> RawRecord:
+    m = event.message
+    return RawRecord(m.topic, m.partition, m.offset, m.key, m.value, int((m.timestamp or time.time()) * 1000))
+
+
+class IndicatorWorker:
+    """The agents' bodies and the state they share in one worker process."""
+
+    def __init__(self, app: faust.App, settings: Settings, kit: EngineKit, codec: Codec, tuning: Tuning):
+        self.app = app
+        self.kit = kit
+        self.codec = codec
+        self.tuning = tuning
+        self.processor = InputProcessor(codec, kit.new_engine, kit.restore_engine)
+        self.board: Board | None = None
+        self.partials_name = partials_topic(settings)
+        raw: dict[str, Any] = {
+            "key_type": bytes,
+            "value_type": bytes,
+            "key_serializer": "raw",
+            "value_serializer": "raw",
+        }
+        self.inputs = app.topic(*INPUT_TOPICS, **raw)
+        self.partials = app.topic(self.partials_name, partitions=1, **raw)
+        self.outputs = {
+            name: app.topic(name, **raw)
+            for name in (CONGESTION_INDICATORS, CONGESTION_LATEST, CONGESTION_ALERTS, DEAD_LETTER)
+        }
+        self.checkpoints = _bytes_table(app, "checkpoints", settings.partitions)
+        self.combiner_table = _bytes_table(app, "combiner", 1)
+
+    # -- input partitions -------------------------------------------------------------------------------
+
+    async def consume_inputs(self, stream: StreamT[Any]) -> None:
+        async for events in cast(Stream, stream).take_events(self.tuning.batch_size, self.tuning.batch_within_s):
+            self.handle_inputs(events)
+
+    def handle_inputs(self, events: Sequence[EventT]) -> None:
+        """One batch: apply, dead-letter, checkpoint, report partials; acked by Faust after this returns."""
+        assignment = self.app.consumer.assignment()
+        by_partition: dict[int, EventT] = {}
+        records = []
+        for event in events:
+            m = event.message
+            if m.tp not in assignment:  # revoked while buffered: its next owner reads it again
+                continue
+            records.append(_record(event))
+            by_partition[m.partition] = event
+        for number, event in by_partition.items():
+            if number not in self.processor.partitions:
+                with on_behalf_of(event):
+                    self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
+        outcome = self.processor.process(records)
+        for letter in outcome.dead_letters:
+            self._send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
+        for number in sorted(outcome.touched):
+            partition = self.processor.partitions[number]
+            with on_behalf_of(by_partition[number]):
+                checkpoint.write(self.checkpoints, f"p{number}", partition.checkpoint())
+            message = checkpoint.encode(partition.partial_message())
+            self.partials.send_soon(key=partition.source.encode(), value=message)
+        self._report_lag(events)
+
+    def _report_lag(self, events: Sequence[EventT]) -> None:
+        last: dict[TP, int] = {}
+        for event in events:
+            last[event.message.tp] = event.message.offset
+        for tp, offset in last.items():
+            try:
+                highwater = self.app.consumer.highwater(tp)
+            except Exception:  # not known yet (fetch metadata pending): report next time
+                continue
+            if highwater is not None:
+                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset - 1))
+
+    # -- combiner ---------------------------------------------------------------------------------------
+
+    async def combine(self, stream: StreamT[Any]) -> None:
+        async for events in cast(Stream, stream).take_events(1000, self.tuning.combiner_within_s):
+            self.handle_partials(events)
+
+    def handle_partials(self, events: Sequence[EventT]) -> None:
+        """Newest partials in, changed values and alerts out, then the board's checkpoint (before the ack)."""
+        if not events:
+            return
+        with on_behalf_of(events[-1]):
+            board = self._board()
+            taken: dict[str, bytes] = {}
+            for event in events:
+                data = event.message.value
+                if data is None:
+                    continue
+                message = checkpoint.decode(data)
+                if board.offer(message):
+                    taken[message["source"]] = data
+            self._publish(board.changes())
+            for alert in board.alerts():
+                record = alert.as_record()
+                self._send(CONGESTION_ALERTS, alert.scope.encode(), self.codec.encode(record, CONGESTION_ALERTS))
+            self._observe_lag(board)
+            for source, data in taken.items():
+                checkpoint.write_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}", data)
+            checkpoint.write(self.combiner_table, BOARD_KEY, board.to_state())
+
+    def _board(self) -> Board:
+        """The board, restored from the combiner table when this worker has just taken the combiner over."""
+        if self.board is None:
+            state = checkpoint.read(self.combiner_table, BOARD_KEY)
+            if state is None:
+                self.board = Board(self.kit.new_combiner())
+            else:
+                self.board = Board.from_state(state, self.kit.restore_combiner)
+                for source in state["positions"]:
+                    data = checkpoint.read_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}")
+                    if data is not None:
+                        self.board.offer(checkpoint.decode(data))
+                self.board.take_arrivals()
+        return self.board
+
+    async def publish_all(self) -> None:
+        """The steady cadence: every value, whether it changed or not (only where the combiner lives)."""
+        if self.board is not None:
+            self._publish(self.board.everything())
+
+    def _publish(self, values: Sequence[IndicatorValue]) -> None:
+        now = datetime.now(UTC)
+        for value in values:
+            record = value.as_record(now)
+            self._send(CONGESTION_INDICATORS, value.scope.encode(), self.codec.encode(record, CONGESTION_INDICATORS))
+            key = f"{value.scope}|{value.indicator}".encode()
+            self._send(CONGESTION_LATEST, key, self.codec.encode(record, CONGESTION_LATEST))
+            if value.value is not None:
+                INDICATOR_VALUE.labels(value.scope, value.indicator).set(value.value)
+            if value.level in LEVELS:
+                CONGESTION_LEVEL.labels(value.scope).set(LEVELS.index(value.level))
+
+    def _observe_lag(self, board: Board) -> None:
+        now_ms = time.time() * 1000
+        for timestamp_ms, count in board.take_arrivals().items():
+            lag = max(0.0, (now_ms - timestamp_ms) / 1000)
+            for _ in range(count):
+                PROCESSING_LAG_SECONDS.observe(lag)
+
+    def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self.outputs[topic].send_soon(key=key, value=value)
+
+    # -- rebalancing ------------------------------------------------------------------------------------
+
+    async def on_assigned(self, sender: Any, assigned: set[TP], **_: Any) -> None:
+        """Say which input partitions this worker holds now (operators and tests read it)."""
+        mine = sorted({tp.partition for tp in assigned if tp.topic in INPUT_TOPICS})
+        combiner = any(tp.topic == self.partials_name for tp in assigned)
+        print(f"assigned input partitions {mine}{' and the combiner' if combiner else ''}", flush=True)
+
+    async def on_revoked(self, sender: Any, revoked: set[TP], **_: Any) -> None:
+        """Forget revoked partitions: whoever gets them next restores them from the tables."""
+        for tp in revoked:
+            if tp.topic in INPUT_TOPICS:
+                self.processor.drop(tp.partition)
+            elif tp.topic == self.partials_name:
+                self.board = None
+
+
+def create_app(
+    settings: Settings, kit: EngineKit | None = None, tuning: Tuning | None = None, codec: Codec | None = None
+) -> faust.App:
+    """The worker's Faust app, configured from the settings only (Faust's own env and argv are not read)."""
+    session_s = session_timeout_ms(settings) / 1000
+    app = faust.App(
+        settings.app_id,
+        broker=faust_broker_url(settings),
+        broker_credentials=_credentials(settings),
+        store=settings.table_store,
+        datadir=settings.state_dir,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        broker_session_timeout=session_s,
+        broker_heartbeat_interval=max(1.0, session_s / 3),
+        broker_commit_interval=1.0,
+        consumer_auto_offset_reset="earliest",
+        table_standby_replicas=0,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        web_enabled=bool(settings.worker_web_port),
+        web_port=settings.worker_web_port or 6066,
+        web_bind="127.0.0.1",
+        autodiscover=False,
+    )
+    worker = IndicatorWorker(
+        app, settings, kit or engine_kit(settings), codec or codec_for(settings.schema_registry), tuning or Tuning()
+    )
+    app.agent(worker.inputs, name="inputs")(worker.consume_inputs)
+    app.agent(worker.partials, name="combiner")(worker.combine)
+    app.timer(settings.publish_interval_s, on_leader=False)(worker.publish_all)
+    app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
+    app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
+    app.indicator_worker = worker  # type: ignore[attr-defined]
+    return app
+
+
+def _credentials(settings: Settings) -> Any:
+    """SASL/SSL for Faust from the pass-through Kafka properties (None on a plain listener)."""
+    security = faust_security(settings)
+    mechanism = security.get("sasl_mechanism")
+    if not mechanism:
+        return None
+    ssl = security.get("security_protocol", "").upper().endswith("SSL")
+    context = None
+    if ssl:
+        import ssl as ssl_module
+
+        context = ssl_module.create_default_context()
+    return faust.SASLCredentials(
+        username=security.get("sasl_plain_username"),
+        password=security.get("sasl_plain_password"),
+        mechanism=mechanism,
+        ssl_context=context,
+    )

@@ -1,0 +1,46 @@
+"""`baystream worker`: run the indicator worker (the Faust app of streams/app.py) until SIGINT or SIGTERM.
+
+Start several with the same app id to share the input partitions; each needs its own `state_dir` when
+they share a machine and the RocksDB store. How it runs and what it guarantees: docs/worker.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from infra.settings import Settings
+
+HELP = "run the indicator worker (Faust): input topics in, congestion indicators and alerts out"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch-size", type=int, default=5000, help="most events per batch (default 5000)")
+    parser.add_argument(
+        "--batch-within", type=float, default=0.1, help="longest wait to fill a batch, seconds (default 0.1)"
+    )
+    parser.add_argument("--loglevel", default="warning", help="Faust log level (default warning)")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import faust
+
+    from infra.kafka_config import bootstrap
+    from infra.metrics import serve_metrics
+    from streams.app import Tuning, create_app, ensure_topics
+
+    bootstrap(settings)
+    ensure_topics(settings)
+    serve_metrics(settings.metrics_port)
+    tuning = Tuning(batch_size=args.batch_size, batch_within_s=args.batch_within)
+    app = create_app(settings, tuning=tuning)
+    print(
+        f"worker {settings.app_id} on {settings.bootstrap}: {settings.partitions} partitions, "
+        f"store {settings.table_store}, publishing every {settings.publish_interval_s:g}s",
+        flush=True,
+    )
+    worker = faust.Worker(app, loglevel=args.loglevel, quiet=True, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0

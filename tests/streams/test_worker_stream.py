@@ -1,0 +1,138 @@
+"""The worker against a real embedded broker: stream equals replay, restarts, two workers, bad input.
+
+Each test gets its own broker: `congestion-latest` is a catalog topic, and workers of different tests
+must not see each other's values. Workers run as `baystream worker` processes, as users run them.
+"""
+
+from __future__ import annotations
+
+import signal
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+
+from infra.broker import EmbeddedBroker
+from infra.kafka_config import producer_config
+from infra.reader import read_topic
+from infra.settings import Settings
+from producers.simulator import simulate
+from schemas.json_form import parse_event
+from schemas.wire import Codec
+from streams.app import ensure_topics
+from streams.config import IndicatorConfig
+from streams.replay import replay
+from tests.events import event
+from tests.streams.worker_harness import (
+    WorkerProcess,
+    as_values,
+    differences,
+    publish,
+    same,
+    wait_for_values,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def own_broker() -> Iterator[Settings]:
+    with EmbeddedBroker() as broker:
+        settings = Settings(bootstrap=broker.bootstrap, embedded=True, table_store="memory://", metrics_port=0)
+        ensure_topics(settings.with_overrides(app_id="unused"))
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def day() -> list[dict[str, Any]]:
+    """A simulated day and a half of the complex, in event-time order."""
+    return list(simulate("normal", 36, seed=7))
+
+
+def expected(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float | None, str | None]]:
+    """What `indicators replay` ends with (levels checked once: only the final values matter here)."""
+    return as_values(replay(events, IndicatorConfig(), check_every_minutes=10**9).indicators)
+
+
+def test_stream_and_replay_agree(own_broker: Settings, day: list[dict[str, Any]], fresh_name: str) -> None:
+    publish(own_broker, day)
+    worker = WorkerProcess(own_broker, fresh_name)
+    try:
+        want = expected(day)
+        got = wait_for_values(own_broker, want)
+        assert same(got, want), differences(got, want)
+    finally:
+        worker.close()
+
+
+def test_a_killed_worker_restarts_from_its_checkpoints(
+    own_broker: Settings, day: list[dict[str, Any]], fresh_name: str
+) -> None:
+    half = len(day) // 2
+    publish(own_broker, day[:half])
+    first = WorkerProcess(own_broker, fresh_name)
+    try:
+        want_half = expected(day[:half])
+        got = wait_for_values(own_broker, want_half)
+        assert same(got, want_half), differences(got, want_half)
+        publish(own_broker, day[half:])
+        first.stop(signal.SIGKILL)  # most likely in the middle of the second half
+    finally:
+        first.close()
+    second = WorkerProcess(own_broker, fresh_name)
+    try:
+        want = expected(day)
+        got = wait_for_values(own_broker, want)
+        assert same(got, want), differences(got, want)
+    finally:
+        second.close()
+
+
+def test_two_workers_share_the_partitions_and_agree_with_one(
+    own_broker: Settings, day: list[dict[str, Any]], fresh_name: str
+) -> None:
+    publish(own_broker, day)
+    workers = [WorkerProcess(own_broker, fresh_name), WorkerProcess(own_broker, fresh_name)]
+    try:
+        want = expected(day)
+        got = wait_for_values(own_broker, want)
+        assert same(got, want), differences(got, want)
+        held = [w.output().rsplit("assigned input partitions", 1)[-1] for w in workers]
+        assert all("[]" not in h.split("\n")[0] for h in held), held
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def test_bad_records_go_to_dead_letter_and_leave_the_indicators_alone(
+    own_broker: Settings, day: list[dict[str, Any]], fresh_name: str
+) -> None:
+    codec = Codec()
+    valid = parse_event(event("GateMove", facility="APMT"))
+    bad_container = dict(valid, event_id=str(uuid.uuid4()), container_id="CSQU3054384")  # wrong check digit
+    garbage = b"\x07not avro at all"
+    unknown_schema = b"\xc3\x01" + bytes(range(8)) + b"\x02\x04"
+    bad_values = [garbage, codec.encode(bad_container, "gate-moves"), unknown_schema]
+    producer = Producer(producer_config(own_broker))
+    for value in bad_values:
+        producer.produce("gate-moves", value, b"APMT")
+    assert producer.flush(10) == 0
+    publish(own_broker, day)
+    worker = WorkerProcess(own_broker, fresh_name)
+    try:
+        want = expected(day)
+        got = wait_for_values(own_broker, want)
+        assert same(got, want), differences(got, want)
+        letters = [codec.decode(m.value()) for m in read_topic(own_broker, "dead-letter", idle_timeout=3.0)]
+    finally:
+        worker.close()
+    assert [(d["topic"], d["value"], d["key"], d["producer"]) for d in letters] == [
+        ("gate-moves", value, b"APMT", "worker") for value in bad_values
+    ]
+    assert [d["stage"] for d in letters] == ["decode", "validate", "decode"]
+    assert "neither C301 nor 00" in letters[0]["reason"]
+    assert "container_id" in letters[1]["reason"]
+    assert "unknown schema fingerprint" in letters[2]["reason"]
+    assert [d["offset"] for d in letters] == [0, 1, 2]

@@ -1,0 +1,118 @@
+"""Run `baystream worker` as a real process against a broker, and read what it published."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from infra.reader import read_topic
+from infra.settings import Settings
+from producers.publisher import Publisher
+from schemas.wire import Codec
+from streams.model import IndicatorValue
+
+_PREFIX = os.environ.get("WORKER_PREFIX", "").split()
+"""Profiling aid: e.g. WORKER_PREFIX="py-spy record -o prof.txt -f raw --" runs each worker under py-spy."""
+
+Values = dict[tuple[str, str], tuple[float | None, str | None]]
+
+
+class WorkerProcess:
+    """One `baystream worker` child; its output goes to a temporary log the test can read."""
+
+    def __init__(self, settings: Settings, app_id: str, *extra_args: str):
+        self.log: IO[bytes] = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log")  # noqa: SIM115
+        env = dict(os.environ)
+        env.update(
+            BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
+            BAYSTREAM_EMBEDDED="1",
+            BAYSTREAM_TABLE_STORE="memory://",
+            BAYSTREAM_METRICS_PORT="0",
+            BAYSTREAM_WORKER_WEB_PORT="0",
+            BAYSTREAM_APP_ID=app_id,
+            BAYSTREAM_PARTITIONS=str(settings.partitions),
+            BAYSTREAM_PUBLISH_INTERVAL_S="1",
+        )
+        self.process = subprocess.Popen(
+            [*_PREFIX, sys.executable, "-m", "infra.cli", "worker", *extra_args],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
+        """Signal the worker and wait for it; SIGKILL if it does not end in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return int(self.process.returncode)
+
+    def close(self) -> None:
+        self.stop(signal.SIGKILL)
+        self.log.close()
+
+
+def publish(settings: Settings, events: Iterable[Mapping[str, Any]]) -> int:
+    with Publisher(settings) as publisher:
+        return publisher.publish_all(events)
+
+
+def latest(settings: Settings, topic: str = "congestion-latest") -> Values:
+    """The last value per (scope, indicator) on `topic`."""
+    codec = Codec()
+    values: Values = {}
+    for message in read_topic(settings, topic, idle_timeout=3.0):
+        record = codec.decode(message.value())
+        values[(record["scope"], record["indicator"])] = (record["value"], record["level"])
+    return values
+
+
+def as_values(indicators: Iterable[IndicatorValue]) -> Values:
+    return {(v.scope, v.indicator): (v.value, v.level) for v in indicators}
+
+
+def same(a: Values, b: Values, rel: float = 1e-9) -> bool:
+    """Equal keys, levels, and values up to float summation order."""
+    if a.keys() != b.keys():
+        return False
+    for key, (value, level) in a.items():
+        other, other_level = b[key]
+        if level != other_level or (value is None) != (other is None):
+            return False
+        if value is not None and other is not None and abs(value - other) > rel * max(1.0, abs(value), abs(other)):
+            return False
+    return True
+
+
+def wait_for_values(settings: Settings, expected: Values, timeout: float = 60.0) -> Values:
+    """Poll congestion-latest until it equals `expected` (or the time is up: returns what is there)."""
+    deadline = time.monotonic() + timeout
+    seen: Values = {}
+    while time.monotonic() < deadline:
+        seen = latest(settings)
+        if same(seen, expected):
+            return seen
+        time.sleep(1.0)
+    return seen
+
+
+def differences(a: Values, b: Values) -> list[str]:
+    """A readable list of what differs (for assertion messages)."""
+    out = [f"missing {k}" for k in b.keys() - a.keys()] + [f"extra {k}" for k in a.keys() - b.keys()]
+    out += [f"{k}: {a[k]} != {b[k]}" for k in a.keys() & b.keys() if not same({k: a[k]}, {k: b[k]})]
+    return sorted(out)[:20]
