@@ -1,0 +1,103 @@
+"""REST handlers of the dashboard: JSON views of the store, with clear 400s for bad parameters."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from consumers.dashboard import scopes
+from consumers.dashboard.openapi import OPENAPI
+from consumers.dashboard.service import DashboardService
+from consumers.dashboard.store import ALERT_FIELDS, api_form
+from schemas.json_form import parse_time
+
+MAX_ALERTS = 1000
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _many(request: web.Request, name: str) -> list[str] | None:
+    """A filter given as `?name=a,b` and/or `?name=a&name=b`; None when absent."""
+    values = [v.strip() for raw in request.query.getall(name, []) for v in raw.split(",") if v.strip()]
+    return values or None
+
+
+def _one(request: web.Request, name: str) -> str:
+    value = request.query.get(name, "").strip()
+    if not value:
+        message = json.dumps({"error": f"query parameter {name!r} is required"})
+        raise web.HTTPBadRequest(text=message, content_type="application/json")
+    return value
+
+
+class DashboardApi:
+    """The handlers, bound to one service."""
+
+    def __init__(self, service: DashboardService):
+        self.service = service
+
+    async def indicators(self, request: web.Request) -> web.Response:
+        records = self.service.store.latest(_many(request, "scope"), _many(request, "indicator"))
+        return web.json_response({"indicators": [api_form(r, r.keys()) for r in records]})
+
+    async def history(self, request: web.Request) -> web.Response:
+        scope, indicator = _one(request, "scope"), _one(request, "indicator")
+        since: datetime | None = None
+        try:
+            if "since" in request.query:
+                since = parse_time(request.query["since"])
+            elif "hours" in request.query:
+                hours = float(request.query["hours"])
+                if not hours > 0:
+                    raise ValueError(hours)
+                newest = self.service.store.newest_as_of() or datetime.now(UTC)
+                since = newest - timedelta(hours=hours)
+        except ValueError:
+            return _error(400, "since must be an ISO-8601 time with a timezone; hours a positive number")
+        points = self.service.store.history(scope, indicator, since)
+        if points is None:
+            return _error(404, f"no values of {indicator!r} for scope {scope!r} yet")
+        return web.json_response({"scope": scope, "indicator": indicator, "points": [p.as_json() for p in points]})
+
+    async def alerts(self, request: web.Request) -> web.Response:
+        try:
+            limit = int(request.query.get("limit", "50"))
+            if not 1 <= limit <= MAX_ALERTS:
+                raise ValueError(limit)
+        except ValueError:
+            return _error(400, f"limit must be an integer from 1 to {MAX_ALERTS}")
+        chosen = self.service.store.alerts(limit, _many(request, "scope"))
+        return web.json_response({"alerts": [api_form(a, ALERT_FIELDS) for a in chosen]})
+
+    async def scopes(self, request: web.Request) -> web.Response:
+        seen = self.service.store.scopes()
+        listed = []
+        for scope in scopes.ordered(seen | set(scopes.known_scopes())):
+            info = scopes.describe(scope)
+            listed.append({**info.__dict__, "has_data": scope in seen})
+        return web.json_response({"scopes": listed})
+
+    async def webhooks(self, request: web.Request) -> web.Response:
+        return web.json_response({"subscriptions": self.service.webhooks.stats()})
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        health = self.service.health()
+        return web.json_response(health, status=200 if self.service.warmed_up else 503)
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        return web.json_response(OPENAPI)
+
+
+def add_routes(app: web.Application, api: DashboardApi) -> None:
+    app.router.add_get("/api/indicators", api.indicators)
+    app.router.add_get("/api/history", api.history)
+    app.router.add_get("/api/alerts", api.alerts)
+    app.router.add_get("/api/scopes", api.scopes)
+    app.router.add_get("/api/webhooks", api.webhooks)
+    app.router.add_get("/api/events", api.service.hub.stream)
+    app.router.add_get("/api/openapi.json", api.openapi)
+    app.router.add_get("/healthz", api.healthz)

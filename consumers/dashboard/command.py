@@ -1,0 +1,41 @@
+"""`baystream dashboard`: serve the live congestion dashboard, the REST API and the alert webhooks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from infra.settings import Settings
+
+HELP = "serve the live congestion dashboard, its REST API and the alert webhooks"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=None, help="address to listen on (setting dashboard_host)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (setting dashboard_port)")
+    parser.add_argument(
+        "--history-hours", type=float, default=6.0, metavar="H", help="hours of history the charts start with"
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    import logging
+
+    from consumers.dashboard.app import serve_forever
+    from consumers.dashboard.service import DashboardOptions
+    from consumers.dashboard.webhooks import WebhookConfigError, parse_subscriptions
+    from infra.kafka_config import bootstrap
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    bootstrap(settings)  # no broker configured: a clear error before anything starts
+    try:
+        parse_subscriptions(settings.webhooks)
+    except WebhookConfigError as exc:
+        print(f"baystream dashboard: {exc}", file=sys.stderr)
+        return 2
+    if args.history_hours <= 0:
+        print("baystream dashboard: --history-hours must be positive", file=sys.stderr)
+        return 2
+    asyncio.run(serve_forever(settings, DashboardOptions(history_hours=args.history_hours), args.host, args.port))
+    return 0

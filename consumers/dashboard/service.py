@@ -1,0 +1,90 @@
+"""The dashboard service: the store, the live hub and the webhooks, fed by the reader thread.
+
+Everything here runs on the event loop; the reader hands batches over with `call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from consumers.dashboard.feed import FeedBatch, FeedTopics, IndicatorFeed
+from consumers.dashboard.live import LiveHub
+from consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
+from consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
+from infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DashboardOptions:
+    """Knobs the settings do not carry (command-line flags; tests shorten the retries)."""
+
+    topics: FeedTopics = field(default_factory=FeedTopics)
+    history_hours: float = 6.0
+    """How far back the charts start: `congestion-indicators` is read from this many hours ago."""
+    resolution_s: float = 60.0
+    """One chart point per indicator per this many seconds of event time."""
+    history_points: int = 480
+    alert_capacity: int = 200
+    retry_initial_s: float = 1.0
+    retry_cap_s: float = 60.0
+
+
+class DashboardService:
+    """Owns the state of one dashboard process; start it on the loop that serves the HTTP app."""
+
+    def __init__(self, settings: Settings, options: DashboardOptions | None = None):
+        self.options = options or DashboardOptions()
+        self.store = DashboardStore(self.options.history_points, self.options.resolution_s, self.options.alert_capacity)
+        self.hub = LiveHub()
+        self.webhooks = WebhookDispatcher(
+            parse_subscriptions(settings.webhooks), self.options.retry_initial_s, self.options.retry_cap_s
+        )
+        self.feed = IndicatorFeed(settings, self._from_thread, self.options.topics, self.options.history_hours)
+        self.warmed_up = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self.webhooks.start()
+        self.feed.start()
+
+    async def stop(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.feed.stop)
+        self.hub.close_all()
+        await self.webhooks.close()
+
+    def _from_thread(self, batch: FeedBatch) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.apply, batch)
+
+    def apply(self, batch: FeedBatch) -> None:
+        """Take one batch from the reader: update the store, tell the browsers, queue the webhooks."""
+        changed = [api_form(r, INDICATOR_FIELDS) for r in batch.indicators if self.store.add_indicator(r)]
+        if changed:
+            self.hub.broadcast("indicators", changed)
+        for record, new in batch.alerts:
+            if not self.store.add_alert(record):
+                continue
+            alert = api_form(record, ALERT_FIELDS)
+            self.hub.broadcast("alert", alert)
+            if new:
+                self.webhooks.submit(alert)
+        if batch.warmed_up and not self.warmed_up:
+            self.warmed_up = True
+            log.info("dashboard: warmed up with %s", self.store.counts())
+            self.hub.broadcast("status", self.health())
+
+    def health(self) -> dict[str, Any]:
+        newest = self.store.newest_as_of()
+        return {
+            "status": "ok" if self.warmed_up else "warming up",
+            "reader": self.feed.status,
+            "as_of": api_form({"as_of": newest}, ["as_of"])["as_of"],
+            "live_clients": self.hub.client_count,
+            **self.store.counts(),
+        }

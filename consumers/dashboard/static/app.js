@@ -1,0 +1,304 @@
+// The Baystream dashboard: a snapshot from the REST API, then live updates over server-sent events.
+"use strict";
+
+const { sparkline, lineChart } = window.BaystreamCharts;
+
+// Indicator names are the contract of DESIGN.md ("Indicators"); unknown ones are still shown.
+const META = {
+  congestion_index: { label: "Congestion index", kind: "index" },
+  vessels_waiting: { label: "Vessels waiting", kind: "count" },
+  anchor_wait_hours: { label: "Anchor wait", kind: "hours" },
+  berth_utilization: { label: "Berth utilization", kind: "ratio" },
+  truck_turn_minutes: { label: "Truck turn", kind: "minutes" },
+  truck_turn_p90_minutes: { label: "Truck turn p90", kind: "minutes" },
+  trucks_on_terminal: { label: "Trucks on terminal", kind: "count" },
+  gate_moves_per_hour: { label: "Gate moves / h", kind: "count" },
+  import_dwell_days: { label: "Import dwell", kind: "days" },
+  imports_on_terminal: { label: "Imports on terminal", kind: "count" },
+  long_dwell_share: { label: "Long dwellers (5 d+)", kind: "ratio" },
+  chassis_on_hand: { label: "Chassis on hand", kind: "count" },
+  chassis_out: { label: "Chassis out", kind: "count" },
+  chassis_street_dwell_days: { label: "Chassis street dwell", kind: "days" },
+  rail_backlog: { label: "Rail backlog", kind: "count" },
+  rail_dwell_days: { label: "Rail dwell", kind: "days" },
+};
+const ORDER = Object.keys(META);
+const LEVEL_COLORS = { GREEN: "#23965a", AMBER: "#dc9a00", RED: "#d23f3f" };
+const TILE_STATS = ["truck_turn_minutes", "import_dwell_days", "vessels_waiting", "berth_utilization"];
+const SUMMARY_STATS = ["vessels_waiting", "anchor_wait_hours", "truck_turn_minutes", "import_dwell_days",
+  "rail_backlog", "chassis_street_dwell_days"];
+const HISTORY_LIMIT = 1000;
+
+const state = {
+  latest: new Map(),   // "scope|indicator" -> record
+  history: new Map(),  // "scope|indicator" -> [{t, v}]
+  alerts: [],
+  scopes: [],          // from /api/scopes: {scope, kind, port, name}
+};
+
+const key = (scope, indicator) => scope + "|" + indicator;
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function format(indicator, value) {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "–";
+  const kind = (META[indicator] || {}).kind;
+  if (kind === "ratio") return (value * 100).toFixed(0) + "%";
+  if (kind === "hours") return value.toFixed(1) + " h";
+  if (kind === "days") return value.toFixed(1) + " d";
+  if (kind === "minutes") return value.toFixed(0) + " min";
+  if (kind === "index" || kind === "count") return Math.round(value).toLocaleString("en-US");
+  return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
+}
+
+const plainFormat = (indicator) => (v) => format(indicator, v).replace(/ (min|h|d)$/, "");
+const value = (scope, indicator) => (state.latest.get(key(scope, indicator)) || {}).value;
+const level = (scope) => (state.latest.get(key(scope, "congestion_index")) || {}).level || "";
+const time = (iso) => iso.replace("T", " ").slice(0, 16) + " UTC";
+
+function newer(a, b) {
+  const d = Date.parse(a.as_of) - Date.parse(b.as_of);
+  return d !== 0 ? d > 0 : Date.parse(a.computed_at) >= Date.parse(b.computed_at);
+}
+
+function addPoint(record) {
+  const k = key(record.scope, record.indicator);
+  const series = state.history.get(k) || [];
+  const point = { t: Date.parse(record.as_of), v: record.value };
+  const last = series[series.length - 1];
+  if (!last || point.t > last.t) series.push(point);
+  else if (point.t === last.t) series[series.length - 1] = point;
+  if (series.length > HISTORY_LIMIT) series.splice(0, series.length - HISTORY_LIMIT);
+  state.history.set(k, series);
+}
+
+function applyIndicators(records) {
+  for (const record of records) {
+    const k = key(record.scope, record.indicator);
+    const current = state.latest.get(k);
+    if (current && !newer(record, current)) continue;
+    state.latest.set(k, record);
+    addPoint(record);
+    if (!state.scopes.some((s) => s.scope === record.scope)) loadScopes();
+  }
+  scheduleRender();
+}
+
+function applyAlert(alert) {
+  if (state.alerts.some((a) => a.alert_id === alert.alert_id)) return;
+  state.alerts.unshift(alert);
+  state.alerts.sort((a, b) => Date.parse(b.as_of) - Date.parse(a.as_of));
+  state.alerts.length = Math.min(state.alerts.length, 200);
+  scheduleRender();
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+  return response.json();
+}
+
+let scopesLoading = null;
+function loadScopes() {
+  scopesLoading = scopesLoading || getJSON("/api/scopes").then((body) => {
+    state.scopes = body.scopes;
+    scopesLoading = null;
+    scheduleRender();
+  }).catch(() => { scopesLoading = null; });
+  return scopesLoading;
+}
+
+async function loadHistory(scope, indicator) {
+  const params = new URLSearchParams({ scope, indicator });
+  try {
+    const body = await getJSON("/api/history?" + params);
+    const series = body.points.map((p) => ({ t: Date.parse(p.as_of), v: p.value }));
+    const live = state.history.get(key(scope, indicator)) || [];
+    const lastT = series.length ? series[series.length - 1].t : -Infinity;
+    state.history.set(key(scope, indicator), series.concat(live.filter((p) => p.t > lastT)));
+  } catch (err) { /* no history yet: the chart says so */ }
+}
+
+async function loadSnapshot() {
+  const [indicators, alerts] = await Promise.all([getJSON("/api/indicators"), getJSON("/api/alerts?limit=100"),
+    loadScopes()]);
+  applyIndicators(indicators.indicators);
+  alerts.alerts.forEach(applyAlert);
+  const scopes = new Set(indicators.indicators.map((r) => r.scope));
+  await Promise.all([...scopes].map((s) => loadHistory(s, "congestion_index")));
+  await loadHistory("SPB", "vessels_waiting");
+  const route = currentRoute();
+  if (route) await loadDetailHistory(route);
+  scheduleRender();
+}
+
+function setLive(stateName, text) {
+  const el = $("live");
+  el.dataset.state = stateName;
+  el.querySelector("b").textContent = text;
+}
+
+function connect() {
+  const source = new EventSource("/api/events");
+  source.addEventListener("indicators", (e) => applyIndicators(JSON.parse(e.data)));
+  source.addEventListener("alert", (e) => applyAlert(JSON.parse(e.data)));
+  source.addEventListener("hello", () => {
+    setLive("live", "live");
+    loadSnapshot().catch(() => setLive("reconnecting", "reloading"));
+  });
+  source.onerror = () => setLive("reconnecting", "reconnecting");
+}
+
+// ---- rendering -------------------------------------------------------------------------------------
+let renderQueued = false;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => { renderQueued = false; render(); }, 60);
+}
+
+function statRows(scope, indicators) {
+  return indicators.map((i) => `<div class="stat"><span>${esc((META[i] || {}).label || i)}</span>` +
+    `<b data-indicator="${i}">${format(i, value(scope, i))}</b></div>`).join("");
+}
+
+function indexRow(scope) {
+  const lv = level(scope);
+  return `<div class="index-row"><span class="index" data-indicator="congestion_index">` +
+    `${format("congestion_index", value(scope, "congestion_index"))}</span>` +
+    `<span class="level" data-level="${esc(lv)}">${esc(lv || "no data")}</span></div>`;
+}
+
+function indexSpark(scope) {
+  const points = state.history.get(key(scope, "congestion_index")) || [];
+  return sparkline(points, LEVEL_COLORS[level(scope)] || "#8a94a6", [0, 100]);
+}
+
+function scopeCard(el, info, subtitle, stats) {
+  el.dataset.scope = info.scope;
+  el.dataset.level = level(info.scope);
+  el.innerHTML = `<div class="scope-name"><a href="#/scope/${esc(info.scope)}">${esc(info.name)}</a></div>` +
+    `<div class="scope-sub">${esc(subtitle)}</div>${indexRow(info.scope)}<div class="stats">${statRows(info.scope, stats)}</div>`;
+  el.appendChild(indexSpark(info.scope));
+}
+
+function scopeInfo(scope) {
+  return state.scopes.find((s) => s.scope === scope) || { scope, kind: "facility", port: scope.split("/")[0], name: scope };
+}
+
+function renderSummary() {
+  scopeCard($("complex"), scopeInfo("SPB"), "Los Angeles + Long Beach", SUMMARY_STATS);
+  const ports = state.scopes.filter((s) => s.kind === "port");
+  const box = $("ports");
+  box.replaceChildren(...ports.map((info) => {
+    const card = document.createElement("div");
+    card.className = "card";
+    scopeCard(card, info, info.scope, SUMMARY_STATS.slice(0, 4));
+    return card;
+  }));
+}
+
+function renderQueue() {
+  const rows = state.scopes.filter((s) => s.kind !== "complex" && value(s.scope, "vessels_waiting") !== undefined)
+    .map((s) => ({ s, v: value(s.scope, "vessels_waiting") || 0 }));
+  const ports = rows.filter((r) => r.s.kind === "port");
+  const terminals = rows.filter((r) => r.s.kind === "facility").sort((a, b) => b.v - a.v).slice(0, 6);
+  const max = Math.max(1, ...rows.map((r) => r.v));
+  const bar = (label, v) => `<div class="queue-row"><span>${esc(label)}</span>` +
+    `<span class="queue-bar"><i style="width:${(100 * v / max).toFixed(1)}%"></i></span><b>${format("vessels_waiting", v)}</b></div>`;
+  const total = value("SPB", "vessels_waiting");
+  const wait = value("SPB", "anchor_wait_hours");
+  const body = $("queue-body");
+  body.innerHTML = `<div class="index-row"><span class="index" data-indicator="vessels_waiting" data-scope="SPB">` +
+    `${format("vessels_waiting", total)}</span><span class="scope-sub">ships at anchor · mean wait ${format("anchor_wait_hours", wait)}</span></div>` +
+    ports.map((r) => bar(r.s.scope, r.v)).join("") + terminals.map((r) => bar(r.s.scope.split("/")[1], r.v)).join("");
+  body.appendChild(sparkline(state.history.get(key("SPB", "vessels_waiting")) || [], "#0f2340"));
+}
+
+function renderTiles() {
+  const facilities = state.scopes.filter((s) => s.kind === "facility");
+  const byPort = new Map();
+  for (const f of facilities) byPort.set(f.port, [...(byPort.get(f.port) || []), f]);
+  const groups = [...byPort.entries()].map(([port, list]) => {
+    const group = document.createElement("div");
+    group.className = "port-group";
+    const portInfo = scopeInfo(port);
+    group.innerHTML = `<h3>${esc(portInfo.name || port)}</h3><div class="grid"></div>`;
+    const grid = group.querySelector(".grid");
+    for (const info of list) {
+      const tile = document.createElement("a");
+      tile.className = "card tile" + (info.has_data || state.latest.has(key(info.scope, "congestion_index")) ? "" : " empty");
+      tile.href = "#/scope/" + info.scope;
+      tile.dataset.scope = info.scope;
+      tile.dataset.level = level(info.scope);
+      tile.innerHTML = `<div class="scope-name">${esc(info.name)}</div><div class="scope-sub">${esc(info.scope)}</div>` +
+        indexRow(info.scope) + `<div class="stats">${statRows(info.scope, TILE_STATS)}</div>`;
+      tile.appendChild(indexSpark(info.scope));
+      grid.appendChild(tile);
+    }
+    return group;
+  });
+  $("tiles").replaceChildren(...groups);
+}
+
+function renderAlerts(el, alerts) {
+  el.innerHTML = alerts.length ? alerts.slice(0, 12).map((a) =>
+    `<li data-alert="${esc(a.alert_id)}"><time>${esc(time(a.as_of))}</time>` +
+    `<span class="level" data-level="${esc(a.level)}">${esc(a.level)}</span>` +
+    `<a href="#/scope/${esc(a.scope)}">${esc(scopeInfo(a.scope).name)}</a><span>${esc(a.message)}</span></li>`).join("")
+    : `<li><span class="empty-note">No level changes yet.</span></li>`;
+}
+
+function renderDetail(scope) {
+  const info = scopeInfo(scope);
+  const head = $("detail-head");
+  head.dataset.scope = scope;
+  head.innerHTML = `<span class="scope-name">${esc(info.name)}</span><span class="scope-sub">${esc(scope)}</span>` + indexRow(scope);
+  const indicators = [...state.latest.values()].filter((r) => r.scope === scope).map((r) => r.indicator)
+    .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  $("charts").replaceChildren(...indicators.map((i) => {
+    const card = document.createElement("div");
+    card.className = "card chart";
+    card.dataset.indicator = i;
+    card.dataset.level = i === "congestion_index" ? level(scope) : "";
+    card.innerHTML = `<h4><span>${esc((META[i] || {}).label || i)}</span><b>${format(i, value(scope, i))}</b></h4>`;
+    card.appendChild(lineChart(state.history.get(key(scope, i)) || [], {
+      bands: i === "congestion_index", format: plainFormat(i), color: i === "congestion_index" ? "#0f2340" : "#2f5b9a",
+    }));
+    return card;
+  }));
+  renderAlerts($("detail-alerts"), state.alerts.filter((a) => a.scope === scope));
+}
+
+function render() {
+  const newest = [...state.latest.values()].reduce((m, r) => (r.as_of > m ? r.as_of : m), "");
+  $("as-of").textContent = newest ? "as of " + time(newest) : "waiting for data";
+  const route = currentRoute();
+  $("overview").hidden = Boolean(route);
+  $("detail").hidden = !route;
+  if (route) { renderDetail(route); return; }
+  renderSummary();
+  renderQueue();
+  renderTiles();
+  renderAlerts($("alerts"), state.alerts);
+}
+
+function currentRoute() {
+  const match = location.hash.match(/^#\/scope\/(.+)$/);
+  return match ? decodeURIComponent(match[1]) : null;
+}
+
+async function loadDetailHistory(scope) {
+  const indicators = [...state.latest.values()].filter((r) => r.scope === scope).map((r) => r.indicator);
+  await Promise.all(indicators.map((i) => loadHistory(scope, i)));
+}
+
+window.addEventListener("hashchange", () => {
+  const route = currentRoute();
+  scheduleRender();
+  if (route) loadDetailHistory(route).then(scheduleRender);
+  window.scrollTo(0, 0);
+});
+
+loadScopes();
+connect();
