@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from producers.gateway.batch import BadBody, check_batch, split_body
 from producers.gateway.identities import Identity, Role, hash_key
-from tests.events import event
+from tests.events import ALL_TYPES, event
+
+FIELDS = sorted(
+    {"type", "event_id", "event_time", "port", "facility", "trucker", "size", "container_ids", "x"}
+    | {name for t in ALL_TYPES for name in event(t)}
+)
 
 TRUCKER = Identity("abcd-trucking", Role.TRUCKER, "ABCD", hash_key("k"))
 
@@ -69,3 +76,21 @@ def test_forbidden_items_are_listed_after_validation() -> None:
         "reason": "abcd-trucking publishes only as itself (trucker ABCD)",
         "got": "EFGH",
     }
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(st.sampled_from(ALL_TYPES), st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_any_json_in_any_field_is_answered_never_raised(type_name: str, changes: dict[str, object]) -> None:
+    """Every item ends as a record or with its problems listed: a bad body can never become a 500."""
+    item = {**event(type_name), **changes}
+    checked = check_batch([item, changes], TRUCKER)
+    assert len(checked.records) + len({p.index for p in checked.invalid}) == 2  # each item: a record or problems
+    for problem in checked.invalid:
+        assert problem.error.reason and json.dumps(problem.as_dict())
