@@ -1,5 +1,6 @@
 // Small SVG charts for the dashboard: a sparkline and a line chart with axes and level bands.
 // No library: the dashboard must work without internet access.
+(function () {
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -86,3 +87,4 @@ function lineChart(points, opts) {
 }
 
 window.BaystreamCharts = { sparkline, lineChart };
+})();

@@ -63,7 +63,7 @@ def alert(scope: str, level: str, previous: str | None, index: float, at: dateti
         "level": level,
         "congestion_index": index,
         "as_of": at,
-        "message": f"{scope} went {previous or 'unknown'} -> {level} (index {index:.0f})",
+        "message": f"congestion {previous or 'new'} → {level}, index {index:.0f}",
     }
 
 

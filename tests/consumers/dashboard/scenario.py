@@ -1,0 +1,101 @@
+"""A plausible congested afternoon in San Pedro Bay, as indicator records: for the screenshot and demos.
+
+Each terminal has a stress level (0 calm .. 1 crisis) that drifts over the hours; every indicator sits
+between its DOMAIN.md normal and crisis values according to that stress, ports and the complex aggregate
+their terminals, and each change of level becomes an alert, as the worker would publish them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from consumers.dashboard.scopes import COMPLEX, PORT_NAMES, TERMINALS
+from tests.consumers.dashboard.helpers import alert, indicator
+
+STRESS = {
+    "APMT": 0.55, "ETS": 0.3, "EAGLE": 0.45, "TRAP": 0.2, "WBCT": 0.36, "YUSEN": 0.25,
+    "ITS": 0.3, "LBCT": 0.12, "SSAPCT": 0.82, "SSATA": 0.42, "MATU": 0.08, "TTI": 0.66,
+}  # fmt: skip
+# indicator: (normal, crisis, aggregate over terminals: "sum" or "mean")
+RANGES: dict[str, tuple[float, float, str]] = {
+    "vessels_waiting": (0, 9, "sum"),
+    "anchor_wait_hours": (6, 96, "mean"),
+    "berth_utilization": (0.55, 0.9, "mean"),
+    "truck_turn_minutes": (45, 110, "mean"),
+    "truck_turn_p90_minutes": (75, 220, "mean"),
+    "trucks_on_terminal": (80, 320, "sum"),
+    "gate_moves_per_hour": (380, 160, "sum"),
+    "import_dwell_days": (2.8, 8.4, "mean"),
+    "imports_on_terminal": (6000, 24000, "sum"),
+    "long_dwell_share": (0.06, 0.33, "mean"),
+    "chassis_on_hand": (2600, 400, "sum"),
+    "chassis_out": (1500, 4200, "sum"),
+    "chassis_street_dwell_days": (3.5, 8.0, "mean"),
+    "rail_backlog": (700, 2400, "sum"),
+    "rail_dwell_days": (3.0, 12.0, "mean"),
+}
+INDEX_INPUTS = ("anchor_wait_hours", "berth_utilization", "truck_turn_minutes", "import_dwell_days",
+                "long_dwell_share", "chassis_street_dwell_days", "rail_dwell_days")  # fmt: skip
+
+
+def level_of(index: float) -> str:
+    return "GREEN" if index < 40 else "AMBER" if index < 70 else "RED"
+
+
+def _terminal_values(stress: float, rnd: random.Random) -> dict[str, float]:
+    values = {}
+    for name, (normal, crisis, _) in RANGES.items():
+        s = min(1.0, max(0.0, stress + rnd.uniform(-0.06, 0.06)))
+        value = normal + (crisis - normal) * s
+        values[name] = round(value) if name in {"vessels_waiting", "trucks_on_terminal"} else value
+    values["vessels_waiting"] = max(0, round(9 * max(0.0, stress - 0.3) * 1.6))
+    return values
+
+
+def _index(values: dict[str, float]) -> float:
+    parts = [(values[n] - RANGES[n][0]) / (RANGES[n][1] - RANGES[n][0]) for n in INDEX_INPUTS]
+    return 100 * sum(min(1.0, max(0.0, p)) for p in parts) / len(parts)
+
+
+def _aggregate(members: list[dict[str, float]]) -> dict[str, float]:
+    out = {}
+    for name, (_, _, how) in RANGES.items():
+        total = sum(m[name] for m in members)
+        out[name] = total if how == "sum" else total / len(members)
+    return out
+
+
+def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed: int = 7) -> tuple[list, list]:
+    """(indicator records oldest first, alert records) for every terminal, both ports and the complex."""
+    rnd = random.Random(seed)
+    steps = int(hours * 60 / step_minutes)
+    records: list[dict[str, Any]] = []
+    alerts: list[dict[str, Any]] = []
+    levels: dict[str, str] = {}
+    phase = {code: rnd.uniform(0, math.tau) for _, code, _ in TERMINALS}
+    for step in range(steps + 1):
+        at = end - timedelta(minutes=step_minutes * (steps - step))
+        progress = step / max(1, steps)
+        by_scope: dict[str, dict[str, float]] = {}
+        for port, code, _ in TERMINALS:
+            drift = 0.12 * math.sin(phase[code] + progress * 5) + 0.1 * (progress - 0.5)
+            by_scope[f"{port}/{code}"] = _terminal_values(STRESS[code] + drift, rnd)
+        for port in PORT_NAMES:
+            by_scope[port] = _aggregate([v for s, v in by_scope.items() if s.startswith(port + "/")])
+        by_scope[COMPLEX] = _aggregate([v for s, v in by_scope.items() if "/" in s])
+        for scope, values in by_scope.items():
+            index = _index(values) if "/" in scope else 0.0
+            if "/" not in scope:  # ports and the complex: the mean index of their terminals
+                members = [s for s in by_scope if "/" in s and (scope == COMPLEX or s.startswith(scope + "/"))]
+                index = sum(_index(by_scope[m]) for m in members) / len(members)
+            level = level_of(index)
+            records.append(indicator(scope, "congestion_index", round(index, 1), level, at))
+            records.extend(indicator(scope, name, value, None, at) for name, value in values.items())
+            if levels.get(scope) != level:
+                if scope in levels:
+                    alerts.append(alert(scope, level, levels[scope], index, at))
+                levels[scope] = level
+    return records, alerts

@@ -1,0 +1,96 @@
+"""The dashboard in headless Chromium: tiles show what was published, and new values appear without a reload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from consumers.dashboard.service import DashboardOptions
+from infra.settings import Settings
+from tests.consumers.dashboard.cdp import Chromium, chromium_binary
+from tests.consumers.dashboard.helpers import (
+    BASE_TIME,
+    Publisher,
+    alert,
+    indicator,
+    minutes,
+    private_topics,
+    served_dashboard,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.skipif(chromium_binary() is None, reason="chromium not installed (make test installs it)"),
+]
+
+
+def tile(scope: str, name: str) -> str:
+    """JS: the text a terminal tile shows for one indicator."""
+    return f"document.querySelector('.tile[data-scope={json.dumps(scope)}] [data-indicator={name}]')?.textContent"
+
+
+def test_tiles_show_published_values_and_update_live(broker_settings: Settings, fresh_name: str) -> None:
+    topics = private_topics(broker_settings, fresh_name)
+    publish = Publisher(broker_settings, topics)
+    at = BASE_TIME + minutes(1)
+    publish.indicators(
+        [
+            indicator("USLAX/APMT", "congestion_index", 42.4, "AMBER", at),
+            indicator("USLAX/APMT", "truck_turn_minutes", 63.2, None, at),
+            indicator("USLAX/APMT", "import_dwell_days", 3.46, None, at),
+            indicator("USLGB/TTI", "congestion_index", 81.0, "RED", at),
+            indicator("USLGB/TTI", "berth_utilization", 0.875, None, at),
+            indicator("SPB", "congestion_index", 38.0, "GREEN", at),
+            indicator("SPB", "vessels_waiting", 12.0, None, at),
+        ]
+    )
+
+    async def drive(url: str) -> None:
+        async with Chromium(width=1280, height=900) as page:
+            await page.open(url)
+            await page.wait_for(f"{tile('USLAX/APMT', 'congestion_index')} === '42'")
+            assert await page.evaluate(tile("USLAX/APMT", "truck_turn_minutes")) == "63 min"
+            assert await page.evaluate(tile("USLAX/APMT", "import_dwell_days")) == "3.5 d"
+            assert await page.evaluate(tile("USLGB/TTI", "congestion_index")) == "81"
+            assert await page.evaluate(tile("USLGB/TTI", "berth_utilization")) == "88%"
+            assert (
+                await page.evaluate("document.querySelector('.tile[data-scope=\"USLGB/TTI\"]').dataset.level") == "RED"
+            )
+            assert (
+                await page.evaluate("document.querySelector('#complex [data-indicator=congestion_index]').textContent")
+                == "38"
+            )
+            assert (
+                await page.evaluate("document.querySelector('#queue [data-indicator=vessels_waiting]').textContent")
+                == "12"
+            )
+            assert await page.evaluate("document.querySelectorAll('.tile').length") == 12  # every terminal of DOMAIN.md
+            await page.wait_for("document.getElementById('live').dataset.state === 'live'")
+
+            await page.evaluate("window.notReloaded = true")
+            publish.indicators([indicator("USLAX/APMT", "congestion_index", 71.6, "RED", at + minutes(1))])
+            publish.alerts([alert("USLAX/APMT", "RED", "AMBER", 71.6, at + minutes(1))])
+            await page.wait_for(f"{tile('USLAX/APMT', 'congestion_index')} === '72'", timeout=15)
+            await page.wait_for("document.querySelector('.tile[data-scope=\"USLAX/APMT\"]').dataset.level === 'RED'")
+            await page.wait_for("document.querySelector('#alerts li[data-alert]')?.textContent.includes('AMBER → RED')")
+            assert await page.evaluate("window.notReloaded") is True
+
+            await page.evaluate("location.hash = '#/scope/USLAX/APMT'")
+            await page.wait_for("document.querySelectorAll('#charts .chart svg path').length >= 3")
+            charts = await page.evaluate(
+                "[...document.querySelectorAll('#charts .chart')].map(c => c.dataset.indicator)"
+            )
+            assert charts == ["congestion_index", "truck_turn_minutes", "import_dwell_days"]
+            publish.indicators([indicator("USLAX/APMT", "truck_turn_minutes", 88.0, None, at + minutes(2))])
+            await page.wait_for(
+                "document.querySelector('#charts [data-indicator=truck_turn_minutes] h4 b').textContent === '88 min'"
+            )
+            assert await page.evaluate("window.notReloaded") is True
+            assert not [line for line in page.console if line.startswith("exception")], page.console
+
+    with served_dashboard(broker_settings, DashboardOptions(topics=topics)) as dash:
+        dash.wait_ready()
+        asyncio.run(drive(dash.url))
