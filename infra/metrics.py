@@ -52,6 +52,11 @@ GATEWAY_REQUESTS = Counter(
     "Requests to POST /v1/events per party (`unauthenticated` without a known key) and status code.",
     ["party", "status"],
 )
+SIMULATOR_EVENTS = Counter(
+    "baystream_simulator_events_total",
+    "Events the port-complex simulator generated (before publishing or writing), by event type.",
+    ["event_type"],
+)
 
 # --- stream processing: the worker ---------------------------------------------------------------------
 EVENTS_CONSUMED = Counter("baystream_events_consumed_total", "Records read from a topic.", ["topic"])

@@ -1,0 +1,214 @@
+"""Realistic, valid and deterministic identifiers: vessels (IMO with check digit), boxes (ISO 6346),
+chassis, trucks and trucking companies (SCAC), all drawn from one seeded random generator."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from producers.simulator.facilities import CARRIER_OWNER_CODES, LESSOR_OWNER_CODES
+from schemas.identifiers import _LETTER_VALUES, imo_check_digit
+
+_VERSION_4 = ~(0xF000 << 64) & ~(0xC000 << 48)
+_VERSION_4_BITS = (0x4000 << 64) | (0x8000 << 48)
+# ISO 6346 check digit = (owner part + serial part) mod 11 mod 10: the serial part from two tables of three
+# digits (positions 4-6 and 7-9), the owner part once per owner code (schemas.identifiers' letter values).
+_HIGH = [sum(int(c) << (4 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
+_LOW = [sum(int(c) << (7 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
+
+
+_OWNER_PARTS: dict[str, int] = {}
+
+
+def container_number(owner: str, serial: int) -> str:
+    """`owner` (4 letters, e.g. MSCU) + 6-digit serial + check digit, without a per-character loop."""
+    part = _OWNER_PARTS.get(owner)
+    if part is None:
+        part = _OWNER_PARTS[owner] = sum(_LETTER_VALUES[c] << i for i, c in enumerate(owner))
+    return f"{owner}{serial:06d}{(part + _HIGH[serial // 1000] + _LOW[serial % 1000]) % 11 % 10}"
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+_CITIES = (
+    "ALGECIRAS",
+    "BUSAN",
+    "COLOMBO",
+    "DENVER",
+    "ESSEN",
+    "GENOA",
+    "HAMBURG",
+    "KOBE",
+    "LIMA",
+    "MADRID",
+    "NINGBO",
+    "OSAKA",
+    "PUSAN",
+    "QINGDAO",
+    "SANTOS",
+    "TOKYO",
+    "VALENCIA",
+    "XIAMEN",
+    "YANTIAN",
+    "ZURICH",
+    "SEATTLE",
+    "OAKLAND",
+    "TACOMA",
+    "DALIAN",
+    "SHANGHAI",
+    "TIANJIN",
+    "MANILA",
+    "JAKARTA",
+    "KLANG",
+    "CHENNAI",
+)
+_WORDS = (
+    "AMBITION",
+    "BRILLIANCE",
+    "COURAGE",
+    "DESTINY",
+    "EMERALD",
+    "FORTUNE",
+    "GLORY",
+    "HARMONY",
+    "INFINITY",
+    "JADE",
+    "LIBERTY",
+    "MAJESTY",
+    "NOBILITY",
+    "OCEAN",
+    "PRIDE",
+    "QUEST",
+    "RADIANCE",
+    "SERENITY",
+    "TRIUMPH",
+    "UNITY",
+    "VICTORY",
+    "WISDOM",
+    "ZENITH",
+    "APEX",
+    "BEACON",
+    "CONSTANT",
+    "DYNASTY",
+    "EXCELLENCE",
+    "FAITH",
+)
+_GIVEN = (
+    "ALINA",
+    "BEATRICE",
+    "CARLOTTA",
+    "DIANA",
+    "ELENA",
+    "FLAVIA",
+    "GIULIA",
+    "HELENA",
+    "ISABELLA",
+    "JULIA",
+    "LAURA",
+    "MAYA",
+    "NOA",
+    "OLIVIA",
+    "PAOLA",
+    "ROSA",
+    "SOFIA",
+    "TINA",
+    "VITA",
+    "ZOE",
+    "ANNA",
+    "CLARA",
+)
+_PATTERNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "MAEU": ("MAERSK {}", _CITIES),
+    "HLCU": ("{} EXPRESS", _CITIES),
+    "MSCU": ("MSC {}", _GIVEN),
+    "EGLV": ("EVER {}", _WORDS),
+    "CMDU": ("CMA CGM {}", _WORDS),
+    "HDMU": ("HMM {}", _CITIES),
+    "ONEY": ("ONE {}", _WORDS),
+    "COSU": ("COSCO SHIPPING {}", _WORDS),
+    "YMLU": ("YM {}", _WORDS),
+    "ZIMU": ("ZIM {}", _CITIES),
+    "OOLU": ("OOCL {}", _CITIES),
+    "MATS": ("MATSON {}", _WORDS),
+}
+
+
+@dataclass(frozen=True)
+class Vessel:
+    imo: str
+    name: str
+    carrier: str
+
+
+class Identities:
+    """Issues identifiers; everything comes from `rng`, so a seed repeats every id."""
+
+    def __init__(self, rng: random.Random):
+        self._rng = rng
+        self._imos: set[str] = set()
+        self._names: set[str] = set()
+        self._serials: dict[str, int] = {}
+        self._visit = 0
+        self._call = 0
+        self._train = 0
+        owners = [*LESSOR_OWNER_CODES]
+        self._owners = {carrier: (*codes, *owners) for carrier, codes in CARRIER_OWNER_CODES.items()}
+        self._all_owners = tuple(sorted({c for codes in self._owners.values() for c in codes}))
+        self.truckers = self._truckers(320)
+
+    def event_id(self) -> str:
+        """A version-4 UUID drawn from the seeded generator (repeatable, unlike uuid4); the same text as
+        str(uuid.UUID(int=bits, version=4)), formatted directly because it is made for every event."""
+        h = "%032x" % (self._rng.getrandbits(128) & _VERSION_4 | _VERSION_4_BITS)
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def vessel(self, carrier: str) -> Vessel:
+        rng = self._rng
+        while True:
+            first = str(rng.randrange(930_000, 990_000))
+            imo = f"{first}{imo_check_digit(first)}"
+            if imo not in self._imos:
+                self._imos.add(imo)
+                break
+        pattern, words = _PATTERNS.get(carrier, ("{}", _WORDS))
+        name = pattern.format(rng.choice(words))
+        while name in self._names:
+            name = pattern.format(rng.choice(words) + " " + rng.choice(("I", "II", "III", "IV", "V", "VI")))
+        self._names.add(name)
+        return Vessel(imo, name, carrier)
+
+    def container(self, carrier: str | None = None) -> str:
+        """A new ISO 6346 number (owner code of the carrier or a lessor, serial, check digit)."""
+        random = self._rng.random
+        owners = self._owners.get(carrier, self._all_owners) if carrier else self._all_owners
+        owner = owners[int(random() * len(owners))]
+        serial = self._serials.get(owner)
+        if serial is None:
+            serial = int(random() * 400_000)
+        serial = (serial + 1 + int(random() * 3)) % 1_000_000
+        self._serials[owner] = serial
+        return container_number(owner, serial)
+
+    def visit_id(self, facility: str) -> str:
+        self._visit += 1
+        return f"{facility}-V{self._visit:08d}"
+
+    def train_id(self, railroad: str, yard: str) -> str:
+        self._train += 1
+        return f"{railroad}-{yard}-{self._train:05d}"
+
+    def _truckers(self, count: int) -> tuple[str, ...]:
+        found: set[str] = set()
+        while len(found) < count:
+            size = self._rng.choice((4, 4, 4, 3))
+            found.add("".join(self._rng.choice(_UPPER) for _ in range(size)))
+        return tuple(sorted(found))
+
+    def chassis_id(self, prefix: str) -> str:
+        """Next chassis of a provider: prefix (3 letters + Z) and a 6-digit serial."""
+        serial = self._serials.get(prefix)
+        if serial is None:
+            serial = self._rng.randrange(100_000, 300_000)
+        serial += 1
+        self._serials[prefix] = serial
+        return f"{prefix}{serial:06d}"

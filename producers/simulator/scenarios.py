@@ -1,0 +1,110 @@
+"""Scenario parameters: the normal complex of DOMAIN.md and three kinds of trouble.
+
+Every rate and delay the model draws from is here, so a scenario is data, not code. Durations are in
+hours or days as named; dwell-like delays are lognormal with the given mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    # vessels
+    schedule_sd_hours: float = 10.0
+    """Spread of a service's arrival around its weekly slot."""
+    extra_calls_per_day: float = 0.0
+    """Extra loaders on top of the weekly services (Poisson)."""
+    initial_queue: int = 0
+    """Extra vessels reaching the anchorage in the first 12 hours (a queue already offshore)."""
+    moves_factor: float = 1.0
+    """Multiplier of the container moves of each call (a cargo surge)."""
+    berth_moves_per_hour: float = 42.0
+    """Crane productivity per vessel at berth."""
+    # imports
+    on_dock_share: float = 0.28
+    near_dock_share: float = 0.32
+    """Rail share = on_dock + near_dock (DOMAIN.md: ~60%); the rest leaves by truck."""
+    truck_dwell_days: float = 2.6
+    """Mean discharge -> pickup appointment of truck-bound imports (after ~12 h availability)."""
+    near_dock_dwell_days: float = 1.0
+    rail_ready_days: float = 2.2
+    """Mean discharge -> ready for a train (customs, block building) of on-dock rail imports."""
+    rail_capacity_factor: float = 1.5
+    """Train capacity / expected rail demand of a yard."""
+    rail_disruption: tuple[float, float, float] | None = None
+    """(start hour, duration hours, capacity multiplier) of a rail outage."""
+    # gate and trucks
+    turn_base_minutes: float = 44.0
+    turn_fill_weight: float = 2.5
+    """Turn time multiplier grows by weight * (yard fill - 0.6)^2 above 60% fill."""
+    turn_tail_share: float = 0.02
+    turn_tail_hours: float = 1.5
+    dual_share: float = 0.45
+    """Share of drop-offs that also pick up in the same visit."""
+    bobtail_share: float = 0.03
+    # chassis
+    street_dwell_days: float = 3.0
+    out_of_service_share: float = 0.08
+    fleet_factor: float = 1.0
+    private_chassis_share: float = 0.4
+    """Share of local pickups on the trucker's own chassis (no pool checkout)."""
+
+    def replace(self, **changes: object) -> Scenario:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+NORMAL = Scenario("normal", "DOMAIN.md normal values: short anchor waits, 2.5-3.5 day truck dwell, 40-70 min turns")
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        NORMAL,
+        NORMAL.replace(
+            name="congested-2021",
+            description="2021 surge: dozens of ships at anchor, truck dwell past 8 days, long turn times",
+            schedule_sd_hours=36.0,
+            extra_calls_per_day=2.5,
+            initial_queue=30,
+            moves_factor=1.15,
+            berth_moves_per_hour=27.0,
+            truck_dwell_days=10.0,
+            near_dock_dwell_days=4.0,
+            rail_ready_days=6.0,
+            rail_capacity_factor=0.9,
+            turn_base_minutes=50.0,
+            turn_tail_share=0.1,
+            turn_tail_hours=3.0,
+            street_dwell_days=7.5,
+            out_of_service_share=0.12,
+        ),
+        NORMAL.replace(
+            name="chassis-shortage",
+            description="pool fleet at 40% with 8-day street dwell: dry runs, longer dwell and turns",
+            fleet_factor=0.4,
+            street_dwell_days=8.0,
+            out_of_service_share=0.15,
+            private_chassis_share=0.25,
+        ),
+        NORMAL.replace(
+            name="rail-disruption",
+            description="trains cut to 15% of capacity for 4 days from hour 12: the rail backlog builds",
+            rail_disruption=(12.0, 96.0, 0.15),
+        ),
+    )
+}
+
+
+def scenario_names() -> tuple[str, ...]:
+    return tuple(SCENARIOS)
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ValueError(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}") from None

@@ -1,0 +1,123 @@
+"""Daily figures of a simulated stream, to hold the model against DOMAIN.md (calibration, volume tests).
+
+A light recomputation from the events alone; the indicator engine (streams/) is the reference for the
+published indicators.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from statistics import fmean
+from typing import Any
+
+DAY_S = 86400.0
+
+
+@dataclass
+class DayFigures:
+    """What happened on one simulated day (UTC), complex-wide."""
+
+    day: str
+    events: int = 0
+    gate_moves: int = 0
+    vessel_calls: int = 0
+    """Berth arrivals."""
+    discharged: int = 0
+    loaded: int = 0
+    rail_share: float = 0.0
+    """Share of the day's discharged imports bound for rail."""
+    turn_minutes: list[float] = field(default_factory=list)
+    anchor_wait_hours: list[float] = field(default_factory=list)
+    truck_dwell_days: list[float] = field(default_factory=list)
+    """Discharge -> gate OUT of imports picked up that day (local and near-dock drays)."""
+    rail_dwell_days: list[float] = field(default_factory=list)
+    """Discharge -> on-dock train of imports that left that day."""
+    street_dwell_days: list[float] = field(default_factory=list)
+    vessels_waiting_max: int = 0
+    imports_on_terminal_end: int = 0
+    chassis_out_end: int = 0
+
+    def means(self) -> dict[str, float | int | str]:
+        def mean(values: list[float]) -> float:
+            return round(fmean(values), 2) if values else float("nan")
+
+        return {
+            "day": self.day,
+            "events": self.events,
+            "gate_moves": self.gate_moves,
+            "vessel_calls": self.vessel_calls,
+            "discharged": self.discharged,
+            "loaded": self.loaded,
+            "rail_share": round(self.rail_share, 3),
+            "turn_minutes": mean(self.turn_minutes),
+            "anchor_wait_hours": mean(self.anchor_wait_hours),
+            "truck_dwell_days": mean(self.truck_dwell_days),
+            "rail_dwell_days": mean(self.rail_dwell_days),
+            "street_dwell_days": mean(self.street_dwell_days),
+            "vessels_waiting_max": self.vessels_waiting_max,
+            "imports_on_terminal_end": self.imports_on_terminal_end,
+            "chassis_out_end": self.chassis_out_end,
+        }
+
+
+def daily_figures(events: Iterable[Mapping[str, Any]]) -> list[DayFigures]:
+    """One DayFigures per UTC day the stream touches, in order."""
+    days: dict[str, DayFigures] = {}
+    gate_in: dict[str, datetime] = {}
+    anchored: dict[str, datetime] = {}
+    discharged: dict[str, tuple[datetime, str | None]] = {}
+    chassis_out: dict[str, datetime] = {}
+    rail_bound = 0
+    rail_count: dict[str, int] = defaultdict(int)
+    for e in events:
+        t: datetime = e["event_time"]
+        key = t.date().isoformat()
+        d = days.get(key)
+        if d is None:
+            d = days[key] = DayFigures(key)
+        d.events += 1
+        kind = e["type"]
+        if kind == "GateMove":
+            d.gate_moves += 1
+            if e["direction"] == "IN":
+                gate_in[e["visit_id"]] = t
+            else:
+                d.turn_minutes.append((t - gate_in.pop(e["visit_id"])).total_seconds() / 60)
+                box = e["container_id"]
+                if box in discharged and e["move_type"] in ("IMPORT_PICKUP", "EMPTY_PICKUP"):
+                    when, _mode = discharged.pop(box)
+                    d.truck_dwell_days.append((t - when).total_seconds() / DAY_S)
+        elif kind == "ContainerEvent":
+            if e["event_type"] == "DISCHARGED":
+                d.discharged += 1
+                discharged[e["container_id"]] = (t, e["inland_mode"])
+                if e["inland_mode"] == "RAIL":
+                    rail_count[key] += 1
+            else:
+                d.loaded += 1
+        elif kind == "RailDeparture":
+            for box in e["container_ids"]:
+                if box in discharged:
+                    when, _mode = discharged.pop(box)
+                    d.rail_dwell_days.append((t - when).total_seconds() / DAY_S)
+                    rail_bound += 1
+        elif kind == "VesselArrival":
+            if e["location_type"] == "ANCHORAGE":
+                anchored[e["call_id"]] = t
+            elif e["event_type"] == "ARRIVED":
+                d.vessel_calls += 1
+                d.anchor_wait_hours.append((t - anchored.pop(e["call_id"])).total_seconds() / 3600)
+            d.vessels_waiting_max = max(d.vessels_waiting_max, len(anchored))
+        elif kind == "ChassisCheckout":
+            if e["action"] == "CHECKOUT":
+                chassis_out[e["chassis_id"]] = t
+            else:
+                d.street_dwell_days.append((t - chassis_out.pop(e["chassis_id"])).total_seconds() / DAY_S)
+        d.imports_on_terminal_end = len(discharged)
+        d.chassis_out_end = len(chassis_out)
+    for key, d in days.items():
+        d.rail_share = rail_count[key] / d.discharged if d.discharged else 0.0
+    return list(days.values())

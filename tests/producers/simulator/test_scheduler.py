@@ -1,0 +1,33 @@
+"""The scheduler runs actions in time order, ties in the order they were scheduled, never in the past."""
+
+from __future__ import annotations
+
+from producers.simulator.scheduler import Scheduler
+
+
+def test_time_order_ties_in_insertion_order_and_no_past() -> None:
+    sched = Scheduler(1000)
+    seen: list[tuple[int, str]] = []
+
+    def record(name: str) -> None:
+        seen.append((sched.now, name))
+        if name == "b":
+            sched.at(500, record, "past")  # clamped to now
+            sched.after(0, record, "same-time")
+
+    sched.at(3000, record, "c")
+    sched.at(2000, record, "b")
+    sched.at(2000, record, "b2")
+    sched.after(500, record, "a")
+    while sched.step_until(10_000):
+        pass
+    assert seen == [(1500, "a"), (2000, "b"), (2000, "b2"), (2000, "past"), (2000, "same-time"), (3000, "c")]
+
+
+def test_step_until_stops_before_the_end() -> None:
+    sched = Scheduler(0)
+    ran: list[int] = []
+    sched.at(10, ran.append, 10)
+    sched.at(20, ran.append, 20)
+    assert sched.step_until(20) and not sched.step_until(20)
+    assert ran == [10] and sched.now == 10

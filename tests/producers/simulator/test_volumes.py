@@ -1,0 +1,48 @@
+"""A normal simulated week lands in DOMAIN.md's ranges: gate moves, vessel calls, rail share, turn times, dwell."""
+
+from __future__ import annotations
+
+from statistics import fmean
+
+import pytest
+
+from producers.simulator import simulate
+from producers.simulator.summary import DayFigures, daily_figures
+
+DAYS = 9
+STEADY = slice(6, 9)
+"""Yards start empty: imports need ~3 days of dwell and the weekly services a week to all have called."""
+
+
+@pytest.fixture(scope="module")
+def days() -> list[DayFigures]:
+    figures = daily_figures(simulate("normal", 24 * DAYS, seed=2024))
+    assert len(figures) == DAYS
+    return figures[STEADY]
+
+
+def test_gate_moves_around_20000_a_day(days: list[DayFigures]) -> None:
+    for day in days:
+        assert 16_000 <= day.gate_moves <= 26_000, day.means()
+
+
+def test_a_few_to_a_dozen_vessel_calls_a_day(days: list[DayFigures]) -> None:
+    for day in days:
+        assert 3 <= day.vessel_calls <= 14, day.means()
+    moves = fmean(d.discharged + d.loaded for d in days)
+    assert 14_000 <= moves <= 26_000  # container moves across the quay (docs/simulator.md: calibration)
+
+
+def test_rail_carries_about_60_percent_of_imports(days: list[DayFigures]) -> None:
+    for day in days:
+        assert 0.55 <= day.rail_share <= 0.65, day.means()
+
+
+def test_turn_times_dwell_and_waits_are_normal(days: list[DayFigures]) -> None:
+    turns = [t for d in days for t in d.turn_minutes]
+    assert 40 <= fmean(turns) <= 70
+    assert fmean([w for d in days for w in d.anchor_wait_hours]) < 24
+    assert 1.5 <= fmean([x for d in days for x in d.truck_dwell_days]) <= 3.5
+    assert 2 <= fmean([x for d in days for x in d.rail_dwell_days]) <= 6
+    assert fmean([x for d in days for x in d.street_dwell_days]) <= 4
+    assert max(d.vessels_waiting_max for d in days) <= 10
