@@ -26,6 +26,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from consumers.dashboard.service import DashboardOptions
     from consumers.dashboard.webhooks import WebhookConfigError, parse_subscriptions
     from infra.kafka_config import bootstrap
+    from infra.metrics import serve_metrics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     bootstrap(settings)  # no broker configured: a clear error before anything starts
@@ -37,5 +38,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.history_hours <= 0:
         print("baystream dashboard: --history-hours must be positive", file=sys.stderr)
         return 2
+    serve_metrics(settings.metrics_port)  # /metrics is also served on the dashboard's own port
     asyncio.run(serve_forever(settings, DashboardOptions(history_hours=args.history_hours), args.host, args.port))
     return 0

@@ -44,7 +44,7 @@ class FeedBatch:
     alerts: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
     """(alert, new): new alerts were written after the reader started; only those go to webhooks."""
     warmed_up: bool = False
-    """True once every record the latest topic held at start has been read."""
+    """True once every record the latest and alerts topics held at start has been read."""
 
 
 class IndicatorFeed:
@@ -121,18 +121,17 @@ class IndicatorFeed:
 
     def _start_positions(
         self, consumer: Consumer, partitions: dict[str, list[TopicPartition]]
-    ) -> tuple[dict[int, int], dict[int, int]]:
-        """Set start offsets; return the latest topic's end offsets (warm-up) and the alerts' (webhooks)."""
-        pending: dict[int, int] = {}
-        for tp in partitions[self._topics.latest]:
+    ) -> tuple[dict[tuple[str, int], int], dict[int, int]]:
+        """Set start offsets; return the end offsets to read before being warm, and the alerts' (webhooks)."""
+        pending: dict[tuple[str, int], int] = {}
+        alert_starts = {}
+        for tp in partitions[self._topics.latest] + partitions[self._topics.alerts]:
             low, high = consumer.get_watermark_offsets(tp, timeout=10.0)
             tp.offset = OFFSET_BEGINNING
             if high > low:
-                pending[tp.partition] = high
-        alert_starts = {}
-        for tp in partitions[self._topics.alerts]:
-            alert_starts[tp.partition] = consumer.get_watermark_offsets(tp, timeout=10.0)[1]
-            tp.offset = OFFSET_BEGINNING
+                pending[(tp.topic, tp.partition)] = high
+            if tp.topic == self._topics.alerts:
+                alert_starts[tp.partition] = high
         since_ms = int((time.time() - self._history_hours * 3600) * 1000)
         wanted = [TopicPartition(tp.topic, tp.partition, since_ms) for tp in partitions[self._topics.indicators]]
         found = consumer.offsets_for_times(wanted, timeout=10.0)
@@ -140,18 +139,20 @@ class IndicatorFeed:
             tp.offset = at.offset if at.offset >= 0 else consumer.get_watermark_offsets(tp, timeout=10.0)[1]
         return pending, alert_starts
 
-    def _caught_up(self, consumer: Consumer, pending: dict[int, int]) -> bool:
+    def _caught_up(self, consumer: Consumer, pending: dict[tuple[str, int], int]) -> bool:
         """Positions past the start-time ends (a trailing transaction marker is never delivered)."""
-        positions = consumer.position([TopicPartition(self._topics.latest, p) for p in pending])
+        positions = consumer.position([TopicPartition(topic, p) for topic, p in pending])
         for tp in positions:
-            if tp.offset >= pending[tp.partition]:
-                del pending[tp.partition]
+            if tp.offset >= pending[(tp.topic, tp.partition)]:
+                del pending[(tp.topic, tp.partition)]
         if pending:
             return False
         self.status = "live"
         return True
 
-    def _decode(self, messages: list[Message], pending: dict[int, int], alert_starts: dict[int, int]) -> FeedBatch:
+    def _decode(
+        self, messages: list[Message], pending: dict[tuple[str, int], int], alert_starts: dict[int, int]
+    ) -> FeedBatch:
         batch = FeedBatch()
         was_pending = bool(pending)
         for message in messages:
@@ -164,8 +165,8 @@ class IndicatorFeed:
             partition = message.partition() or 0
             offset = message.offset() or 0
             EVENTS_CONSUMED.labels(topic).inc()
-            if topic == self._topics.latest and partition in pending and offset + 1 >= pending[partition]:
-                del pending[partition]
+            if offset + 1 >= pending.get((topic, partition), offset + 2):
+                del pending[(topic, partition)]
             try:
                 record = self._codec.decode(message.value())
             except DecodeError as exc:

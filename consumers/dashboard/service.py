@@ -14,6 +14,7 @@ from consumers.dashboard.feed import FeedBatch, FeedTopics, IndicatorFeed
 from consumers.dashboard.live import LiveHub
 from consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
 from consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
+from infra.metrics import set_indicator
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class DashboardService:
     def apply(self, batch: FeedBatch) -> None:
         """Take one batch from the reader: update the store, tell the browsers, queue the webhooks."""
         changed = [api_form(r, INDICATOR_FIELDS) for r in batch.indicators if self.store.add_indicator(r)]
+        for record in changed:
+            set_indicator(record["scope"], record["indicator"], record["value"], record["level"])
         if changed:
             self.hub.broadcast("indicators", changed)
         for record, new in batch.alerts:

@@ -18,7 +18,7 @@ const META = {
   long_dwell_share: { label: "Long dwellers (5 d+)", kind: "ratio" },
   chassis_on_hand: { label: "Chassis on hand", kind: "count" },
   chassis_out: { label: "Chassis out", kind: "count" },
-  chassis_street_dwell_days: { label: "Chassis street dwell", kind: "days" },
+  chassis_street_dwell_days: { label: "Chassis dwell", kind: "days" },
   rail_backlog: { label: "Rail backlog", kind: "count" },
   rail_dwell_days: { label: "Rail dwell", kind: "days" },
 };

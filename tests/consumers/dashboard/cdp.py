@@ -162,6 +162,10 @@ class Chromium:
     async def screenshot(self, path: str | Path, full_page: bool = True) -> None:
         """A PNG of the page; `full_page` grows the viewport to the page's height first."""
         if full_page:
+            await self.send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+            )
             height = int(await self.evaluate("document.documentElement.scrollHeight"))
             await self.send(
                 "Emulation.setDeviceMetricsOverride",

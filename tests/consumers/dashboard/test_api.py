@@ -96,6 +96,9 @@ def test_api_serves_what_the_broker_holds_and_follows_it(broker_settings: Settin
             lambda: _values(dash.get("/api/indicators?scope=USLAX/APMT")[1])[("USLAX/APMT", "congestion_index")] == 71.0
         )
         alerts = wait_for(lambda: (lambda a: a if len(a) == 2 else None)(dash.get("/api/alerts")[1]["alerts"]))
+        gauge = {"scope": "USLAX/APMT", "indicator": "congestion_index"}
+        assert REGISTRY.get_sample_value("baystream_indicator_value", gauge) == 71.0
+        assert REGISTRY.get_sample_value("baystream_congestion_level", {"scope": "USLAX/APMT"}) == 2
         assert [a["alert_id"] for a in alerts] == [later["alert_id"], earlier["alert_id"]]
         assert [a["alert_id"] for a in dash.get("/api/alerts?limit=1&scope=USLAX/APMT")[1]["alerts"]] == [
             later["alert_id"]

@@ -1,0 +1,67 @@
+"""Screenshots of the dashboard for the README: a plausible congested afternoon, served for real.
+
+Starts an embedded broker, publishes six hours of indicators and alerts for all 12 terminals, both ports
+and the complex (tests/consumers/dashboard/scenario.py), serves the dashboard and photographs it with
+headless Chromium. Usage: .venv/bin/python bench/dashboard_screenshot.py [--out docs/img]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from consumers.dashboard.feed import FeedTopics
+from consumers.dashboard.service import DashboardOptions
+from infra.broker import EmbeddedBroker
+from infra.settings import Settings
+from infra.topics import create_topics
+from tests.consumers.dashboard.cdp import Chromium
+from tests.consumers.dashboard.helpers import Publisher, served_dashboard
+from tests.consumers.dashboard.scenario import scenario
+
+
+async def photograph(url: str, out: Path) -> None:
+    async with Chromium(width=1440, height=1000) as page:
+        await page.open(url)
+        await page.wait_for("document.querySelectorAll('.tile:not(.empty)').length === 12")
+        await page.wait_for("document.querySelectorAll('.tile svg path').length >= 24")
+        await asyncio.sleep(1.0)
+        await page.screenshot(out / "dashboard.png")
+        await page.evaluate("location.hash = '#/scope/USLGB/SSAPCT'")
+        await page.wait_for("document.querySelectorAll('#charts .chart svg path').length >= 16")
+        await asyncio.sleep(1.0)
+        await page.screenshot(out / "dashboard-terminal.png")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="docs/img", help="directory for dashboard.png and dashboard-terminal.png")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with EmbeddedBroker() as broker:
+        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
+        create_topics(settings)
+        records, alerts = scenario(datetime(2024, 5, 1, 18, 0, tzinfo=UTC))
+        started = time.perf_counter()
+        publisher = Publisher(settings, FeedTopics())
+        publisher.indicators(records)
+        publisher.alerts(alerts)
+        print(f"published {len(records)} indicators and {len(alerts)} alerts in {time.perf_counter() - started:.1f} s")
+        with served_dashboard(settings, DashboardOptions(resolution_s=300)) as dash:
+            started = time.perf_counter()
+            health = dash.wait_ready(60)
+            print(f"dashboard ready in {time.perf_counter() - started:.2f} s: {health}")
+            asyncio.run(photograph(dash.url, out))
+    print(f"wrote {out / 'dashboard.png'} and {out / 'dashboard-terminal.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`baystream dashboard` from the command line: refuses bad configuration, serves until interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from infra.broker import free_port
+from infra.cli import main
+from infra.settings import Settings
+from tests.consumers.dashboard.helpers import wait_for
+
+
+def test_bad_webhook_configuration_is_refused_before_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "baystream.toml"
+    config.write_text('bootstrap = "127.0.0.1:1"\n[[webhooks]]\nurl = "http://hooks.example/x"\nmin_level = "PINK"\n')
+    assert main(["--config", str(config), "dashboard"]) == 2
+    assert "webhooks[1]: min_level must be one of GREEN, AMBER, RED" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> None:
+    metrics_port = free_port()
+    env = {
+        **os.environ,
+        "BAYSTREAM_BOOTSTRAP": str(broker_settings.bootstrap),
+        "BAYSTREAM_EMBEDDED": "1",
+        "BAYSTREAM_METRICS_PORT": str(metrics_port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "dashboard", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("baystream dashboard: http://127.0.0.1:"), line
+        url = line.split()[2]
+
+        def healthy() -> dict | None:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+                    return dict(json.loads(response.read()))
+            except OSError:
+                return None
+
+        assert wait_for(healthy, timeout=30)["status"] == "ok"
+        for metrics_url in (url + "/metrics", f"http://127.0.0.1:{metrics_port}/metrics"):
+            with urllib.request.urlopen(metrics_url, timeout=5) as response:
+                assert b'baystream_http_requests_total{method="GET",route="/healthz"' in response.read()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) in (0, 130)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
