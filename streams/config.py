@@ -100,12 +100,14 @@ class IndicatorConfig:
     """congestion_index at and above which the level is RED."""
     long_dwell_days: float = 5.0
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
+    near_dock_yard: str = "ICTF"
+    """Where rail-bound imports that leave a terminal by truck go to wait for a train (its rail_backlog)."""
     dedup_horizon_hours: float = 168.0
     """Event ids, unmatched departures and closed vessel calls are forgotten this long after their time."""
 
     @property
-    def long_dwell_minutes(self) -> int:
-        return round(self.long_dwell_days * 1440)
+    def long_dwell_hours(self) -> int:
+        return round(self.long_dwell_days * 24)
 
     def port_of(self, code: str, fallback: str) -> str:
         facility = self.facilities.get(code)
@@ -185,13 +187,14 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
     levels = _table(path, "levels", data.get("levels", {}))
     _check_keys(path, "levels", levels, {"amber_from", "red_from"})
     engine = _table(path, "engine", data.get("engine", {}))
-    _check_keys(path, "engine", engine, {"long_dwell_days", "dedup_horizon_hours"})
+    _check_keys(path, "engine", engine, {"long_dwell_days", "dedup_horizon_hours", "near_dock_yard"})
     result = replace(
         config,
         facilities=MappingProxyType(facilities),
         index=MappingProxyType(index),
         amber_from=float(_number(path, "levels.amber_from", levels.get("amber_from", config.amber_from))),
         red_from=float(_number(path, "levels.red_from", levels.get("red_from", config.red_from))),
+        near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
         dedup_horizon_hours=float(
             _number(path, "engine.dedup_horizon_hours", engine.get("dedup_horizon_hours", 168.0))

@@ -1,9 +1,7 @@
 """`Combiner`: the latest partial of every engine merged into facility, port and complex indicators.
 
 Windows are applied here, relative to the newest watermark of all partials, so N engines over disjoint
-event sets give what one engine over all of them gives. Rail departures at one facility (the near-dock
-ICTF) may list rail-bound imports held by another engine: the combiner joins each engine's unmatched
-departures with the others' rail-bound imports, exactly as one engine would have matched them.
+event sets give what one engine over all of them gives: partials hold only counts and sums.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from typing import Any
 from schemas.json_form import format_time
 from streams.config import PORTS, IndicatorConfig
 from streams.engine.index import congestion_index
-from streams.engine.series import DAY_MINUTES, MINUTE_MS
 from streams.engine.totals import Limits, Totals
 from streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
 
@@ -53,7 +50,7 @@ class Combiner:
 
     def _facility_totals(self, watermark: int) -> tuple[dict[str, Totals], dict[str, str]]:
         config = self.config
-        limits = Limits(watermark // MINUTE_MS, config.long_dwell_minutes)
+        limits = Limits.at(watermark, config.long_dwell_hours)
         totals: dict[str, Totals] = {}
         ports: dict[str, str] = {}
         for code, facility in config.facilities.items():
@@ -65,32 +62,7 @@ class Combiner:
                     totals[code] = Totals()
                     ports[code] = part["port"]
                 totals[code].add_partial(part, limits)
-        self._join_departures(totals, limits)
         return totals, ports
-
-    def _join_departures(self, totals: dict[str, Totals], limits: Limits) -> None:
-        departures: dict[str, list[Any]] = {}
-        for partial in self._partials.values():
-            for cid, row in partial.get("unmatched_departures", {}).items():
-                if cid not in departures or row[1] < departures[cid][1]:
-                    departures[cid] = row
-        if not departures:
-            return
-        oldest = limits.oldest(DAY_MINUTES)
-        for partial in self._partials.values():
-            for cid, (facility, discharged) in partial.get("rail_waiting", {}).items():
-                departure = departures.get(cid)
-                if departure is None or departure[1] < discharged or facility not in totals:
-                    continue
-                t = totals[facility]
-                t.counters["on_terminal"] -= 1
-                t.counters["rail_backlog"] -= 1
-                if discharged // MINUTE_MS <= limits.long_limit:
-                    t.long -= 1
-                if departure[1] // MINUTE_MS >= oldest:
-                    for name in ("import_dwell", "rail_dwell"):
-                        t.samples[name][0] += 1
-                        t.samples[name][1] += departure[1] - discharged
 
     def _berths(self, totals: Mapping[str, Totals]) -> int:
         return sum(t.berths for t in totals.values())

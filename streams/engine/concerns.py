@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from streams.engine.facility import FacilityAggregates
-from streams.engine.series import MINUTE_MS, add_count, add_sample, remove_sample
+from streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_count, add_sample, remove_sample
 
 AggregatesOf = Callable[[str, str], FacilityAggregates]
 
@@ -46,7 +46,7 @@ class Vessels:
         anchored, berthed = call[0], call[2]
         if anchored is None or berthed is None or berthed < anchored:
             return None
-        return berthed // MINUTE_MS, berthed - anchored
+        return berthed // QUARTER_MS, berthed - anchored
 
     def apply(self, event: Mapping[str, Any], ts: int) -> None:
         facility = event["facility"]
@@ -82,15 +82,20 @@ class Vessels:
 
 
 class Containers:
-    """Laden imports on terminal: container_id -> [facility, discharge ms, rail-bound]."""
+    """Laden imports on terminal: container_id -> [facility, discharge ms, rail-bound].
 
-    def __init__(self, aggregates: AggregatesOf):
+    A rail departure ends the stay of imports on terminal at its own facility (on-dock rail). Rail-bound
+    imports that leave a terminal by truck are drayed to the near-dock yard (ICTF): they join its
+    rail_backlog, and leave it with its trains. Both are counts, so engines holding the terminal and the
+    yard add up without ever seeing each other's containers.
+    """
+
+    def __init__(self, aggregates: AggregatesOf, near_dock: str):
         self._agg = aggregates
+        self._near_dock = near_dock
         self.on_terminal: dict[str, list[Any]] = {}
-        self.rail_waiting: dict[str, list[Any]] = {}
-        """The rail-bound subset: container_id -> [facility, discharge ms] (in partials, for the combiner)."""
         self.unmatched_departures: dict[str, list[Any]] = {}
-        """Rail departures of containers not on terminal here: container_id -> [facility, departure ms]."""
+        """On-dock departures of containers whose discharge has not arrived: container_id -> [facility, ms]."""
         self.unmatched_gate_outs: dict[str, list[Any]] = {}
         """Import pickups gated out before their discharge arrived: container_id -> [facility, ms]."""
 
@@ -98,16 +103,18 @@ class Containers:
         """A DISCHARGED laden import; False for loads and empties (not imports, not followed)."""
         if event["event_type"] != "DISCHARGED" or event["empty"]:
             return False
-        facility, cid = event["facility"], event["container_id"]
-        agg = self._agg(facility, event["port"])
+        facility, cid, port = event["facility"], event["container_id"], event["port"]
+        agg = self._agg(facility, port)
         rail = event.get("inland_mode") == "RAIL"
         gate_out = self.unmatched_gate_outs.get(cid)
         if gate_out is not None and gate_out[0] == facility and gate_out[1] >= ts:
             del self.unmatched_gate_outs[cid]
             self._dwell(agg, ts, gate_out[1], by_rail=False)
+            if rail:
+                self._agg(self._near_dock, port).counters["rail_backlog"] += 1
             return True
         departure = self.unmatched_departures.get(cid)
-        if departure is not None and departure[1] >= ts and (rail or departure[0] == facility):
+        if departure is not None and departure[0] == facility and departure[1] >= ts:
             del self.unmatched_departures[cid]
             self._dwell(agg, ts, departure[1], by_rail=True)
             return True
@@ -115,50 +122,53 @@ class Containers:
             return True  # discharged twice without leaving: the first discharge stands
         self.on_terminal[cid] = [facility, ts, rail]
         agg.counters["on_terminal"] += 1
-        add_count(agg.disc, ts // MINUTE_MS)
+        add_count(agg.disc, ts // HOUR_MS)
         if rail:
             agg.counters["rail_backlog"] += 1
-            self.rail_waiting[cid] = [facility, ts]
         return True
 
-    def gated_out(self, cid: str, facility: str, ts: int, pickup: bool) -> None:
+    def gated_out(self, cid: str, facility: str, port: str, ts: int, pickup: bool) -> None:
         """A truck left `facility` with `cid`: the import's stay ends if it was on terminal there."""
         held = self.on_terminal.get(cid)
         if held is not None:
             if held[0] == facility and ts >= held[1]:
                 self._leave(cid, ts, by_rail=False)
+                if held[2]:
+                    self._agg(self._near_dock, port).counters["rail_backlog"] += 1
         elif pickup:
             self.unmatched_gate_outs.setdefault(cid, [facility, ts])
 
     def departed(self, event: Mapping[str, Any], ts: int) -> None:
-        """A train left `facility` with these containers (on-dock: discharged here; near-dock: rail-bound)."""
+        """A train left `facility`: on-dock, with imports discharged there; near-dock, with drayed ones."""
         facility = event["facility"]
-        self._agg(facility, event["port"])
+        agg = self._agg(facility, event["port"])
+        near_dock = facility == self._near_dock
         for cid in event["container_ids"]:
             held = self.on_terminal.get(cid)
-            if held is not None and (held[0] == facility or held[2]) and ts >= held[1]:
+            if held is not None and held[0] == facility and ts >= held[1]:
                 self._leave(cid, ts, by_rail=True)
-                continue
-            known = self.unmatched_departures.get(cid)
-            if known is None or ts < known[1]:
-                self.unmatched_departures[cid] = [facility, ts]
+            elif near_dock:
+                agg.counters["rail_backlog"] -= 1
+            else:
+                known = self.unmatched_departures.get(cid)
+                if known is None or ts < known[1]:
+                    self.unmatched_departures[cid] = [facility, ts]
 
     def _leave(self, cid: str, ts: int, by_rail: bool) -> None:
         facility, discharged, rail = self.on_terminal.pop(cid)
         agg = self._agg(facility, "")
         agg.counters["on_terminal"] -= 1
-        add_count(agg.disc, discharged // MINUTE_MS, -1)
+        add_count(agg.disc, discharged // HOUR_MS, -1)
         if rail:
             agg.counters["rail_backlog"] -= 1
-            del self.rail_waiting[cid]
         self._dwell(agg, discharged, ts, by_rail)
 
     @staticmethod
     def _dwell(agg: FacilityAggregates, start: int, end: int, by_rail: bool) -> None:
-        minute = end // MINUTE_MS
-        add_sample(agg.samples["import_dwell"], minute, end - start)
+        bucket = end // QUARTER_MS
+        add_sample(agg.samples["import_dwell"], bucket, end - start)
         if by_rail:
-            add_sample(agg.samples["rail_dwell"], minute, end - start)
+            add_sample(agg.samples["rail_dwell"], bucket, end - start)
 
     def prune(self, oldest_ms: int) -> None:
         _drop_older(self.unmatched_departures, 1, oldest_ms)
@@ -198,7 +208,7 @@ class Gates:
             self.early_outs[key] = ts
         cid = event.get("container_id")
         if cid:
-            self._containers.gated_out(cid, facility, ts, event["move_type"] == "IMPORT_PICKUP")
+            self._containers.gated_out(cid, facility, event["port"], ts, event["move_type"] == "IMPORT_PICKUP")
 
     @staticmethod
     def _turn(agg: FacilityAggregates, start: int, end: int) -> None:
@@ -239,7 +249,7 @@ class Chassis:
             early = self.early_returns.get(chassis)
             if early is not None and early[1] >= ts:
                 del self.early_returns[chassis]
-                add_sample(agg.samples["street_dwell"], early[1] // MINUTE_MS, early[1] - ts)
+                add_sample(agg.samples["street_dwell"], early[1] // QUARTER_MS, early[1] - ts)
                 return
             held = self.out.get(chassis)
             if held is not None:
@@ -255,7 +265,7 @@ class Chassis:
             del self.out[chassis]
             home = self._agg(held[0], "")
             home.counters["chassis_out"] -= 1
-            add_sample(home.samples["street_dwell"], ts // MINUTE_MS, ts - held[1])
+            add_sample(home.samples["street_dwell"], ts // QUARTER_MS, ts - held[1])
         elif held is None and chassis not in self.early_returns:
             self.early_returns[chassis] = [location, ts]
 

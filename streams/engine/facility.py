@@ -1,6 +1,6 @@
 """The additive aggregates one engine keeps per facility (terminal, rail yard or chassis location).
 
-Counters of open entities (vessels waiting, trucks in, imports on terminal, chassis out...) and minute
+Counters of open entities (vessels waiting, trucks in, imports on terminal, chassis out...) and time
 buckets of completions. Everything here adds up across engines; `partial` is its JSON form.
 """
 
@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from streams.engine.series import (
-    DAY_MINUTES,
+    DAY_QUARTERS,
     HOUR_MINUTES,
+    HOUR_MS,
+    MINUTE_MS,
+    QUARTER_MS,
     Counts,
     Samples,
     counts_in,
@@ -18,6 +21,7 @@ from streams.engine.series import (
     prune,
     samples_in,
     samples_out,
+    triples,
 )
 
 COUNTERS = (
@@ -30,57 +34,74 @@ COUNTERS = (
     "returns",
     "chassis_out",
 )
-SAMPLE_WINDOWS = {
-    "anchor_wait": DAY_MINUTES,
-    "turn": HOUR_MINUTES,
-    "import_dwell": DAY_MINUTES,
-    "rail_dwell": DAY_MINUTES,
-    "street_dwell": DAY_MINUTES,
+SERIES: dict[str, tuple[int, int]] = {
+    "anchor_wait": (QUARTER_MS, DAY_QUARTERS),
+    "turn": (MINUTE_MS, HOUR_MINUTES),
+    "import_dwell": (QUARTER_MS, DAY_QUARTERS),
+    "rail_dwell": (QUARTER_MS, DAY_QUARTERS),
+    "street_dwell": (QUARTER_MS, DAY_QUARTERS),
 }
-"""Each completion series and the window (minutes) its indicator looks back over."""
+"""Each completion series: (bucket size in ms, window in buckets) of the indicator it feeds."""
+SHORT = (MINUTE_MS, HOUR_MINUTES)
+"""Buckets and window of gate moves and of the turn-time histogram (the p90)."""
+DISCHARGE_BUCKET_MS = HOUR_MS
+"""Imports on terminal are counted per hour of discharge (long_dwell_share is exact to the hour)."""
+
+
+def oldest_bucket(now_ms: int, spec: tuple[int, int]) -> int:
+    size, window = spec
+    return now_ms // size - window + 1
 
 
 class FacilityAggregates:
-    """Counters and minute buckets of one facility, as seen by one engine."""
+    """Counters and time buckets of one facility, as seen by one engine."""
 
     __slots__ = ("counters", "disc", "gate_moves", "port", "samples", "turn_bins")
 
     def __init__(self, port: str):
         self.port = port
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
-        self.samples: dict[str, Samples] = {name: {} for name in SAMPLE_WINDOWS}
+        self.samples: dict[str, Samples] = {name: {} for name in SERIES}
         self.turn_bins: dict[int, dict[int, int]] = {}
         """completion minute -> {turn time rounded to whole minutes: visits}, for the p90"""
         self.gate_moves: Counts = {}
         self.disc: Counts = {}
-        """discharge minute -> imports still on terminal (long_dwell_share)"""
+        """discharge hour -> imports still on terminal (long_dwell_share)"""
 
-    def prune(self, now_minute: int) -> None:
-        """Forget buckets no window relative to `now_minute` or a later watermark can include."""
-        for name, window in SAMPLE_WINDOWS.items():
-            prune(self.samples[name], now_minute - window + 1)
-        prune(self.turn_bins, now_minute - HOUR_MINUTES + 1)
-        prune(self.gate_moves, now_minute - HOUR_MINUTES + 1)
+    def prune(self, now_ms: int) -> None:
+        """Forget buckets no window relative to `now_ms` or a later watermark can include."""
+        for name, spec in SERIES.items():
+            prune(self.samples[name], oldest_bucket(now_ms, spec))
+        oldest = oldest_bucket(now_ms, SHORT)
+        prune(self.turn_bins, oldest)
+        prune(self.gate_moves, oldest)
 
-    def partial(self, now_minute: int, long_minutes: int) -> dict[str, Any]:
-        """JSON-able aggregates; buckets outside every window relative to `now_minute` are left out."""
-        long_limit = now_minute - long_minutes
+    def partial(self, now_ms: int, long_hours: int) -> dict[str, Any]:
+        """JSON-able aggregates; buckets outside every window relative to `now_ms` are left out."""
+        long_limit = now_ms // DISCHARGE_BUCKET_MS - long_hours
         out: dict[str, Any] = {"port": self.port, **self.counters}
-        out["long_base"] = sum(n for minute, n in self.disc.items() if minute <= long_limit)
+        out["long_base"] = sum([n for hour, n in self.disc.items() if hour <= long_limit])
         out["disc"] = counts_out(self.disc, long_limit + 1)
-        for name, window in SAMPLE_WINDOWS.items():
-            out[name] = samples_out(self.samples[name], now_minute - window + 1)
-        oldest = now_minute - HOUR_MINUTES + 1
-        out["turn_bins"] = [
-            [minute, b, n] for minute, bins in self.turn_bins.items() if minute >= oldest for b, n in bins.items()
-        ]
+        for name, spec in SERIES.items():
+            out[name] = samples_out(self.samples[name], oldest_bucket(now_ms, spec))
+        oldest = oldest_bucket(now_ms, SHORT)
+        out["turn_bins"] = self._bins_out(oldest)
         out["gate_moves"] = counts_out(self.gate_moves, oldest)
+        return out
+
+    def _bins_out(self, oldest: int) -> list[int]:
+        """Flat [minute, turn minutes, visits, ...] of the completion minutes from `oldest` on."""
+        out: list[int] = []
+        for minute, bins in self.turn_bins.items():
+            if minute >= oldest:
+                for rounded, n in bins.items():
+                    out.extend((minute, rounded, n))
         return out
 
     def to_state(self) -> dict[str, Any]:
         out: dict[str, Any] = {"port": self.port, "counters": dict(self.counters)}
         out["samples"] = {name: samples_out(series, -(2**62)) for name, series in self.samples.items()}
-        out["turn_bins"] = [[minute, b, n] for minute, bins in self.turn_bins.items() for b, n in bins.items()]
+        out["turn_bins"] = self._bins_out(-(2**62))
         out["gate_moves"] = counts_out(self.gate_moves, -(2**62))
         out["disc"] = counts_out(self.disc, -(2**62))
         return out
@@ -91,7 +112,7 @@ class FacilityAggregates:
         agg.counters.update(state["counters"])
         for name, rows in state["samples"].items():
             agg.samples[name] = samples_in(rows)
-        for minute, b, n in state["turn_bins"]:
+        for minute, b, n in triples(state["turn_bins"]):
             agg.turn_bins.setdefault(int(minute), {})[int(b)] = int(n)
         agg.gate_moves = counts_in(state["gate_moves"])
         agg.disc = counts_in(state["disc"])

@@ -14,8 +14,8 @@ from streams.engine.concerns import Chassis, Containers, Gates, Vessels
 from streams.engine.facility import FacilityAggregates
 from streams.engine.series import HOUR_MS, MINUTE_MS
 
-PRUNE_EVERY_MINUTES = 15
-STATE_VERSION = 1
+PRUNE_EVERY_MS = 15 * MINUTE_MS
+STATE_VERSION = 2
 
 
 class PartitionEngine:
@@ -30,10 +30,14 @@ class PartitionEngine:
         self._ids: dict[str, int] = {}
         self._id_hours: dict[int, list[str]] = {}
         self._horizon_ms = int(config.dedup_horizon_hours * HOUR_MS)
-        self._long_minutes = config.long_dwell_minutes
+        self._long_hours = config.long_dwell_hours
         self._next_prune = 0
+        """Watermark (ms) at which `prune` runs next."""
+        self._hour: int = -1
+        self._hour_ids: list[str] = []
+        """The id bucket of the last event's hour (most events fall in the same hour as the one before)."""
         self.vessels = Vessels(self._aggregates)
-        self.containers = Containers(self._aggregates)
+        self.containers = Containers(self._aggregates, config.near_dock_yard)
         self.gates = Gates(self._aggregates, self.containers)
         self.chassis = Chassis(self._aggregates)
         self._handlers = {
@@ -64,40 +68,46 @@ class PartitionEngine:
         ESTIMATED and PLANNED events are remembered (for dedup) and counted but change no state.
         """
         event_id = event["event_id"]
-        if event_id in self._ids:
-            self._count("duplicate")
+        ids = self._ids
+        counts = self.counts
+        if event_id in ids:
+            counts["duplicate"] = counts.get("duplicate", 0) + 1
             return False
         ts = round(event["event_time"].timestamp() * 1000)
         watermark = self.watermark
         if watermark is not None and ts < watermark - self._horizon_ms:
-            self._count("too_late")
+            counts["too_late"] = counts.get("too_late", 0) + 1
             return False
         hour = ts // HOUR_MS
-        self._ids[event_id] = hour
-        bucket = self._id_hours.get(hour)
-        if bucket is None:
-            self._id_hours[hour] = [event_id]
+        ids[event_id] = hour
+        if hour == self._hour:
+            self._hour_ids.append(event_id)
         else:
+            bucket = self._id_hours.get(hour)
+            if bucket is None:
+                bucket = self._id_hours[hour] = []
             bucket.append(event_id)
+            self._hour, self._hour_ids = hour, bucket
         if event.get("classifier", "ACTUAL") != "ACTUAL":
-            self._count("not_actual")
+            counts["not_actual"] = counts.get("not_actual", 0) + 1
             return True
         if watermark is None or ts > watermark:
             self.watermark = ts
-            if ts // MINUTE_MS >= self._next_prune:
+            if ts >= self._next_prune:
                 self.prune()
-        self._handlers[event["type"]](event, ts)
-        self._count(event["type"])
+        kind = event["type"]
+        self._handlers[kind](event, ts)
+        counts[kind] = counts.get(kind, 0) + 1
         return True
 
     def prune(self) -> None:
         """Forget what no indicator can need again (runs every 15 minutes of event time)."""
         if self.watermark is None:
             return
-        now_minute = self.watermark // MINUTE_MS
-        self._next_prune = now_minute + PRUNE_EVERY_MINUTES
+        self._next_prune = self.watermark + PRUNE_EVERY_MS
+        self._hour, self._hour_ids = -1, []
         for agg in self.facilities.values():
-            agg.prune(now_minute)
+            agg.prune(self.watermark)
         oldest = self.watermark - self._horizon_ms
         for hour in [h for h in self._id_hours if h < oldest // HOUR_MS]:
             for event_id in self._id_hours.pop(hour):
@@ -110,13 +120,11 @@ class PartitionEngine:
 
     def partial(self) -> dict[str, Any]:
         """Additive aggregates of this engine's events, windows left to the combiner (see Combiner)."""
-        now_minute = (self.watermark // MINUTE_MS) if self.watermark is not None else 0
+        now = self.watermark if self.watermark is not None else 0
         return {
             "watermark": self.watermark,
             "counts": dict(self.counts),
-            "facilities": {code: agg.partial(now_minute, self._long_minutes) for code, agg in self.facilities.items()},
-            "rail_waiting": {cid: list(row) for cid, row in self.containers.rail_waiting.items()},
-            "unmatched_departures": {cid: list(row) for cid, row in self.containers.unmatched_departures.items()},
+            "facilities": {code: agg.partial(now, self._long_hours) for code, agg in self.facilities.items()},
         }
 
     def to_state(self) -> dict[str, Any]:
@@ -157,7 +165,6 @@ class PartitionEngine:
         engine.gates.early_outs = dict(state["early_outs"])
         containers = engine.containers
         containers.on_terminal = {cid: list(row) for cid, row in state["on_terminal"].items()}
-        containers.rail_waiting = {cid: [row[0], row[1]] for cid, row in containers.on_terminal.items() if row[2]}
         containers.unmatched_departures = {cid: list(r) for cid, r in state["unmatched_departures"].items()}
         containers.unmatched_gate_outs = {cid: list(r) for cid, r in state["unmatched_gate_outs"].items()}
         engine.chassis.out = {key: list(row) for key, row in state["chassis_out"].items()}

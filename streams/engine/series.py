@@ -1,24 +1,27 @@
-"""Minute-bucketed aggregates: the additive form every windowed indicator travels in.
+"""Time-bucketed aggregates: the additive form every windowed indicator travels in.
 
-Times are integer milliseconds of event time and buckets are whole minutes (`ms // 60_000`), so partial
-aggregates of several engines add up exactly (integer sums) and a window ("the last 60 minutes") can be
-applied later, by the combiner, relative to the newest watermark of all engines.
+Times are integer milliseconds of event time. Completions are bucketed by the time they happened (whole
+minutes for the 60-minute windows, quarter hours for the 24-hour ones), so partial aggregates of several
+engines add up exactly (integer sums) and a window can be applied later, by the combiner, relative to the
+newest watermark of all engines. A window of W buckets is the bucket of "now" and the W - 1 before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
+QUARTER_MS = 900_000
 HOUR_MINUTES = 60
 DAY_MINUTES = 1440
+DAY_QUARTERS = 96
 
 Samples = dict[int, list[int]]
-"""minute -> [count, sum of durations in ms]"""
+"""bucket -> [count, sum of durations in ms]"""
 Counts = dict[int, int]
-"""minute -> count"""
+"""bucket -> count"""
 
 
 def add_sample(series: Samples, minute: int, value: int) -> None:
@@ -47,24 +50,46 @@ def add_count(counts: Counts, minute: int, by: int = 1) -> None:
 
 
 def prune(series: Mapping[int, object], oldest_kept: int) -> None:
-    """Drop the buckets older than `oldest_kept` (a minute index)."""
+    """Drop the buckets older than `oldest_kept` (a bucket index)."""
     stale = [minute for minute in series if minute < oldest_kept]
     for minute in stale:
         del series[minute]  # type: ignore[attr-defined]
 
 
-def samples_out(series: Samples, oldest: int) -> list[list[int]]:
-    """JSON form: [[minute, count, sum_ms], ...] of the buckets at or after `oldest`."""
-    return [[minute, cell[0], cell[1]] for minute, cell in series.items() if minute >= oldest]
+def samples_out(series: Samples, oldest: int) -> list[int]:
+    """JSON form, flat (few allocations): [bucket, count, sum_ms, bucket, count, sum_ms, ...] from `oldest` on."""
+    out: list[int] = []
+    extend = out.extend
+    for bucket, cell in series.items():
+        if bucket >= oldest:
+            extend((bucket, cell[0], cell[1]))
+    return out
 
 
-def samples_in(rows: Iterable[list[int]]) -> Samples:
-    return {int(row[0]): [int(row[1]), int(row[2])] for row in rows}
+def samples_in(flat: list[int]) -> Samples:
+    return {int(flat[i]): [int(flat[i + 1]), int(flat[i + 2])] for i in range(0, len(flat), 3)}
 
 
-def counts_out(counts: Counts, oldest: int) -> list[list[int]]:
-    return [[minute, n] for minute, n in counts.items() if minute >= oldest]
+def counts_out(counts: Counts, oldest: int) -> list[int]:
+    """JSON form, flat: [bucket, count, bucket, count, ...] from `oldest` on."""
+    out: list[int] = []
+    extend = out.extend
+    for bucket, n in counts.items():
+        if bucket >= oldest:
+            extend((bucket, n))
+    return out
 
 
-def counts_in(rows: Iterable[list[int]]) -> Counts:
-    return {int(row[0]): int(row[1]) for row in rows}
+def counts_in(flat: list[int]) -> Counts:
+    return {int(flat[i]): int(flat[i + 1]) for i in range(0, len(flat), 2)}
+
+
+def triples(flat: list[int]) -> zip[tuple[int, int, int]]:
+    """Read a flat [a, b, c, a, b, c, ...] list three at a time."""
+    it = iter(flat)
+    return zip(it, it, it, strict=True)
+
+
+def pairs(flat: list[int]) -> zip[tuple[int, int]]:
+    it = iter(flat)
+    return zip(it, it, strict=True)

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.engine.facility import COUNTERS, SAMPLE_WINDOWS
-from streams.engine.series import DAY_MS, HOUR_MINUTES, HOUR_MS, MINUTE_MS
+from streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, SERIES, SHORT, oldest_bucket
+from streams.engine.series import DAY_MS, HOUR_MS, MINUTE_MS, pairs, triples
 
 INDICATORS = (
     "vessels_waiting",
@@ -33,19 +33,18 @@ INDICATORS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Limits:
-    """The oldest minute each window includes, and the newest discharge minute of a long dweller."""
+    """The oldest bucket each window includes, and the newest discharge hour of a long dweller."""
 
-    now_minute: int
-    long_minutes: int
+    oldest: dict[str, int]
+    short_oldest: int
+    long_limit: int
 
-    def oldest(self, window: int) -> int:
-        return self.now_minute - window + 1
-
-    @property
-    def long_limit(self) -> int:
-        return self.now_minute - self.long_minutes
+    @classmethod
+    def at(cls, now_ms: int, long_hours: int) -> Limits:
+        oldest = {name: oldest_bucket(now_ms, spec) for name, spec in SERIES.items()}
+        return cls(oldest, oldest_bucket(now_ms, SHORT), now_ms // DISCHARGE_BUCKET_MS - long_hours)
 
 
 @dataclass
@@ -56,7 +55,7 @@ class Totals:
     inventory: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     long: int = 0
-    samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SAMPLE_WINDOWS})
+    samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SERIES})
     turn_bins: dict[int, int] = field(default_factory=dict)
     gate_moves: int = 0
 
@@ -64,19 +63,18 @@ class Totals:
         """Add one engine's partial of this facility, keeping only what the windows include."""
         for name in COUNTERS:
             self.counters[name] += part[name]
-        self.long += part["long_base"] + sum(n for minute, n in part["disc"] if minute <= limits.long_limit)
-        for name, window in SAMPLE_WINDOWS.items():
-            oldest = limits.oldest(window)
+        self.long += part["long_base"] + sum([n for hour, n in pairs(part["disc"]) if hour <= limits.long_limit])
+        for name, oldest in limits.oldest.items():
             cell = self.samples[name]
-            for minute, n, total in part[name]:
-                if minute >= oldest:
+            for bucket, n, total in triples(part[name]):
+                if bucket >= oldest:
                     cell[0] += n
                     cell[1] += total
-        oldest = limits.oldest(HOUR_MINUTES)
-        for minute, rounded, n in part["turn_bins"]:
+        oldest = limits.short_oldest
+        for minute, rounded, n in triples(part["turn_bins"]):
             if minute >= oldest:
                 self.turn_bins[rounded] = self.turn_bins.get(rounded, 0) + n
-        self.gate_moves += sum(n for minute, n in part["gate_moves"] if minute >= oldest)
+        self.gate_moves += sum([n for minute, n in pairs(part["gate_moves"]) if minute >= oldest])
 
     def add(self, other: Totals) -> None:
         self.berths += other.berths
@@ -126,6 +124,6 @@ class Totals:
             "chassis_on_hand": float(self.inventory - c["checkouts"] + c["returns"]),
             "chassis_out": float(c["chassis_out"]),
             "chassis_street_dwell_days": self._mean("street_dwell", DAY_MS),
-            "rail_backlog": float(c["rail_backlog"]),
+            "rail_backlog": float(max(0, c["rail_backlog"])),
             "rail_dwell_days": self._mean("rail_dwell", DAY_MS),
         }

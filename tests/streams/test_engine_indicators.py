@@ -186,24 +186,35 @@ def test_chassis_street_dwell_days_over_returns_of_the_last_24_hours() -> None:
 
 
 def test_rail_backlog_and_rail_dwell_days_on_dock_and_near_dock() -> None:
-    r1, r2, r3, r4, t1 = box(1), box(2), box(3), box(4), box(5)
+    r1, r2, r3, r4, r5, t1 = box(1), box(2), box(3), box(4), box(5), box(6)
     events = [
         discharge(0, r1, mode="RAIL"),
         discharge(0, r2, mode="RAIL"),
         discharge(0, r3, mode="RAIL"),
+        discharge(0, r5, mode="RAIL"),
         discharge(0, r4, mode="RAIL", facility="TTI"),
         discharge(0, t1, mode="TRUCK"),
-        train(4 * DAY, [r1]),  # on-dock at APMT: 4 days
-        train(5 * DAY, [r2], facility="ICTF"),  # near-dock ICTF takes an APMT rail import: 5 days
+        gate(3 * DAY - 30, "D2", "IN"),
+        gate(3 * DAY, "D2", "OUT", container_id=r2),  # drayed to the near-dock ICTF after 3 days
+        gate(3 * DAY - 30, "D5", "IN"),
+        gate(3 * DAY, "D5", "OUT", container_id=r5),  # the same
+        train(4 * DAY, [r1]),  # on-dock at APMT after 4 days
+        train(4 * DAY + 12 * HOUR, [r2], facility="ICTF"),  # r2 leaves the ICTF; now = 4.5 days
     ]
     got = values(events)
-    # APMT backlog: r3 (r1, r2 left; t1 is truck-bound); TTI: r4
+    # APMT backlog: r3 (r1 left by train, r2 and r5 by truck; t1 is truck-bound); TTI: r4
     assert got["USLAX/APMT", "rail_backlog"] == 1
     assert got["USLGB/TTI", "rail_backlog"] == 1
-    assert got["SPB", "rail_backlog"] == 2
-    # the 24 h window before 5 days holds r2 only (r1 departed exactly 24 h before now: minute 5760 is out)
-    assert got["USLAX/APMT", "rail_dwell_days"] == pytest.approx(5.0)
+    # ICTF: r2 and r5 drayed in (+2), r2 left by train (-1)
+    assert got["USLGB/ICTF", "rail_backlog"] == 1
+    assert got["USLGB", "rail_backlog"] == 2
+    assert got["SPB", "rail_backlog"] == 3
+    # rail dwell at APMT: r1's 4 days (on-dock); drayed boxes end their terminal stay at the gate
+    assert got["USLAX/APMT", "rail_dwell_days"] == pytest.approx(4.0)
+    # import dwell: r2 and r5 left at 3 days, 1.5 days before now (outside the 24 h); r1's 4 days counts
+    assert got["USLAX/APMT", "import_dwell_days"] == pytest.approx(4.0)
     assert got["USLAX/APMT", "imports_on_terminal"] == 2  # r3 and t1
+    assert got["USLGB/ICTF", "rail_dwell_days"] is None
 
 
 def test_rail_dwell_days_means_over_the_window() -> None:

@@ -52,7 +52,9 @@ def scenarios(draw: st.DrawFn) -> list[dict[str, Any]]:
             events.append(gate(left, f"P{n}", "OUT", facility, container_id=container))
         elif fate == "on-dock":
             events.append(train(left, [container], facility))
-        elif fate == "near-dock":
+        elif fate == "near-dock":  # drayed to the ICTF, leaves there by train
+            events.append(gate(left - 30, f"P{n}", "IN", facility))
+            events.append(gate(left, f"P{n}", "OUT", facility, container_id=container))
             ictf_train.append(container)
     if ictf_train:
         events.append(train(5 * DAY, ictf_train, "ICTF"))

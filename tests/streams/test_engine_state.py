@@ -45,9 +45,9 @@ def test_late_discharge_pairs_with_an_earlier_gate_out_and_departure() -> None:
     events = [
         gate(2 * DAY - 10, "V1", "IN"),
         gate(2 * DAY, "V1", "OUT", container_id=box(1)),
-        train(2 * DAY, [box(2)], facility="ICTF"),
+        train(2 * DAY, [box(2)]),
         discharge(0, box(1)),  # late: 2 days by truck
-        discharge(DAY, box(2), mode="RAIL"),  # late: 1 day by near-dock rail
+        discharge(DAY, box(2), mode="RAIL"),  # late: 1 day by on-dock rail
     ]
     got = values(events)
     assert got["USLAX/APMT", "imports_on_terminal"] == 0
