@@ -25,6 +25,7 @@ from schemas.errors import DecodeError
 from schemas.wire import codec_for
 
 log = logging.getLogger(__name__)
+FETCH_WAIT_MS = 50
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class IndicatorFeed:
                 self._stopping.wait(2.0)
 
     def _consume(self) -> None:
-        consumer = Consumer(consumer_config(self._settings, None, **{"enable.partition.eof": False}))
+        # A short fetch wait bounds the delay to the browsers on brokers that hold fetches to the maximum (Tansu).
+        consumer = Consumer(consumer_config(self._settings, None, **{"fetch.wait.max.ms": FETCH_WAIT_MS}))
         try:
             partitions = self._wait_for_partitions(consumer)
             if partitions is None:
@@ -98,7 +100,10 @@ class IndicatorFeed:
             if not pending:
                 self._deliver(FeedBatch(warmed_up=True))
             while not self._stopping.is_set():
-                messages = consumer.consume(self._batch_size, timeout=0.5)
+                # consume() waits for a full batch or the timeout: wait for one record, then take what is there
+                messages = consumer.consume(1, timeout=0.5)
+                if messages:
+                    messages += consumer.consume(self._batch_size - 1, timeout=0)
                 batch = self._decode(messages, pending, alert_starts)
                 if pending and not messages:
                     batch.warmed_up = self._caught_up(consumer, pending)

@@ -24,8 +24,10 @@ TERMINALS: tuple[tuple[str, str, str], ...] = (
     ("USLGB", "MATU", "SSA C60 (Matson)"),
     ("USLGB", "TTI", "Total Terminals International"),
 )
-_TERMINAL_NAMES = {f"{port}/{code}": name for port, code, name in TERMINALS}
-_ORDER = [COMPLEX, *PORT_NAMES, *_TERMINAL_NAMES]
+OTHER_FACILITIES = {"USLGB/ICTF": "UP ICTF (near-dock rail)"}
+"""Facilities that are not container terminals but appear in the indicators (DOMAIN.md "Rail")."""
+_TERMINAL_NAMES = {f"{port}/{code}": name for port, code, name in TERMINALS} | OTHER_FACILITIES
+_ORDER = [COMPLEX, *PORT_NAMES, *(f"{port}/{code}" for port, code, _ in TERMINALS)]
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def describe(scope: str) -> ScopeInfo:
 
 
 def ordered(scopes: set[str] | list[str]) -> list[str]:
-    """Known scopes in DOMAIN.md order (complex, ports, terminals), then the others alphabetically."""
+    """Known scopes in DOMAIN.md order (complex, ports, terminals), then the others (rail yards) alphabetically."""
     known = [s for s in _ORDER if s in scopes]
     return known + sorted(set(scopes) - set(_ORDER))
 

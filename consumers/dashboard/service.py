@@ -65,7 +65,8 @@ class DashboardService:
 
     def apply(self, batch: FeedBatch) -> None:
         """Take one batch from the reader: update the store, tell the browsers, queue the webhooks."""
-        changed = [api_form(r, INDICATOR_FIELDS) for r in batch.indicators if self.store.add_indicator(r)]
+        newest = {(r["scope"], r["indicator"]): r for r in batch.indicators if self.store.add_indicator(r)}
+        changed = [api_form(r, INDICATOR_FIELDS) for r in newest.values()]  # the last value per key is enough
         for record in changed:
             set_indicator(record["scope"], record["indicator"], record["value"], record["level"])
         if changed:

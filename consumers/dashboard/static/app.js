@@ -164,9 +164,10 @@ function statRows(scope, indicators) {
 
 function indexRow(scope) {
   const lv = level(scope);
+  const label = lv || ([...state.latest.keys()].some((k) => k.startsWith(scope + "|")) ? "no index" : "no data");
   return `<div class="index-row"><span class="index" data-indicator="congestion_index">` +
     `${format("congestion_index", value(scope, "congestion_index"))}</span>` +
-    `<span class="level" data-level="${esc(lv)}">${esc(lv || "no data")}</span></div>`;
+    `<span class="level" data-level="${esc(lv)}">${esc(label)}</span></div>`;
 }
 
 function indexSpark(scope) {
@@ -215,6 +216,14 @@ function renderQueue() {
   body.appendChild(sparkline(state.history.get(key("SPB", "vessels_waiting")) || [], "#0f2340"));
 }
 
+// A facility without a congestion index (a rail yard) shows what it has instead of the terminal figures.
+function tileStats(scope) {
+  if (value(scope, "congestion_index") !== undefined && value(scope, "congestion_index") !== null) return TILE_STATS;
+  const preferred = ["rail_backlog", "rail_dwell_days", "chassis_on_hand", "chassis_out", ...ORDER];
+  const known = [...new Set(preferred)].filter((i) => i !== "congestion_index" && value(scope, i) !== undefined && value(scope, i) !== null);
+  return known.length ? known.slice(0, 4) : TILE_STATS;
+}
+
 function renderTiles() {
   const facilities = state.scopes.filter((s) => s.kind === "facility");
   const byPort = new Map();
@@ -232,7 +241,7 @@ function renderTiles() {
       tile.dataset.scope = info.scope;
       tile.dataset.level = level(info.scope);
       tile.innerHTML = `<div class="scope-name">${esc(info.name)}</div><div class="scope-sub">${esc(info.scope)}</div>` +
-        indexRow(info.scope) + `<div class="stats">${statRows(info.scope, TILE_STATS)}</div>`;
+        indexRow(info.scope) + `<div class="stats">${statRows(info.scope, tileStats(info.scope))}</div>`;
       tile.appendChild(indexSpark(info.scope));
       grid.appendChild(tile);
     }
