@@ -21,6 +21,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     replay.add_argument("file", help="JSON-lines file of events, or - for standard input")
     replay.add_argument("--at", metavar="TIME", help="stop before the first event later than TIME (ISO-8601, UTC)")
+    replay.add_argument(
+        "--check-every",
+        metavar="MINUTES",
+        type=int,
+        default=15,
+        help="check congestion levels (alerts) every MINUTES of event time (default 15)",
+    )
     replay.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
 
 
@@ -51,7 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidInput as exc:
         print(f"baystream indicators: {args.file}: invalid input, nothing replayed:\n{exc}", file=sys.stderr)
         return 1
-    snapshot = replay(events, config, until)
+    snapshot = replay(events, config, until, args.check_every)
     json.dump(snapshot.to_json(), sys.stdout, indent=args.indent)
     sys.stdout.write("\n")
     print(f"replayed {snapshot.applied} event(s), {snapshot.skipped} skipped (duplicate or too late)", file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import Any
 from infra.settings import Settings
 
 PORTS = ("USLAX", "USLGB")
+_RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
 
 
 class IndicatorConfigError(ValueError):
@@ -98,6 +99,8 @@ class IndicatorConfig:
     """congestion_index at and above which the level is AMBER."""
     red_from: float = 70.0
     """congestion_index at and above which the level is RED."""
+    hysteresis: float = 5.0
+    """A level is left downwards only when the index falls this far below the level's lower bound."""
     long_dwell_days: float = 5.0
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
     near_dock_yard: str = "ICTF"
@@ -121,12 +124,13 @@ class IndicatorConfig:
         facility = self.facilities.get(code)
         return facility.chassis if facility else 0
 
-    def level(self, index: float) -> str:
-        if index >= self.red_from:
-            return "RED"
-        if index >= self.amber_from:
-            return "AMBER"
-        return "GREEN"
+    def level(self, index: float, previous: str | None = None) -> str:
+        """GREEN < amber_from <= AMBER < red_from <= RED; going down needs `hysteresis` points more."""
+        level = "RED" if index >= self.red_from else "AMBER" if index >= self.amber_from else "GREEN"
+        floors = {"AMBER": self.amber_from, "RED": self.red_from}
+        if previous in floors and _RANK[level] < _RANK[previous] and index >= floors[previous] - self.hysteresis:
+            return previous
+        return level
 
 
 def _number(path: str, where: str, raw: Any, integer: bool = False) -> Any:
@@ -185,7 +189,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
             raise IndicatorConfigError(f"{path}: index.{name}: crisis must differ from normal")
         index[name] = bound
     levels = _table(path, "levels", data.get("levels", {}))
-    _check_keys(path, "levels", levels, {"amber_from", "red_from"})
+    _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis"})
     engine = _table(path, "engine", data.get("engine", {}))
     _check_keys(path, "engine", engine, {"long_dwell_days", "dedup_horizon_hours", "near_dock_yard"})
     result = replace(
@@ -194,6 +198,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
         index=MappingProxyType(index),
         amber_from=float(_number(path, "levels.amber_from", levels.get("amber_from", config.amber_from))),
         red_from=float(_number(path, "levels.red_from", levels.get("red_from", config.red_from))),
+        hysteresis=float(_number(path, "levels.hysteresis", levels.get("hysteresis", config.hysteresis))),
         near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
         dedup_horizon_hours=float(

@@ -1,8 +1,9 @@
 """Offline replay: one PartitionEngine and one Combiner over a sequence of events, to a final snapshot.
 
 The same two objects the worker runs per partition group, so a replay and the live stream agree. Levels
-are checked whenever the watermark enters a new minute (of event time), so the alerts a replay prints
-are the level changes the stream would have raised, each with its deterministic id.
+are checked whenever the watermark enters a new quarter hour (of event time; `check_every_minutes`), so
+the alerts a replay prints are the level changes the stream would have seen at that cadence, each with
+its deterministic id.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def replay(
     events: Iterable[Mapping[str, Any]],
     config: IndicatorConfig | None = None,
     until: datetime | None = None,
-    check_every_minutes: int = 1,
+    check_every_minutes: int = 15,
 ) -> Snapshot:
     """Apply `events` in order; stop before the first event later than `until` (event time)."""
     config = config or IndicatorConfig()

@@ -72,7 +72,7 @@ class Combiner:
         share = t.berths / complex_berths if complex_berths else 0.0
         index = congestion_index(values, self.config, share)
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
-        level = self.config.level(index) if index is not None else None
+        level = self.config.level(index, self._levels.get(scope)) if index is not None else None
         out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
         return out
 

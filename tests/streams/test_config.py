@@ -93,3 +93,19 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(IndicatorConfigError, match=r"bad\.toml"):
         load_indicator_config(bad)
     assert config_from_settings(Settings()) == IndicatorConfig()
+
+
+@pytest.mark.parametrize(
+    ("index", "previous", "level"),
+    [
+        (36.0, "AMBER", "AMBER"),  # within 5 points below 40: stays
+        (34.9, "AMBER", "GREEN"),
+        (65.5, "RED", "RED"),
+        (60.0, "RED", "AMBER"),
+        (20.0, "RED", "GREEN"),
+        (41.0, "GREEN", "AMBER"),  # going up needs no margin
+        (71.0, "AMBER", "RED"),
+    ],
+)
+def test_levels_go_down_with_hysteresis(index: float, previous: str, level: str) -> None:
+    assert IndicatorConfig().level(index, previous) == level
