@@ -67,6 +67,9 @@ class PartitionEngine:
         Too late: older than the dedup horizon before the watermark, where its id may have been forgotten.
         ESTIMATED and PLANNED events are remembered (for dedup) and counted but change no state.
         """
+        handler = self._handlers.get(event["type"])
+        if handler is None:
+            raise ValueError(f"not an input event type: {event['type']!r}")
         event_id = event["event_id"]
         ids = self._ids
         counts = self.counts
@@ -95,8 +98,8 @@ class PartitionEngine:
             self.watermark = ts
             if ts >= self._next_prune:
                 self.prune()
+        handler(event, ts)
         kind = event["type"]
-        self._handlers[kind](event, ts)
         counts[kind] = counts.get(kind, 0) + 1
         return True
 
@@ -125,6 +128,17 @@ class PartitionEngine:
             "watermark": self.watermark,
             "counts": dict(self.counts),
             "facilities": {code: agg.partial(now, self._long_hours) for code, agg in self.facilities.items()},
+        }
+
+    def sizes(self) -> dict[str, int]:
+        """Entities held, by kind (for the `baystream_state_entries` gauge)."""
+        return {
+            "event_ids": len(self._ids),
+            "vessel_calls": len(self.vessels.calls),
+            "truck_visits": len(self.gates.open) + len(self.gates.early_outs),
+            "imports": len(self.containers.on_terminal),
+            "unmatched": len(self.containers.unmatched_departures) + len(self.containers.unmatched_gate_outs),
+            "chassis": len(self.chassis.out) + len(self.chassis.early_returns),
         }
 
     def to_state(self) -> dict[str, Any]:

@@ -189,3 +189,25 @@ def test_combiner_update_is_idempotent_and_empty_without_events() -> None:
     once = combiner.indicators()
     combiner.update("p0", engine.partial())
     assert combiner.indicators() == once
+
+
+def test_an_event_of_another_type_is_an_error_and_leaves_no_trace() -> None:
+    engine = PartitionEngine(IndicatorConfig())
+    bogus = dict(gate(0, "V1", "IN"), type="CongestionAlert")
+    with pytest.raises(ValueError, match="CongestionAlert"):
+        engine.apply(bogus)
+    assert engine.apply(dict(bogus, type="GateMove")) is True  # its id was not taken
+
+
+def test_sizes_count_the_entities_held() -> None:
+    engine = PartitionEngine(IndicatorConfig())
+    for item in _scenario():
+        engine.apply(item)
+    sizes = engine.sizes()
+    # 13 events: calls A (berthed) and B (waiting); box(1) left by train, box(2) by truck, box(3) is on
+    # terminal at TTI; V1 closed, V9's OUT waits for its IN; DCLZ0001 is back
+    assert sizes["event_ids"] == 13
+    assert sizes["vessel_calls"] == 2
+    assert sizes["truck_visits"] == 1  # V9's early OUT
+    assert sizes["imports"] == 1  # box(3), discharged at TTI: the ICTF train does not take it off a terminal
+    assert sizes["chassis"] == 0
