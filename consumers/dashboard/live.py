@@ -37,6 +37,17 @@ class LiveHub:
             except asyncio.QueueFull:
                 self._drop(queue)
 
+    def subscribe(self) -> asyncio.Queue[bytes | None]:
+        """A new client's queue: frames to send, then None when it must go."""
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=self._client_queue)
+        self._clients.add(queue)
+        SSE_CLIENTS.inc()
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[bytes | None]) -> None:
+        self._clients.discard(queue)
+        SSE_CLIENTS.dec()
+
     def close_all(self) -> None:
         for queue in list(self._clients):
             self._drop(queue)
@@ -53,9 +64,7 @@ class LiveHub:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
         await response.prepare(request)
-        queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=self._client_queue)
-        self._clients.add(queue)
-        SSE_CLIENTS.inc()
+        queue = self.subscribe()
         try:
             await response.write(b"retry: 2000\nevent: hello\ndata: {}\n\n")
             while True:
@@ -69,6 +78,5 @@ class LiveHub:
         except ConnectionResetError:
             pass  # the browser went away; it reconnects by itself if it wants more
         finally:
-            self._clients.discard(queue)
-            SSE_CLIENTS.dec()
+            self.unsubscribe(queue)
         return response

@@ -80,6 +80,9 @@ def test_api_serves_what_the_broker_holds_and_follows_it(broker_settings: Settin
         ]
         since = dash.get("/api/history?scope=USLAX/APMT&indicator=congestion_index&since=2024-05-01T12:00:30Z")[1]
         assert [p["value"] for p in since["points"]] == [55.0]
+        last_36s = dash.get("/api/history?scope=USLAX/APMT&indicator=congestion_index&hours=0.01")[1]
+        assert [p["value"] for p in last_36s["points"]] == [55.0]  # 36 s before the newest value, 12:01
+        assert dash.get("/api/history?scope=USLAX/APMT&indicator=congestion_index&hours=-1")[0] == 400
         assert dash.get("/api/history?scope=USLAX/APMT")[0] == 400
         assert dash.get("/api/history?scope=USLAX/APMT&indicator=congestion_index&since=yesterday")[0] == 400
         status, missing = dash.get("/api/history?scope=USLAX/NOPE&indicator=congestion_index")
