@@ -32,9 +32,4 @@ def simulate(scenario: str, hours: float, seed: int = 0, start: datetime | None 
     start_ms = int(begin.timestamp() * 1000)
     model = PortModel(spec, seed, start_ms)
     end_ms = start_ms + int(hours * HOUR)
-    out = model.out
-    step = model.sched.step_until
-    while step(end_ms):
-        if out:
-            yield from out
-            out.clear()
+    yield from model.sched.run(end_ms, model.out)

@@ -17,6 +17,8 @@ from producers.simulator.identities import Identities
 
 SIZES = ("20", "40", "45")
 SIZE_SHARES = (0.2, 0.75, 0.05)
+REPOSITION_SLACK = 0.15
+"""A location within 15% of its share of the stock is left alone by the nightly repositioning."""
 
 
 @dataclass(slots=True)
@@ -63,6 +65,8 @@ class ChassisPool:
             counts = {loc: len(self.available[(loc, size)]) for loc in self.shares}
             total = sum(counts.values())
             excess = {loc: counts[loc] - int(total * share) for loc, share in self.shares.items()}
+            slack = {loc: int(total * share * REPOSITION_SLACK) for loc, share in self.shares.items()}
+            excess = {loc: n - slack[loc] if n > 0 else n + slack[loc] for loc, n in excess.items()}
             givers = [(loc, n) for loc, n in excess.items() if n > 0]
             takers = [(loc, -n) for loc, n in excess.items() if n < 0]
             for taker, need in takers:

@@ -23,7 +23,7 @@ class Scenario:
     """Extra vessels reaching the anchorage in the first 12 hours (a queue already offshore)."""
     moves_factor: float = 1.0
     """Multiplier of the container moves of each call (a cargo surge)."""
-    berth_moves_per_hour: float = 42.0
+    berth_moves_per_hour: float = 38.0
     """Crane productivity per vessel at berth."""
     # imports
     on_dock_share: float = 0.28
@@ -31,8 +31,8 @@ class Scenario:
     """Rail share = on_dock + near_dock (DOMAIN.md: ~60%); the rest leaves by truck."""
     truck_dwell_days: float = 2.6
     """Mean discharge -> pickup appointment of truck-bound imports (after ~12 h availability)."""
-    near_dock_dwell_days: float = 1.0
-    rail_ready_days: float = 2.2
+    near_dock_dwell_days: float = 0.7
+    rail_ready_days: float = 1.8
     """Mean discharge -> ready for a train (customs, block building) of on-dock rail imports."""
     rail_capacity_factor: float = 1.5
     """Train capacity / expected rail demand of a yard."""
@@ -68,10 +68,10 @@ SCENARIOS: dict[str, Scenario] = {
             name="congested-2021",
             description="2021 surge: dozens of ships at anchor, truck dwell past 8 days, long turn times",
             schedule_sd_hours=36.0,
-            extra_calls_per_day=2.5,
-            initial_queue=30,
+            extra_calls_per_day=3.0,
+            initial_queue=60,
             moves_factor=1.15,
-            berth_moves_per_hour=27.0,
+            berth_moves_per_hour=25.0,
             truck_dwell_days=10.0,
             near_dock_dwell_days=4.0,
             rail_ready_days=6.0,
@@ -92,8 +92,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         NORMAL.replace(
             name="rail-disruption",
-            description="trains cut to 15% of capacity for 4 days from hour 12: the rail backlog builds",
-            rail_disruption=(12.0, 96.0, 0.15),
+            description="trains cut to 10% of capacity for 6 days from hour 12: the rail backlog builds, then drains",
+            rail_disruption=(12.0, 144.0, 0.1),
         ),
     )
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Action = Callable[[Any], None]
@@ -23,7 +23,9 @@ class Scheduler:
         heapq.heappush(self._heap, (max(when_ms, self.now), self._seq, action, arg))
 
     def after(self, delay_ms: float, action: Action, arg: Any = None) -> None:
-        self.at(self.now + int(delay_ms), action, arg)
+        """Run `action(arg)` `delay_ms` (>= 0) from now."""
+        self._seq += 1
+        heapq.heappush(self._heap, (self.now + int(delay_ms), self._seq, action, arg))
 
     def step_until(self, end_ms: int) -> bool:
         """Run the next action if it is due before `end_ms`; False when none is."""
@@ -33,3 +35,14 @@ class Scheduler:
         self.now = when
         action(arg)
         return True
+
+    def run(self, end_ms: int, out: list[Any]) -> Iterator[Any]:
+        """Run every action due before `end_ms`, yielding what each one appended to `out` (then cleared)."""
+        heap, pop = self._heap, heapq.heappop
+        while heap and heap[0][0] < end_ms:
+            when, _, action, arg = pop(heap)
+            self.now = when
+            action(arg)
+            if out:
+                yield from out
+                out.clear()

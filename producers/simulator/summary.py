@@ -63,61 +63,71 @@ class DayFigures:
         }
 
 
-def daily_figures(events: Iterable[Mapping[str, Any]]) -> list[DayFigures]:
-    """One DayFigures per UTC day the stream touches, in order."""
-    days: dict[str, DayFigures] = {}
-    gate_in: dict[str, datetime] = {}
-    anchored: dict[str, datetime] = {}
-    discharged: dict[str, tuple[datetime, str | None]] = {}
-    chassis_out: dict[str, datetime] = {}
-    rail_bound = 0
-    rail_count: dict[str, int] = defaultdict(int)
-    for e in events:
+class DailyFigures:
+    """Collects DayFigures event by event (`add`), so one pass can also feed something else."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, DayFigures] = {}
+        self._gate_in: dict[str, datetime] = {}
+        self._anchored: dict[str, datetime] = {}
+        self._discharged: dict[str, datetime] = {}
+        self._chassis_out: dict[str, datetime] = {}
+        self._rail: dict[str, int] = defaultdict(int)
+
+    def add(self, e: Mapping[str, Any]) -> None:
         t: datetime = e["event_time"]
         key = t.date().isoformat()
-        d = days.get(key)
+        d = self._days.get(key)
         if d is None:
-            d = days[key] = DayFigures(key)
+            d = self._days[key] = DayFigures(key)
         d.events += 1
         kind = e["type"]
         if kind == "GateMove":
             d.gate_moves += 1
             if e["direction"] == "IN":
-                gate_in[e["visit_id"]] = t
+                self._gate_in[e["visit_id"]] = t
             else:
-                d.turn_minutes.append((t - gate_in.pop(e["visit_id"])).total_seconds() / 60)
+                d.turn_minutes.append((t - self._gate_in.pop(e["visit_id"])).total_seconds() / 60)
                 box = e["container_id"]
-                if box in discharged and e["move_type"] in ("IMPORT_PICKUP", "EMPTY_PICKUP"):
-                    when, _mode = discharged.pop(box)
-                    d.truck_dwell_days.append((t - when).total_seconds() / DAY_S)
+                if box in self._discharged and e["move_type"] in ("IMPORT_PICKUP", "EMPTY_PICKUP"):
+                    d.truck_dwell_days.append((t - self._discharged.pop(box)).total_seconds() / DAY_S)
         elif kind == "ContainerEvent":
             if e["event_type"] == "DISCHARGED":
                 d.discharged += 1
-                discharged[e["container_id"]] = (t, e["inland_mode"])
+                self._discharged[e["container_id"]] = t
                 if e["inland_mode"] == "RAIL":
-                    rail_count[key] += 1
+                    self._rail[key] += 1
             else:
                 d.loaded += 1
         elif kind == "RailDeparture":
             for box in e["container_ids"]:
-                if box in discharged:
-                    when, _mode = discharged.pop(box)
-                    d.rail_dwell_days.append((t - when).total_seconds() / DAY_S)
-                    rail_bound += 1
+                if box in self._discharged:
+                    d.rail_dwell_days.append((t - self._discharged.pop(box)).total_seconds() / DAY_S)
         elif kind == "VesselArrival":
             if e["location_type"] == "ANCHORAGE":
-                anchored[e["call_id"]] = t
+                self._anchored[e["call_id"]] = t
             elif e["event_type"] == "ARRIVED":
                 d.vessel_calls += 1
-                d.anchor_wait_hours.append((t - anchored.pop(e["call_id"])).total_seconds() / 3600)
-            d.vessels_waiting_max = max(d.vessels_waiting_max, len(anchored))
+                d.anchor_wait_hours.append((t - self._anchored.pop(e["call_id"])).total_seconds() / 3600)
+            d.vessels_waiting_max = max(d.vessels_waiting_max, len(self._anchored))
         elif kind == "ChassisCheckout":
             if e["action"] == "CHECKOUT":
-                chassis_out[e["chassis_id"]] = t
+                self._chassis_out[e["chassis_id"]] = t
             else:
-                d.street_dwell_days.append((t - chassis_out.pop(e["chassis_id"])).total_seconds() / DAY_S)
-        d.imports_on_terminal_end = len(discharged)
-        d.chassis_out_end = len(chassis_out)
-    for key, d in days.items():
-        d.rail_share = rail_count[key] / d.discharged if d.discharged else 0.0
-    return list(days.values())
+                d.street_dwell_days.append((t - self._chassis_out.pop(e["chassis_id"])).total_seconds() / DAY_S)
+        d.imports_on_terminal_end = len(self._discharged)
+        d.chassis_out_end = len(self._chassis_out)
+
+    @property
+    def days(self) -> list[DayFigures]:
+        for key, d in self._days.items():
+            d.rail_share = self._rail[key] / d.discharged if d.discharged else 0.0
+        return list(self._days.values())
+
+
+def daily_figures(events: Iterable[Mapping[str, Any]]) -> list[DayFigures]:
+    """One DayFigures per UTC day the stream touches, in order."""
+    figures = DailyFigures()
+    for event in events:
+        figures.add(event)
+    return figures.days

@@ -31,3 +31,14 @@ def test_step_until_stops_before_the_end() -> None:
     sched.at(20, ran.append, 20)
     assert sched.step_until(20) and not sched.step_until(20)
     assert ran == [10] and sched.now == 10
+
+
+def test_run_yields_what_each_action_emits_in_order() -> None:
+    sched = Scheduler(0)
+    out: list[str] = []
+    sched.at(5, lambda _: out.extend(["a1", "a2"]))
+    sched.at(7, lambda _: None)
+    sched.at(9, out.append, "b")
+    sched.at(12, out.append, "late")
+    assert list(sched.run(10, out)) == ["a1", "a2", "b"]
+    assert sched.now == 9 and out == []

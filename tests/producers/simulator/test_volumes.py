@@ -6,19 +6,17 @@ from statistics import fmean
 
 import pytest
 
-from producers.simulator import simulate
-from producers.simulator.summary import DayFigures, daily_figures
+from producers.simulator.summary import DayFigures
+from tests.producers.simulator.conftest import NormalRun
 
-DAYS = 9
 STEADY = slice(6, 9)
-"""Yards start empty: imports need ~3 days of dwell and the weekly services a week to all have called."""
+"""Whole days 7-9: yards start empty, imports need ~3 days of dwell and every weekly service a week to call."""
 
 
 @pytest.fixture(scope="module")
-def days() -> list[DayFigures]:
-    figures = daily_figures(simulate("normal", 24 * DAYS, seed=2024))
-    assert len(figures) == DAYS
-    return figures[STEADY]
+def days(normal_run: NormalRun) -> list[DayFigures]:
+    assert len(normal_run.days) == 10
+    return normal_run.days[STEADY]
 
 
 def test_gate_moves_around_20000_a_day(days: list[DayFigures]) -> None:
