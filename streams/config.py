@@ -107,6 +107,8 @@ class IndicatorConfig:
     """Where rail-bound imports that leave a terminal by truck go to wait for a train (its rail_backlog)."""
     dedup_horizon_hours: float = 168.0
     """Event ids, unmatched departures and closed vessel calls are forgotten this long after their time."""
+    future_tolerance_hours: float = 24.0
+    """ACTUAL events later than the wall clock plus this are ignored (counted): they cannot have happened."""
 
     @property
     def long_dwell_hours(self) -> int:
@@ -154,6 +156,9 @@ def _check_keys(path: str, where: str, table: Mapping[str, Any], allowed: set[st
         raise IndicatorConfigError(f"{path}: {where}: unknown key(s) {', '.join(unknown)}; allowed: {sorted(allowed)}")
 
 
+_ENGINE_KEYS = {"long_dwell_days", "dedup_horizon_hours", "near_dock_yard", "future_tolerance_hours"}
+
+
 def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config") -> IndicatorConfig:
     """Overlay a parsed TOML document on the defaults: listed facilities and bounds replace or extend them."""
     _check_keys(path, "top level", data, {"facilities", "index", "levels", "engine"})
@@ -191,7 +196,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
     levels = _table(path, "levels", data.get("levels", {}))
     _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis"})
     engine = _table(path, "engine", data.get("engine", {}))
-    _check_keys(path, "engine", engine, {"long_dwell_days", "dedup_horizon_hours", "near_dock_yard"})
+    _check_keys(path, "engine", engine, _ENGINE_KEYS)
     result = replace(
         config,
         facilities=MappingProxyType(facilities),
@@ -201,6 +206,9 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
         hysteresis=float(_number(path, "levels.hysteresis", levels.get("hysteresis", config.hysteresis))),
         near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
+        future_tolerance_hours=float(
+            _number(path, "engine.future_tolerance_hours", engine.get("future_tolerance_hours", 24.0))
+        ),
         dedup_horizon_hours=float(
             _number(path, "engine.dedup_horizon_hours", engine.get("dedup_horizon_hours", 168.0))
         ),

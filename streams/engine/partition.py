@@ -6,6 +6,7 @@ one `.timestamp()` and the concern's dict updates; `partial()` copies the aggreg
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ class PartitionEngine:
         self._ids: dict[str, int] = {}
         self._id_hours: dict[int, list[str]] = {}
         self._horizon_ms = int(config.dedup_horizon_hours * HOUR_MS)
+        self._future_ms = int(config.future_tolerance_hours * HOUR_MS)
         self._long_hours = config.long_dwell_hours
         self._next_prune = 0
         """Watermark (ms) at which `prune` runs next."""
@@ -65,7 +67,8 @@ class PartitionEngine:
         """Apply one decoded, validated event; False if it was not applied (duplicate id, or too late).
 
         Too late: older than the dedup horizon before the watermark, where its id may have been forgotten.
-        ESTIMATED and PLANNED events are remembered (for dedup) and counted but change no state.
+        ESTIMATED and PLANNED events, and ACTUAL ones later than the wall clock (plus a tolerance), are
+        remembered (for dedup) and counted in the partial's `counts` but change no state.
         """
         handler = self._handlers.get(event["type"])
         if handler is None:
@@ -95,6 +98,11 @@ class PartitionEngine:
             counts["not_actual"] = counts.get("not_actual", 0) + 1
             return True
         if watermark is None or ts > watermark:
+            if ts > time.time() * 1000 + self._future_ms:
+                # an ACTUAL event cannot lie in the future; as the watermark it would make every
+                # later event "too late"
+                counts["future"] = counts.get("future", 0) + 1
+                return True
             self.watermark = ts
             if ts >= self._next_prune:
                 self.prune()

@@ -211,3 +211,17 @@ def test_sizes_count_the_entities_held() -> None:
     assert sizes["truck_visits"] == 1  # V9's early OUT
     assert sizes["imports"] == 1  # box(3), discharged at TTI: the ICTF train does not take it off a terminal
     assert sizes["chassis"] == 0
+
+
+def test_an_actual_event_in_the_future_is_counted_not_applied() -> None:
+    engine = PartitionEngine(IndicatorConfig())
+    engine.apply(gate(0, "V1", "IN"))
+    watermark = engine.watermark
+    typo = gate(0, "V2", "IN")
+    typo["event_time"] = typo["event_time"].replace(year=2999)
+    assert engine.apply(typo) is True
+    assert engine.watermark == watermark
+    assert engine.partial()["counts"]["future"] == 1
+    assert engine.apply(gate(30, "V1", "OUT"))  # later events still count
+    got = {(v.scope, v.indicator): v.value for v in combine([engine]).indicators()}
+    assert got["USLAX/APMT", "trucks_on_terminal"] == 0
