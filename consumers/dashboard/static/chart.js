@@ -77,7 +77,8 @@ function lineChart(points, opts) {
   }
   for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
     const label = svgEl("text", { x: x(t), y: h - 5, "text-anchor": anchor });
-    label.textContent = new Date(t).toISOString().slice(11, 16);
+    const iso = new Date(t).toISOString();  // days apart: say which days
+    label.textContent = t1 - t0 > 20 * 3600e3 ? iso.slice(5, 10) + " " + iso.slice(11, 16) : iso.slice(11, 16);
     svg.appendChild(label);
   }
   svg.appendChild(svgEl("path", { d: pathFor(points, x, y), fill: "none", stroke: opts.color || "#0f2340", "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
