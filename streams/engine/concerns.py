@@ -16,9 +16,11 @@ from streams.engine.facility import FacilityAggregates
 from streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_count, add_sample, remove_sample
 
 AggregatesOf = Callable[[str, str], FacilityAggregates]
+Row = tuple[Any, ...]
+"""An immutable entity record: tuples of atoms are left alone by the garbage collector."""
 
 
-def _drop_older(table: dict[str, list[Any]], index: int, oldest_ms: int) -> None:
+def _drop_older(table: dict[str, Row], index: int, oldest_ms: int) -> None:
     stale = [key for key, row in table.items() if row[index] < oldest_ms]
     for key in stale:
         del table[key]
@@ -93,10 +95,10 @@ class Containers:
     def __init__(self, aggregates: AggregatesOf, near_dock: str):
         self._agg = aggregates
         self._near_dock = near_dock
-        self.on_terminal: dict[str, list[Any]] = {}
-        self.unmatched_departures: dict[str, list[Any]] = {}
+        self.on_terminal: dict[str, Row] = {}
+        self.unmatched_departures: dict[str, Row] = {}
         """On-dock departures of containers whose discharge has not arrived: container_id -> [facility, ms]."""
-        self.unmatched_gate_outs: dict[str, list[Any]] = {}
+        self.unmatched_gate_outs: dict[str, Row] = {}
         """Import pickups gated out before their discharge arrived: container_id -> [facility, ms]."""
 
     def discharged(self, event: Mapping[str, Any], ts: int) -> bool:
@@ -120,7 +122,7 @@ class Containers:
             return True
         if cid in self.on_terminal:
             return True  # discharged twice without leaving: the first discharge stands
-        self.on_terminal[cid] = [facility, ts, rail]
+        self.on_terminal[cid] = (facility, ts, rail)
         agg.counters["on_terminal"] += 1
         add_count(agg.disc, ts // HOUR_MS)
         if rail:
@@ -136,7 +138,7 @@ class Containers:
                 if held[2]:
                     self._agg(self._near_dock, port).counters["rail_backlog"] += 1
         elif pickup:
-            self.unmatched_gate_outs.setdefault(cid, [facility, ts])
+            self.unmatched_gate_outs.setdefault(cid, (facility, ts))
 
     def departed(self, event: Mapping[str, Any], ts: int) -> None:
         """A train left `facility`: on-dock, with imports discharged there; near-dock, with drayed ones."""
@@ -152,7 +154,7 @@ class Containers:
             else:
                 known = self.unmatched_departures.get(cid)
                 if known is None or ts < known[1]:
-                    self.unmatched_departures[cid] = [facility, ts]
+                    self.unmatched_departures[cid] = (facility, ts)
 
     def _leave(self, cid: str, ts: int, by_rail: bool) -> None:
         facility, discharged, rail = self.on_terminal.pop(cid)
@@ -237,8 +239,8 @@ class Chassis:
 
     def __init__(self, aggregates: AggregatesOf):
         self._agg = aggregates
-        self.out: dict[str, list[Any]] = {}
-        self.early_returns: dict[str, list[Any]] = {}
+        self.out: dict[str, Row] = {}
+        self.early_returns: dict[str, Row] = {}
         """Returns whose checkout has not arrived yet: chassis_id -> [location, return ms]."""
 
     def apply(self, event: Mapping[str, Any], ts: int) -> None:
@@ -256,7 +258,7 @@ class Chassis:
                 if held[1] >= ts:
                     return  # a late checkout of an earlier trip: counted at its location, no pairing
                 self._agg(held[0], "").counters["chassis_out"] -= 1
-            self.out[chassis] = [location, ts]
+            self.out[chassis] = (location, ts)
             agg.counters["chassis_out"] += 1
             return
         agg.counters["returns"] += 1
@@ -267,7 +269,7 @@ class Chassis:
             home.counters["chassis_out"] -= 1
             add_sample(home.samples["street_dwell"], ts // QUARTER_MS, ts - held[1])
         elif held is None and chassis not in self.early_returns:
-            self.early_returns[chassis] = [location, ts]
+            self.early_returns[chassis] = (location, ts)
 
     def prune(self, oldest_ms: int) -> None:
         _drop_older(self.early_returns, 1, oldest_ms)

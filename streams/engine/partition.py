@@ -186,9 +186,9 @@ class PartitionEngine:
         engine.gates.open = dict(state["visits"])
         engine.gates.early_outs = dict(state["early_outs"])
         containers = engine.containers
-        containers.on_terminal = {cid: list(row) for cid, row in state["on_terminal"].items()}
-        containers.unmatched_departures = {cid: list(r) for cid, r in state["unmatched_departures"].items()}
-        containers.unmatched_gate_outs = {cid: list(r) for cid, r in state["unmatched_gate_outs"].items()}
-        engine.chassis.out = {key: list(row) for key, row in state["chassis_out"].items()}
-        engine.chassis.early_returns = {key: list(row) for key, row in state["early_returns"].items()}
+        containers.on_terminal = {cid: tuple(row) for cid, row in state["on_terminal"].items()}
+        containers.unmatched_departures = {cid: tuple(r) for cid, r in state["unmatched_departures"].items()}
+        containers.unmatched_gate_outs = {cid: tuple(r) for cid, r in state["unmatched_gate_outs"].items()}
+        engine.chassis.out = {key: tuple(row) for key, row in state["chassis_out"].items()}
+        engine.chassis.early_returns = {key: tuple(row) for key, row in state["early_returns"].items()}
         return engine
