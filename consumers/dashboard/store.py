@@ -75,7 +75,11 @@ class DashboardStore:
         self._alert_ids: set[str] = set()
 
     def add_indicator(self, record: Mapping[str, Any]) -> bool:
-        """Take one CongestionIndicator; True if it became the latest value of its (scope, indicator)."""
+        """Take one CongestionIndicator; True if it changed what is shown (value, level or as_of).
+
+        A republication of the same value (the worker publishes everything on a cadence) only refreshes
+        `computed_at`, and returns False: nothing to tell the browsers.
+        """
         key = (record["scope"], record["indicator"])
         as_of: datetime = record["as_of"]
         bucket = int(as_of.timestamp() // self.resolution_s)
@@ -85,7 +89,7 @@ class DashboardStore:
         if current is not None and _order(current) >= _order(record):
             return False
         self._latest[key] = {name: record.get(name) for name in INDICATOR_FIELDS}
-        return True
+        return current is None or any(current[n] != record[n] for n in ("value", "level", "as_of"))
 
     def add_alert(self, record: Mapping[str, Any]) -> bool:
         """Take one CongestionAlert; False for an alert_id already held (replays repeat ids)."""

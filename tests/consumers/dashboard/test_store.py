@@ -34,6 +34,9 @@ def test_same_event_time_later_publication_wins() -> None:
     assert store.add_indicator(second)
     assert not store.add_indicator(first)  # a replay of the older publication
     assert store.latest()[0]["level"] == "GREEN"
+    republished = {**second, "computed_at": second["computed_at"] + timedelta(seconds=5)}
+    assert not store.add_indicator(republished)  # same value again: nothing new to show
+    assert store.latest()[0]["computed_at"] == republished["computed_at"]  # but it is fresher
 
 
 def test_filters_and_order() -> None:
