@@ -96,13 +96,6 @@ def command_available(command: str) -> bool:
     return command in _available()
 
 
-def needs_command(command: str) -> pytest.MarkDecorator:
-    """Mark a test of `baystream <command>` expected to fail while that command is not written yet."""
-    return pytest.mark.xfail(
-        not command_available(command), reason=f"`baystream {command}` does not exist yet", strict=True
-    )
-
-
 @contextmanager
 def private_broker() -> Iterator[Settings]:
     """A broker of one's own, catalog topics created: what these tests publish, other tests never see."""

@@ -84,8 +84,7 @@ class PrometheusServer:
 
 @pytest.fixture
 def worker(tmp_path: Path) -> Iterator[tuple[Running, Settings]]:
-    if not command_available("worker"):
-        pytest.xfail("`baystream worker` not written yet")
+    assert command_available("worker"), "`baystream worker` is not available in this build"
     with private_broker() as settings:
         running = start("worker", settings, tmp_path)
         try:
