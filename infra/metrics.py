@@ -78,11 +78,6 @@ CONSUMER_LAG = Gauge(
     "baystream_consumer_lag_records", "Records not yet consumed, per partition.", ["topic", "partition"]
 )
 STATE_ENTRIES = Gauge("baystream_state_entries", "Entities held in the indicator state.", ["kind"])
-INDICATORS_PUBLISHED = Counter(
-    "baystream_indicators_published_total",
-    "Indicator and alert records the worker published, by output topic.",
-    ["topic"],
-)
 
 # --- indicators: worker (and dashboard, from what it reads) --------------------------------------------
 INDICATOR_VALUE = Gauge(
