@@ -158,10 +158,11 @@ def background_loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 @contextmanager
-def served_dashboard(settings: Settings, options: DashboardOptions) -> Iterator[ServedDashboard]:
+def served_dashboard(settings: Settings, options: DashboardOptions, port: int = 0) -> Iterator[ServedDashboard]:
     """Serve a dashboard in a thread for the duration of a test; stops it and its reader afterwards."""
     with background_loop() as loop:
-        running = asyncio.run_coroutine_threadsafe(start_dashboard(settings, options, "127.0.0.1", 0), loop).result(30)
+        starting = start_dashboard(settings, options, "127.0.0.1", port)
+        running = asyncio.run_coroutine_threadsafe(starting, loop).result(30)
         try:
             yield ServedDashboard(running, loop)
         finally:

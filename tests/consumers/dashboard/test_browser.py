@@ -8,6 +8,7 @@ import json
 import pytest
 
 from consumers.dashboard.service import DashboardOptions
+from infra.broker import free_port
 from infra.settings import Settings
 from tests.consumers.dashboard.cdp import Chromium, chromium_binary
 from tests.consumers.dashboard.helpers import (
@@ -94,3 +95,31 @@ def test_tiles_show_published_values_and_update_live(broker_settings: Settings, 
     with served_dashboard(broker_settings, DashboardOptions(topics=topics)) as dash:
         dash.wait_ready()
         asyncio.run(drive(dash.url))
+
+
+def test_the_page_reconnects_to_a_restarted_dashboard(broker_settings: Settings, fresh_name: str) -> None:
+    topics = private_topics(broker_settings, fresh_name)
+    publish = Publisher(broker_settings, topics)
+    publish.indicators([indicator("USLGB/ITS", "congestion_index", 12.0, "GREEN", BASE_TIME)])
+    port = free_port()
+
+    async def open_page(page: Chromium, url: str) -> None:
+        await page.open(url)
+        await page.wait_for(f"{tile('USLGB/ITS', 'congestion_index')} === '12'")
+        await page.evaluate("window.notReloaded = true")
+
+    async def scenario() -> None:
+        async with Chromium(width=1280, height=900) as page:
+            with served_dashboard(broker_settings, DashboardOptions(topics=topics), port) as dash:
+                dash.wait_ready()
+                await open_page(page, dash.url)
+            # stopped: the page says so, and a value published meanwhile arrives once it is back
+            await page.wait_for("document.getElementById('live').dataset.state === 'reconnecting'")
+            publish.indicators([indicator("USLGB/ITS", "congestion_index", 45.0, "AMBER", BASE_TIME + minutes(1))])
+            with served_dashboard(broker_settings, DashboardOptions(topics=topics), port) as dash:
+                dash.wait_ready()
+                await page.wait_for(f"{tile('USLGB/ITS', 'congestion_index')} === '45'", timeout=20)
+                await page.wait_for("document.getElementById('live').dataset.state === 'live'")
+                assert await page.evaluate("window.notReloaded") is True
+
+    asyncio.run(scenario())
