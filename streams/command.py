@@ -32,10 +32,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from producers.file_publish import InvalidInput, parse_lines
+    from producers.file_publish import InvalidInput
     from schemas.json_form import parse_time
     from streams.config import IndicatorConfigError, config_from_settings
-    from streams.replay import replay
+    from streams.replay import events_from_lines, replay
 
     until = None
     if args.at:
@@ -51,14 +51,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as handle:
-            events = parse_lines(handle)
+            snapshot = replay(events_from_lines(handle), config, until, args.check_every)
     except OSError as exc:
         print(f"baystream indicators: {exc}", file=sys.stderr)
         return 1
     except InvalidInput as exc:
-        print(f"baystream indicators: {args.file}: invalid input, nothing replayed:\n{exc}", file=sys.stderr)
+        print(f"baystream indicators: {args.file}: invalid input, no snapshot:\n{exc}", file=sys.stderr)
         return 1
-    snapshot = replay(events, config, until, args.check_every)
     json.dump(snapshot.to_json(), sys.stdout, indent=args.indent)
     sys.stdout.write("\n")
     print(f"replayed {snapshot.applied} event(s), {snapshot.skipped} skipped (duplicate or too late)", file=sys.stderr)

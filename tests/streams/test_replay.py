@@ -95,3 +95,17 @@ def test_replay_library_counts_duplicates_and_empty_input() -> None:
     assert (snapshot.applied, snapshot.skipped) == (len(events), 1)
     empty = replay([])
     assert empty.as_of is None and empty.indicators == [] and empty.to_json()["as_of"] is None
+
+
+def test_lines_are_read_a_chunk_at_a_time_with_whole_file_line_numbers() -> None:
+    from producers.file_publish import InvalidInput
+    from streams.replay import events_from_lines
+
+    good = [json.dumps(to_json(e)) + "\n" for e in _events()]  # 23 lines
+    assert len(list(events_from_lines(good, chunk=5))) == 23
+    bad = [*good[:12], "{not json\n", *good[12:], '{"type": "Nope"}\n']
+    reader = events_from_lines(bad, chunk=5)
+    assert len([next(reader) for _ in range(10)]) == 10  # two whole chunks before the bad one
+    with pytest.raises(InvalidInput) as caught:
+        list(reader)
+    assert [number for number, _ in caught.value.problems] == [13]  # the first bad chunk stops the read
