@@ -69,6 +69,8 @@ class IndicatorFeed:
         self._thread = threading.Thread(target=self._run, name="dashboard-feed", daemon=True)
         self.status = "starting"
         """starting, waiting for topics, warming up, live, or failed: <reason>."""
+        self.broker_trouble: str | None = None
+        """The last connection error, until records arrive again."""
 
     def start(self) -> None:
         self._thread.start()
@@ -89,7 +91,8 @@ class IndicatorFeed:
 
     def _consume(self) -> None:
         # A short fetch wait bounds the delay to the browsers on brokers that hold fetches to the maximum (Tansu).
-        consumer = Consumer(consumer_config(self._settings, None, **{"fetch.wait.max.ms": FETCH_WAIT_MS}))
+        overrides = {"fetch.wait.max.ms": FETCH_WAIT_MS, "error_cb": self._on_client_error}
+        consumer = Consumer(consumer_config(self._settings, None, **overrides))
         try:
             partitions = self._wait_for_partitions(consumer)
             if partitions is None:
@@ -111,6 +114,12 @@ class IndicatorFeed:
                     self._deliver(batch)
         finally:
             consumer.close()
+
+    def _on_client_error(self, error: KafkaError) -> None:
+        """librdkafka's client-level errors (it reconnects by itself): shown in /healthz until records flow."""
+        log.warning("dashboard reader: %s", error)
+        if error.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            self.broker_trouble = str(error)
 
     def _wait_for_partitions(self, consumer: Consumer) -> dict[str, list[TopicPartition]] | None:
         """Partitions of the three topics, waiting (and saying so) until they all exist."""
@@ -166,6 +175,7 @@ class IndicatorFeed:
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("dashboard reader: %s", error)
                 continue
+            self.broker_trouble = None
             topic = message.topic() or ""
             partition = message.partition() or 0
             offset = message.offset() or 0

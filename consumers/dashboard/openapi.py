@@ -221,6 +221,11 @@ OPENAPI: dict[str, Any] = {
                 "properties": {
                     "status": {"type": "string", "enum": ["ok", "warming up"]},
                     "reader": {"type": "string"},
+                    "broker_trouble": {
+                        "type": "string",
+                        "nullable": True,
+                        "description": "The reader's last connection error, until records arrive again",
+                    },
                     "as_of": {**_TIME, "nullable": True},
                     "live_clients": {"type": "integer"},
                     "indicators": {"type": "integer"},

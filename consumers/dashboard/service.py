@@ -88,6 +88,7 @@ class DashboardService:
         return {
             "status": "ok" if self.warmed_up else "warming up",
             "reader": self.feed.status,
+            "broker_trouble": self.feed.broker_trouble,
             "as_of": api_form({"as_of": newest}, ["as_of"])["as_of"],
             "live_clients": self.hub.client_count,
             **self.store.counts(),

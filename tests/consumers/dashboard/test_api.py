@@ -6,6 +6,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from consumers.dashboard.service import DashboardOptions
+from infra.broker import EmbeddedBroker
 from infra.settings import Settings
 from tests.consumers.dashboard.helpers import (
     BASE_TIME,
@@ -150,3 +151,16 @@ def test_page_and_static_files_are_served_by_the_package(broker_settings: Settin
         listed = [s["scope"] for s in scopes["scopes"]]
         assert listed[:3] == ["SPB", "USLAX", "USLGB"] and len(listed) == 15
         assert all(not s["has_data"] for s in scopes["scopes"])
+
+
+def test_health_reports_a_lost_broker_and_the_last_state_stays_served() -> None:
+    with EmbeddedBroker() as own:
+        settings = Settings(bootstrap=own.bootstrap, embedded=True, metrics_port=0)
+        topics = private_topics(settings, "lost-broker")
+        Publisher(settings, topics).indicators([indicator("SPB", "vessels_waiting", 9.0)])
+        with served_dashboard(settings, DashboardOptions(topics=topics)) as dash:
+            assert dash.wait_ready()["broker_trouble"] is None
+            own.stop()
+            status, health = wait_for(lambda: (lambda r: r if r[1]["broker_trouble"] else None)(dash.get("/healthz")))
+            assert status == 200 and health["status"] == "ok"
+            assert _values(dash.get("/api/indicators")[1]) == {("SPB", "vessels_waiting"): 9.0}
