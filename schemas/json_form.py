@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
+from json.encoder import encode_basestring_ascii as _quote  # what json.dumps quotes strings with (ensure_ascii)
 from typing import Any
 
 from schemas.catalog import INPUT_TYPES, catalog
@@ -136,6 +137,38 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 """What json.dumps(..., separators=(",", ":")) builds on every call, built once."""
 
 
+@cache
+def _field_keys(type_name: str) -> tuple[tuple[str, str], ...]:
+    return tuple((name, f",{_quote(name)}:") for name in _field_names(type_name))
+
+
 def dumps(record: Mapping[str, Any]) -> str:
-    """One JSON line (compact, no trailing newline)."""
-    return _COMPACT.encode(to_json(record))
+    """One JSON line (compact, no trailing newline).
+
+    Fast path for the plain values events hold (str, bool, int, UTC times, lists of str): the text
+    json.dumps(to_json(record), separators=(",", ":")) gives, built without the intermediate dict; any
+    other value takes that general path.
+    """
+    type_name = record["type"]
+    parts = ['{"type":' + _quote(type_name)]
+    append = parts.append
+    get = record.get
+    for name, key in _field_keys(type_name):
+        value = get(name)
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str:
+            append(key + _quote(value))
+        elif kind is datetime:
+            append(key + _quote(format_time(value)))
+        elif kind is bool:
+            append(key + ("true" if value else "false"))
+        elif kind is int:
+            append(key + int.__repr__(value))
+        elif kind is list and all(type(item) is str for item in value):
+            append(key + "[" + ",".join(map(_quote, value)) + "]")
+        else:
+            return _COMPACT.encode(to_json(record))
+    append("}")
+    return "".join(parts)

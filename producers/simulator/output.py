@@ -67,9 +67,10 @@ def drain(
     """Send every event; with `speed`, hold each one until wall time reaches its event time, counting
     event time from `anchor_ms` (events before it go out at once: the warm-up). Returns counts by type."""
     counts: Counter[str] = Counter()
-    batch: Counter[str] = Counter()
+    batch: dict[str, int] = {}
     wall0 = clock()
     pending = 0
+    send = sink.send
     for event in events:
         if speed:
             event_ms = round(event["event_time"].timestamp() * 1000)
@@ -80,17 +81,21 @@ def drain(
                 while wait > 0:
                     sleep(min(wait, 1.0))
                     wait = due - clock()
-        sink.send(event)
-        batch[event["type"]] += 1
+        send(event)
+        kind = event["type"]
+        batch[kind] = batch.get(kind, 0) + 1
         pending += 1
         if pending >= METRIC_BATCH:
-            counts.update(batch)
-            if on_batch:
-                on_batch(batch)
-            batch = Counter()
+            _report(counts, batch, on_batch)
+            batch = {}
             pending = 0
     sink.flush()
-    counts.update(batch)
-    if on_batch and batch:
-        on_batch(batch)
+    _report(counts, batch, on_batch)
     return counts
+
+
+def _report(counts: Counter[str], batch: dict[str, int], on_batch: Callable[[Counter[str]], None] | None) -> None:
+    if batch:
+        counts.update(batch)
+        if on_batch:
+            on_batch(Counter(batch))

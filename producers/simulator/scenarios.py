@@ -84,8 +84,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         NORMAL.replace(
             name="chassis-shortage",
-            description="pool fleet at 40% with 8-day street dwell: dry runs, longer dwell and turns",
-            fleet_factor=0.4,
+            description="pool fleet at 25% with 8-day street dwell: dry runs, longer dwell and turns",
+            fleet_factor=0.25,
             street_dwell_days=8.0,
             out_of_service_share=0.15,
             private_chassis_share=0.25,
