@@ -21,7 +21,9 @@ def _query(name: str, description: str, schema: dict[str, Any], required: bool =
 
 
 _SCOPE_FILTER = _query(
-    "scope", "Scope ids, comma-separated or repeated: `USLAX/APMT`, `USLAX`, `SPB`.", {"type": "string"}
+    "scope",
+    "Scope ids or patterns, comma-separated or repeated: `USLAX/APMT`, `USLAX`, `SPB`, `USLGB/*`.",
+    {"type": "string"},
 )
 
 OPENAPI: dict[str, Any] = {

@@ -8,6 +8,7 @@ every update is idempotent, so replays and duplicates never change what it shows
 from __future__ import annotations
 
 import bisect
+import fnmatch
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -105,14 +106,13 @@ class DashboardStore:
     def latest(
         self, scopes: Iterable[str] | None = None, indicators: Iterable[str] | None = None
     ) -> list[dict[str, Any]]:
-        """Latest records, optionally only some scopes and indicators, sorted by scope then indicator."""
-        wanted_scopes = set(scopes) if scopes is not None else None
+        """Latest records, optionally only some scopes (ids or patterns: `USLAX/*`) and indicators, sorted."""
+        patterns = list(scopes) if scopes is not None else None
         wanted_indicators = set(indicators) if indicators is not None else None
         return [
             record
             for (scope, indicator), record in sorted(self._latest.items())
-            if (wanted_scopes is None or scope in wanted_scopes)
-            and (wanted_indicators is None or indicator in wanted_indicators)
+            if _matches(scope, patterns) and (wanted_indicators is None or indicator in wanted_indicators)
         ]
 
     def history(self, scope: str, indicator: str, since: datetime | None = None) -> list[Point] | None:
@@ -126,9 +126,9 @@ class DashboardStore:
         return [p for p in series.points[start:] if p.as_of >= since]
 
     def alerts(self, limit: int | None = None, scopes: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Recent alerts, newest (by as_of) first."""
-        wanted = set(scopes) if scopes is not None else None
-        chosen = [a for a in self._alerts if wanted is None or a["scope"] in wanted]
+        """Recent alerts, newest (by as_of) first; `scopes` as in `latest`."""
+        patterns = list(scopes) if scopes is not None else None
+        chosen = [a for a in self._alerts if _matches(a["scope"], patterns)]
         chosen.sort(key=lambda a: a["as_of"], reverse=True)
         return chosen if limit is None else chosen[:limit]
 
@@ -155,3 +155,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def _order(record: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """Which of two values of one key is newer: event time first, then publication time."""
     return record["as_of"], record.get("computed_at") or _EPOCH
+
+
+def _matches(scope: str, patterns: list[str] | None) -> bool:
+    """No filter, or the scope is one of the ids or matches one of the patterns (`USLAX/*`)."""
+    return patterns is None or any(fnmatch.fnmatchcase(scope, p) for p in patterns)

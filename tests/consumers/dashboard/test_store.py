@@ -51,6 +51,9 @@ def test_filters_and_order() -> None:
     assert [r["scope"] for r in store.latest(indicators=["congestion_index"])] == ["SPB", "USLAX"]
     assert [r["scope"] for r in store.latest(scopes=["USLGB", "SPB"], indicators=["vessels_waiting"])] == ["USLGB"]
     assert store.scopes() == {"SPB", "USLAX", "USLGB"}
+    store.add_indicator(indicator("USLAX/APMT", "congestion_index", 1.0))
+    assert [r["scope"] for r in store.latest(scopes=["USLAX/*"])] == ["USLAX/APMT"]
+    assert [r["scope"] for r in store.latest(scopes=["USLAX*"])] == ["USLAX", "USLAX/APMT"]
 
 
 def test_history_keeps_one_point_per_bucket_newest_wins_and_is_bounded() -> None:
@@ -78,6 +81,7 @@ def test_alerts_newest_first_deduplicated_and_bounded() -> None:
     assert store.add_alert(a3)  # evicts a1, the oldest arrival
     assert [a["alert_id"] for a in store.alerts()] == [a2["alert_id"], a3["alert_id"]]
     assert [a["alert_id"] for a in store.alerts(scopes=["USLAX/APMT"])] == [a3["alert_id"]]
+    assert [a["alert_id"] for a in store.alerts(scopes=["USLGB/*"])] == [a2["alert_id"]]
     assert [a["alert_id"] for a in store.alerts(limit=1)] == [a2["alert_id"]]
     assert store.add_alert(a1)  # evicted ids may come back
 
