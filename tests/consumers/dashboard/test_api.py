@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
+from consumers.dashboard.feed import FeedTopics
 from consumers.dashboard.service import DashboardOptions
 from infra.broker import EmbeddedBroker
 from infra.settings import Settings
@@ -164,3 +165,13 @@ def test_health_reports_a_lost_broker_and_the_last_state_stays_served() -> None:
             status, health = wait_for(lambda: (lambda r: r if r[1]["broker_trouble"] else None)(dash.get("/healthz")))
             assert status == 200 and health["status"] == "ok"
             assert _values(dash.get("/api/indicators")[1]) == {("SPB", "vessels_waiting"): 9.0}
+
+
+def test_waits_for_topics_that_do_not_exist_yet(broker_settings: Settings, fresh_name: str) -> None:
+    later = FeedTopics(f"{fresh_name}-latest", f"{fresh_name}-indicators", f"{fresh_name}-alerts")
+    with served_dashboard(broker_settings, DashboardOptions(topics=later)) as dash:
+        status, health = wait_for(lambda: (lambda r: r if "waiting" in r[1]["reader"] else None)(dash.get("/healthz")))
+        assert status == 503 and health["status"] == "warming up"
+        assert all(name in health["reader"] for name in later.__dict__.values())
+        assert private_topics(broker_settings, fresh_name) == later  # now they exist
+        assert dash.wait_ready()["reader"] == "live"
