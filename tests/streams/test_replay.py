@@ -109,3 +109,18 @@ def test_lines_are_read_a_chunk_at_a_time_with_whole_file_line_numbers() -> None
     with pytest.raises(InvalidInput) as caught:
         list(reader)
     assert [number for number, _ in caught.value.problems] == [13]  # the first bad chunk stops the read
+
+
+def test_replay_uses_the_indicator_config_of_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "indicators.toml"
+    config.write_text("[facilities.APMT]\nberths = 2\n")
+    monkeypatch.setenv("BAYSTREAM_INDICATOR_CONFIG", str(config))
+    events = [vessel(0, "A", "ARRIVED", "BERTH")]
+    code, snapshot, _ = _run(capsys, str(_file(tmp_path, events)))
+    got = {(r["scope"], r["indicator"]): r["value"] for r in snapshot["indicators"]}
+    assert code == 0 and got["USLAX/APMT", "berth_utilization"] == 0.5  # 1 of 2 berths
+    config.write_text("[facilities.APMT]\nberths = -2\n")
+    code, _, err = _run(capsys, str(_file(tmp_path, events)))
+    assert code == 2 and "facilities.APMT.berths" in err
