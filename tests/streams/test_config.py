@@ -108,4 +108,9 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     ],
 )
 def test_levels_go_down_with_hysteresis(index: float, previous: str, level: str) -> None:
-    assert IndicatorConfig().level(index, previous) == level
+    assert IndicatorConfig(hysteresis=5).level(index, previous) == level
+
+
+def test_without_hysteresis_levels_are_the_bands() -> None:
+    assert IndicatorConfig().level(39.9, "AMBER") == "GREEN"
+    assert IndicatorConfig().level(69.9, "RED") == "AMBER"
