@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 import zlib
@@ -91,3 +92,19 @@ def test_split_engines_combined_equal_one_engine(events: list[dict[str, Any]], p
         one.apply(item)
         split[zlib.crc32(_key(item).encode()) % parts].apply(item)
     assert combine(split, config).indicators() == combine([one], config).indicators()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.floats(min_value=0, max_value=1))
+def test_a_checkpoint_anywhere_changes_nothing(events: list[dict[str, Any]], where: float) -> None:
+    config = IndicatorConfig()
+    whole, before = PartitionEngine(config), PartitionEngine(config)
+    cut = int(len(events) * where)
+    for item in events[:cut]:
+        whole.apply(item)
+        before.apply(item)
+    after = PartitionEngine.from_state(json.loads(json.dumps(before.to_state())), config)
+    for item in events[cut:]:
+        assert after.apply(item) == whole.apply(item)
+    assert after.to_state() == whole.to_state()
+    assert combine([after], config).indicators() == combine([whole], config).indicators()
