@@ -15,7 +15,7 @@ from streams.engine.concerns import Chassis, Containers, Gates, Vessels
 from streams.engine.facility import FacilityAggregates
 from streams.engine.series import HOUR_MS, MINUTE_MS
 
-PRUNE_EVERY_MS = 15 * MINUTE_MS
+PRUNE_EVERY_MS = 60 * MINUTE_MS
 STATE_VERSION = 3
 
 
@@ -32,6 +32,7 @@ class PartitionEngine:
         self._id_hours: dict[int, list[str]] = {}
         self._horizon_ms = int(config.dedup_horizon_hours * HOUR_MS)
         self._future_ms = int(config.future_tolerance_hours * HOUR_MS)
+        self._future_limit = 0
         self._long_hours = config.long_dwell_hours
         self._next_prune = 0
         """Watermark (ms) at which `prune` runs next."""
@@ -98,7 +99,7 @@ class PartitionEngine:
             counts["not_actual"] = counts.get("not_actual", 0) + 1
             return True
         if watermark is None or ts > watermark:
-            if ts > time.time() * 1000 + self._future_ms:
+            if ts > self._future_limit and ts > self._renew_future_limit():
                 # an ACTUAL event cannot lie in the future; as the watermark it would make every
                 # later event "too late"
                 counts["future"] = counts.get("future", 0) + 1
@@ -111,8 +112,13 @@ class PartitionEngine:
         counts[kind] = counts.get(kind, 0) + 1
         return True
 
+    def _renew_future_limit(self) -> int:
+        """The latest believable event time (wall clock + tolerance), read again only when exceeded."""
+        self._future_limit = int(time.time() * 1000) + self._future_ms
+        return self._future_limit
+
     def prune(self) -> None:
-        """Forget what no indicator can need again (runs every 15 minutes of event time)."""
+        """Forget what no indicator can need again (runs every hour of event time)."""
         if self.watermark is None:
             return
         self._next_prune = self.watermark + PRUNE_EVERY_MS
