@@ -1,12 +1,19 @@
-"""`baystream indicators replay FILE [--at TIME]`: the indicator engine over a JSON-lines file, offline."""
+"""`baystream indicators replay FILE [--at TIME]`: the indicator engine over a JSON-lines file, offline.
+
+`baystream indicators config` prints the configuration in effect (defaults + `indicator_config`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.config import IndicatorConfig
 
 HELP = "congestion indicators offline: replay a JSON-lines file through the engine"
 
@@ -29,12 +36,31 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="check congestion levels (alerts) every MINUTES of event time (default 15)",
     )
     replay.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
+    actions.add_parser(
+        "config",
+        help="print the effective indicator configuration (defaults + the indicator_config TOML) as JSON",
+        description="Print the facilities, congestion-index bounds, levels and engine settings in effect.",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.config import IndicatorConfigError, config_from_settings
+
+    try:
+        config = config_from_settings(settings)
+    except IndicatorConfigError as exc:
+        print(f"baystream indicators: {exc}", file=sys.stderr)
+        return 2
+    if args.indicators_action == "config":
+        json.dump(config.as_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    return _replay(args, config)
+
+
+def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
     from producers.file_publish import InvalidInput
     from schemas.json_form import parse_time
-    from streams.config import IndicatorConfigError, config_from_settings
     from streams.replay import events_from_lines, replay
 
     until = None
@@ -44,11 +70,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError:
             print(f"baystream indicators: --at {args.at!r}: expected an ISO-8601 time with a timezone", file=sys.stderr)
             return 2
-    try:
-        config = config_from_settings(settings)
-    except IndicatorConfigError as exc:
-        print(f"baystream indicators: {exc}", file=sys.stderr)
-        return 2
     try:
         with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as handle:
             snapshot = replay(events_from_lines(handle), config, until, args.check_every)

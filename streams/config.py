@@ -7,6 +7,7 @@ each input of the congestion index. `Settings.indicator_config` names the TOML f
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -115,6 +116,10 @@ class IndicatorConfig:
     def long_dwell_hours(self) -> int:
         return round(self.long_dwell_days * 24)
 
+    def as_json(self) -> dict[str, Any]:
+        """The configuration in the shape of the TOML file (what `baystream indicators config` prints)."""
+        return _as_json(self)
+
     def port_of(self, code: str, fallback: str) -> str:
         facility = self.facilities.get(code)
         return facility.port if facility else fallback
@@ -134,6 +139,23 @@ class IndicatorConfig:
         if previous in floors and _RANK[level] < _RANK[previous] and index >= floors[previous] - self.hysteresis:
             return previous
         return level
+
+
+def _as_json(config: IndicatorConfig) -> dict[str, Any]:
+    return {
+        "facilities": {
+            code: {"port": f.port, "berths": f.berths, "chassis": f.chassis, "kind": f.kind}
+            for code, f in config.facilities.items()
+        },
+        "index": {name: dataclasses.asdict(b) for name, b in config.index.items()},
+        "levels": {"amber_from": config.amber_from, "red_from": config.red_from, "hysteresis": config.hysteresis},
+        "engine": {
+            "long_dwell_days": config.long_dwell_days,
+            "dedup_horizon_hours": config.dedup_horizon_hours,
+            "near_dock_yard": config.near_dock_yard,
+            "future_tolerance_hours": config.future_tolerance_hours,
+        },
+    }
 
 
 def _number(path: str, where: str, raw: Any, integer: bool = False) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,19 @@ def test_levels_go_down_with_hysteresis(index: float, previous: str, level: str)
 def test_without_hysteresis_levels_are_the_bands() -> None:
     assert IndicatorConfig().level(39.9, "AMBER") == "GREEN"
     assert IndicatorConfig().level(69.9, "RED") == "AMBER"
+
+
+def test_as_json_reads_back_as_the_same_config() -> None:
+    custom = config_from_mapping(
+        {"facilities": {"HOBART": {"port": "USLAX", "chassis": 10}}, "levels": {"red_from": 80}}
+    )
+    assert config_from_mapping(json.loads(json.dumps(custom.as_json()))) == custom
+
+
+def test_indicators_config_command_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.cli import main
+
+    assert main(["indicators", "config"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["facilities"]["APMT"]["berths"] == 6
+    assert printed["index"]["truck_turn_minutes"] == {"normal": 60.0, "crisis": 100.0, "weight": 1.5}
