@@ -25,14 +25,20 @@ from typing import Any, cast
 
 import faust
 from faust import Stream
-from faust.types import TP, EventT, StreamT
+from faust.types import TP, EventT, Message, StreamT
 
-from infra.kafka_config import faust_broker_url, faust_security, session_timeout_ms
-from infra.metrics import CONGESTION_LEVEL, CONSUMER_LAG, INDICATOR_VALUE, PROCESSING_LAG_SECONDS
+from infra.kafka_config import faust_broker_url, faust_security, producer_config, session_timeout_ms
+from infra.metrics import (
+    CONGESTION_LEVEL,
+    CONSUMER_LAG,
+    EVENTS_PUBLISH_FAILED,
+    INDICATOR_VALUE,
+    PROCESSING_LAG_SECONDS,
+)
 from infra.settings import Settings
 from infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST, DEAD_LETTER, INPUT_TOPICS
 from schemas.wire import Codec, codec_for
-from streams import checkpoint
+from streams import checkpoint, fast_path
 from streams.combining import Board, Combiner
 from streams.model import LEVELS, IndicatorValue, PartitionEngineAPI
 from streams.processing import InputProcessor, RawRecord
@@ -73,7 +79,13 @@ class Tuning:
 
     batch_size: int = 5000
     batch_within_s: float = 0.1
+    partial_interval_s: float = 0.25
+    """Shortest time between two partials of an input partition (the combiner's work scales with them)."""
+    checkpoint_interval_s: float = 5.0
+    """Shortest time between two checkpoints; a restart replays at most about this much (deduplicated)."""
     combiner_within_s: float = 0.05
+    fast_path: bool = True
+    """Input fetches handed over whole (streams/fast_path.py) instead of Faust's per-event streams."""
 
 
 def partials_topic(settings: Settings) -> str:
@@ -103,13 +115,21 @@ def ensure_topics(settings: Settings) -> None:
             raise
 
 
+class _Current:
+    """What Faust's tables read of the current event: its message (partition, topic, timestamp)."""
+
+    def __init__(self, message: Message):
+        self.message = message
+
+
 @contextmanager
-def on_behalf_of(event: EventT) -> Iterator[None]:
-    """Table reads and writes for `event`'s partition (Faust picks the changelog partition and the
-    RocksDB instance from the current event, which a batch's consumer task does not have)."""
+def on_behalf_of(message: Message) -> Iterator[None]:
+    """Table reads and writes for `message`'s partition (Faust picks the changelog partition and the
+    RocksDB instance from the current event, which a batch's task does not have)."""
     from faust.streams import _current_event
 
-    token = _current_event.set(weakref.ref(event))
+    current = _Current(message)
+    token = _current_event.set(cast(Any, weakref.ref(current)))
     try:
         yield
     finally:
@@ -124,9 +144,41 @@ def _bytes_table(app: faust.App, name: str, partitions: int) -> Any:
     return table
 
 
-def _record(event: EventT) -> RawRecord:
-    m = event.message
+def _record(m: Message) -> RawRecord:
     return RawRecord(m.topic, m.partition, m.offset, m.key, m.value, int((m.timestamp or time.time()) * 1000))
+
+
+class OutputProducer:
+    """Partials, indicators, alerts and dead letters go out through librdkafka, not Faust's producer: Faust
+    sends its buffer one record at a time, and hundreds of indicator records or megabytes of checkpoint
+    queued the partials behind them by seconds. Failures are counted, never dropped silently."""
+
+    def __init__(self, settings: Settings):
+        from confluent_kafka import Producer
+
+        self._producer = Producer(
+            producer_config(settings, **{"linger.ms": 10, "message.max.bytes": MAX_MESSAGE_BYTES})
+        )
+        self.failed = 0
+
+    def _on_delivery(self, error: Any, message: Any) -> None:
+        if error is not None:
+            self.failed += 1
+            EVENTS_PUBLISH_FAILED.labels(message.topic() or "?", "output").inc()
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> None:
+        while True:
+            try:
+                self._producer.produce(topic, value, key, on_delivery=self._on_delivery)
+                break
+            except BufferError:  # local queue full: serve delivery reports, then retry
+                self._producer.poll(0.05)
+        self._producer.poll(0)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        remaining = self._producer.flush(timeout)
+        if remaining:
+            raise RuntimeError(f"{remaining} output record(s) not acknowledged in {timeout:g}s")
 
 
 class IndicatorWorker:
@@ -148,49 +200,81 @@ class IndicatorWorker:
         }
         self.inputs = app.topic(*INPUT_TOPICS, **raw)
         self.partials = app.topic(self.partials_name, partitions=1, **raw)
-        self.outputs = {
-            name: app.topic(name, **raw)
-            for name in (CONGESTION_INDICATORS, CONGESTION_LATEST, CONGESTION_ALERTS, DEAD_LETTER)
-        }
+        self.output = OutputProducer(settings)
         self.checkpoints = _bytes_table(app, "checkpoints", settings.partitions)
         self.combiner_table = _bytes_table(app, "combiner", 1)
+        self.held: list[Message] = []
+        """Records applied but not yet covered by a checkpoint: acked (committable) after the next one."""
+        self.context: dict[int, Message] = {}
+        """A record of each input partition: Faust's tables pick partition and store from it."""
+        self.unreported: set[int] = set()
+        self.unsaved: set[int] = set()
+        self.reported_at = self.saved_at = time.monotonic()
 
     # -- input partitions -------------------------------------------------------------------------------
 
     async def consume_inputs(self, stream: StreamT[Any]) -> None:
-        async for events in cast(Stream, stream).take_events(self.tuning.batch_size, self.tuning.batch_within_s):
-            self.handle_inputs(events)
+        """Faust's standard path: events one by one into a buffer, a batch at a time out (`--no-fast-path`)."""
+        async for events in cast(Stream, stream).noack_take(self.tuning.batch_size, self.tuning.batch_within_s):
+            self.handle_inputs([event.message for event in cast(Sequence[EventT], events)])
+            await self.flush()
 
-    def handle_inputs(self, events: Sequence[EventT]) -> None:
-        """One batch: apply, dead-letter, checkpoint, report partials; acked by Faust after this returns."""
+    async def consume_fetches(self, stream: StreamT[Any]) -> None:
+        """The fast path: each value is one fetch of input records, handed over by `BatchingConsumer`."""
+        async for messages in stream:
+            self.handle_inputs(messages)
+            await self.flush()
+
+    def handle_inputs(self, messages: Sequence[Message]) -> None:
+        """One batch: apply, dead-letter; the records stay unacked until a checkpoint covers them."""
         assignment = self.app.consumer.assignment()
-        by_partition: dict[int, EventT] = {}
         records = []
-        for event in events:
-            m = event.message
+        for m in messages:
             if m.tp not in assignment:  # revoked while buffered: its next owner reads it again
                 continue
-            records.append(_record(event))
-            by_partition[m.partition] = event
-        for number, event in by_partition.items():
-            if number not in self.processor.partitions:
-                with on_behalf_of(event):
-                    self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
+            records.append(_record(m))
+            self.held.append(m)
+            self.context[m.partition] = m
+        for number in {r.partition for r in records} - self.processor.partitions.keys():
+            with on_behalf_of(self.context[number]):
+                self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
         outcome = self.processor.process(records)
         for letter in outcome.dead_letters:
             self._send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
-        for number in sorted(outcome.touched):
-            partition = self.processor.partitions[number]
-            with on_behalf_of(by_partition[number]):
-                checkpoint.write(self.checkpoints, f"p{number}", partition.checkpoint())
-            message = checkpoint.encode(partition.partial_message())
-            self.partials.send_soon(key=partition.source.encode(), value=message)
-        self._report_lag(events)
+        self.unreported |= outcome.touched
+        self.unsaved |= outcome.touched
+        self._report_lag(messages)
 
-    def _report_lag(self, events: Sequence[EventT]) -> None:
+    async def flush(self) -> None:
+        """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`.
+
+        Called after each batch and by a timer, so the last events of a burst are reported and committed.
+        Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
+        """
+        now = time.monotonic()
+        if self.unreported and now - self.reported_at >= self.tuning.partial_interval_s:
+            self.reported_at = now
+            for number in sorted(self.unreported & self.processor.partitions.keys()):
+                partition = self.processor.partitions[number]
+                message = checkpoint.encode(partition.partial_message())
+                self.output.send(self.partials_name, partition.source.encode(), message)
+            self.unreported = set()
+        if self.held and now - self.saved_at >= self.tuning.checkpoint_interval_s:
+            self.saved_at = now
+            for number in sorted(self.unsaved & self.processor.partitions.keys()):
+                with on_behalf_of(self.context[number]):
+                    checkpoint.write(self.checkpoints, f"p{number}", self.processor.partitions[number].checkpoint())
+            self.unsaved = set()
+            self.output.flush()  # dead letters of these records are on the broker before their offsets commit
+            held, self.held = self.held, []
+            consumer = self.app.consumer
+            for record in held:
+                record.ack(consumer)
+
+    def _report_lag(self, messages: Sequence[Message]) -> None:
         last: dict[TP, int] = {}
-        for event in events:
-            last[event.message.tp] = event.message.offset
+        for m in messages:
+            last[m.tp] = m.offset
         for tp, offset in last.items():
             try:
                 highwater = self.app.consumer.highwater(tp)
@@ -209,7 +293,7 @@ class IndicatorWorker:
         """Newest partials in, changed values and alerts out, then the board's checkpoint (before the ack)."""
         if not events:
             return
-        with on_behalf_of(events[-1]):
+        with on_behalf_of(events[-1].message):
             board = self._board()
             taken: dict[str, bytes] = {}
             for event in events:
@@ -268,7 +352,7 @@ class IndicatorWorker:
                 PROCESSING_LAG_SECONDS.observe(lag)
 
     def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
-        self.outputs[topic].send_soon(key=key, value=value)
+        self.output.send(topic, key, value)
 
     # -- rebalancing ------------------------------------------------------------------------------------
 
@@ -279,10 +363,13 @@ class IndicatorWorker:
         print(f"assigned input partitions {mine}{' and the combiner' if combiner else ''}", flush=True)
 
     async def on_revoked(self, sender: Any, revoked: set[TP], **_: Any) -> None:
-        """Forget revoked partitions: whoever gets them next restores them from the tables."""
+        """Forget revoked partitions: whoever gets them next restores them from the tables and replays what
+        the last checkpoint does not cover, so their unsaved events must never be acked (committed)."""
+        self.held = [message for message in self.held if message.tp not in revoked]
         for tp in revoked:
             if tp.topic in INPUT_TOPICS:
                 self.processor.drop(tp.partition)
+                self.context.pop(tp.partition, None)
             elif tp.topic == self.partials_name:
                 self.board = None
 
@@ -292,7 +379,8 @@ def create_app(
 ) -> faust.App:
     """The worker's Faust app, configured from the settings only (Faust's own env and argv are not read)."""
     session_s = session_timeout_ms(settings) / 1000
-    app = faust.App(
+    tuning = tuning or Tuning()
+    app = fast_path.App(
         settings.app_id,
         broker=faust_broker_url(settings),
         broker_credentials=_credentials(settings),
@@ -305,18 +393,29 @@ def create_app(
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
+        stream_wait_empty=False,  # unacked events wait for a checkpoint; a new owner replays them (dedup)
         producer_max_request_size=MAX_MESSAGE_BYTES,
         web_enabled=bool(settings.worker_web_port),
         web_port=settings.worker_web_port or 6066,
         web_bind="127.0.0.1",
         autodiscover=False,
     )
-    worker = IndicatorWorker(
-        app, settings, kit or engine_kit(settings), codec or codec_for(settings.schema_registry), tuning or Tuning()
-    )
-    app.agent(worker.inputs, name="inputs")(worker.consume_inputs)
+    kit = kit or engine_kit(settings)
+    worker = IndicatorWorker(app, settings, kit, codec or codec_for(settings.schema_registry), tuning)
+    if tuning.fast_path:
+        fetches = app.channel(maxsize=2)
+
+        async def hand_over(batch: Sequence[Message]) -> None:
+            await fetches.send(value=batch)
+
+        app.input_batches = fast_path.InputBatches(INPUT_TOPICS, hand_over)
+        app.topics.add(worker.inputs)  # subscribed, but read by BatchingConsumer
+        app.agent(fetches, name="inputs")(worker.consume_fetches)
+    else:
+        app.agent(worker.inputs, name="inputs")(worker.consume_inputs)
     app.agent(worker.partials, name="combiner")(worker.combine)
     app.timer(settings.publish_interval_s, on_leader=False)(worker.publish_all)
+    app.timer(min(tuning.partial_interval_s, tuning.checkpoint_interval_s) / 2, on_leader=False)(worker.flush)
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
     app.indicator_worker = worker  # type: ignore[attr-defined]

@@ -18,6 +18,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch-within", type=float, default=0.1, help="longest wait to fill a batch, seconds (default 0.1)"
     )
+    parser.add_argument(
+        "--partial-interval",
+        type=float,
+        default=0.25,
+        help="shortest time between two reports of a partition to the combiner, seconds (default 0.25)",
+    )
+    parser.add_argument(
+        "--checkpoint-interval",
+        type=float,
+        default=5.0,
+        help="shortest time between two checkpoints (and commits), seconds (default 5)",
+    )
+    parser.add_argument(
+        "--no-fast-path",
+        dest="fast_path",
+        action="store_false",
+        help="read the input topics through Faust's per-event streams (slower; for comparison)",
+    )
     parser.add_argument("--loglevel", default="warning", help="Faust log level (default warning)")
 
 
@@ -31,7 +49,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     bootstrap(settings)
     ensure_topics(settings)
     serve_metrics(settings.metrics_port)
-    tuning = Tuning(batch_size=args.batch_size, batch_within_s=args.batch_within)
+    tuning = Tuning(
+        batch_size=args.batch_size,
+        batch_within_s=args.batch_within,
+        partial_interval_s=args.partial_interval,
+        checkpoint_interval_s=args.checkpoint_interval,
+        fast_path=args.fast_path,
+    )
     app = create_app(settings, tuning=tuning)
     print(
         f"worker {settings.app_id} on {settings.bootstrap}: {settings.partitions} partitions, "
@@ -43,4 +67,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         worker.execute_from_commandline()
     except SystemExit as stop:
         return int(stop.code or 0)
+    finally:
+        app.indicator_worker.output.flush(10.0)  # type: ignore[attr-defined]
     return 0

@@ -1,0 +1,234 @@
+"""Worker throughput and event-to-indicator latency, beside the same engine in a plain consumer loop.
+
+    .venv/bin/python bench/worker.py [--events 100000] [--rate 5000] [--seconds 20] [--store rocksdb://]
+
+1. Throughput: N simulated events (congested-2021 scenario) preloaded on the embedded broker, then
+   - the plain loop: a confluent-kafka consumer reading all input partitions, the worker's own
+     `InputProcessor` (decode, validate, apply) and a partial per touched partition per batch: the ceiling;
+   - one `baystream worker` process (Faust, tables, partials, combiner, publishing), timed by its own
+     `baystream_events_consumed_total` from the first event to the last.
+2. Latency: a fresh broker and worker, events published at a steady rate; p50 and p99 of the worker's
+   `baystream_processing_lag_seconds` histogram (broker timestamp to the publish of the indicators that
+   include the event), interpolated within buckets as Prometheus' histogram_quantile does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from infra.broker import EmbeddedBroker, free_port
+from infra.kafka_config import consumer_config
+from infra.settings import Settings
+from infra.topics import INPUT_TOPICS
+from producers.publisher import Publisher
+from producers.simulator import simulate
+from schemas.wire import Codec
+from streams import checkpoint
+from streams.app import engine_kit, ensure_topics
+from streams.processing import InputProcessor, RawRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def events(n: int, seed: int = 1) -> list[dict[str, Any]]:
+    return list(itertools.islice(simulate("congested-2021", 24 * 60, seed=seed), n))
+
+
+def plain_loop(settings: Settings, n: int) -> float:
+    """Events/s of the engine behind a plain confluent-kafka consumer (no Faust, no checkpoints)."""
+    kit = engine_kit(settings)
+    processor = InputProcessor(Codec(), kit.new_engine, kit.restore_engine, producer="bench")
+    for p in range(settings.partitions):
+        processor.load(p, None)
+    consumer = Consumer(consumer_config(settings, None, **{"fetch.max.bytes": 64 * 1024 * 1024}))
+    consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t in INPUT_TOPICS for p in range(settings.partitions)])
+    seen = 0
+    start = None
+    while seen < n:
+        messages = consumer.consume(5000, 1.0)
+        if not messages:
+            continue
+        if start is None:
+            start = time.perf_counter()
+        records = [
+            RawRecord(m.topic() or "", m.partition() or 0, m.offset() or 0, m.key(), m.value(), m.timestamp()[1])
+            for m in messages
+            if m.error() is None
+        ]
+        outcome = processor.process(records)
+        for number in outcome.touched:
+            checkpoint.encode(processor.partitions[number].partial_message())
+        seen += len(records)
+    elapsed = time.perf_counter() - (start or time.perf_counter())
+    consumer.close()
+    return seen / elapsed
+
+
+class Worker:
+    """`baystream worker` as a child process, with its metrics on a free port."""
+
+    def __init__(self, settings: Settings, app_id: str, store: str, state_dir: str, *args: str):
+        self.metrics_port = free_port()
+        env = dict(os.environ)
+        env.update(
+            BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
+            BAYSTREAM_EMBEDDED="1",
+            BAYSTREAM_APP_ID=app_id,
+            BAYSTREAM_TABLE_STORE=store,
+            BAYSTREAM_STATE_DIR=state_dir,
+            BAYSTREAM_METRICS_PORT=str(self.metrics_port),
+            BAYSTREAM_WORKER_WEB_PORT="0",
+        )
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "worker", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def metrics(self) -> str:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as response:
+                return str(response.read().decode())
+        except OSError:
+            return ""
+
+    def consumed(self) -> float:
+        return sum(
+            float(v) for v in re.findall(r"^baystream_events_consumed_total\{[^}]*\} (\S+)$", self.metrics(), re.M)
+        )
+
+    def ready(self) -> bool:
+        return "assigned input partitions" in Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def worker_throughput(settings: Settings, n: int, store: str, state_dir: str) -> float:
+    worker = Worker(settings, "bench-throughput", store, state_dir)
+    try:
+        first = last = None
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            count = worker.consumed()
+            now = time.perf_counter()
+            if count > 0 and first is None:
+                first = (now, count)
+            if count >= n:
+                last = (now, count)
+                break
+            time.sleep(0.02)
+        if first is None or last is None or last[0] <= first[0]:
+            raise RuntimeError(f"worker did not consume {n} events in time (or too fast to time: use more events)")
+        return (last[1] - first[1]) / (last[0] - first[0])
+    finally:
+        worker.stop()
+
+
+def quantile(q: float, buckets: list[tuple[float, float]]) -> float:
+    """histogram_quantile over cumulative (upper bound, count) pairs."""
+    total = buckets[-1][1]
+    rank = q * total
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / max(count - lower_count, 1e-9)
+        lower_bound, lower_count = bound, count
+    return buckets[-1][0]
+
+
+def lag_buckets(metrics: str) -> list[tuple[float, float]]:
+    pairs = re.findall(r'^baystream_processing_lag_seconds_bucket\{le="([^"]+)"\} (\S+)$', metrics, re.M)
+    return sorted((float(le), float(count)) for le, count in pairs)
+
+
+def steady(settings: Settings, stream: Iterator[dict[str, Any]], rate: float, seconds: float) -> int:
+    """Publish at `rate` events/s for `seconds` (in 10 ms slices), waiting for every acknowledgement."""
+    sent = 0
+    start = time.perf_counter()
+    with Publisher(settings) as publisher:
+        while (elapsed := time.perf_counter() - start) < seconds:
+            due = int(elapsed * rate)
+            for event in itertools.islice(stream, max(0, due - sent)):
+                publisher.publish(event)
+                sent += 1
+            publisher.poll(0)
+            time.sleep(0.01)
+    return sent
+
+
+def worker_latency(rate: float, seconds: float, store: str, state_dir: str) -> tuple[float, float, int, float]:
+    with EmbeddedBroker() as broker:
+        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
+        ensure_topics(settings.with_overrides(app_id="bench-latency"))
+        worker = Worker(settings, "bench-latency", store, state_dir)
+        try:
+            while not worker.ready():
+                time.sleep(0.2)
+            time.sleep(2.0)  # let the recovery finish and the fetchers start
+            stream = iter(events(int(rate * seconds) + 1000, seed=2))
+            started = time.perf_counter()
+            sent = steady(settings, stream, rate, seconds)
+            achieved = sent / (time.perf_counter() - started)
+            time.sleep(3.0)
+            buckets = lag_buckets(worker.metrics())
+            return quantile(0.5, buckets), quantile(0.99, buckets), int(buckets[-1][1]), achieved
+        finally:
+            worker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=5000.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--store", default="rocksdb://", help="worker table store (default rocksdb://)")
+    args = parser.parse_args()
+    preload = events(args.events)
+    print(f"{len(preload)} simulated events (congested-2021); {os.cpu_count()} cores", flush=True)
+    with tempfile.TemporaryDirectory() as state_dir, EmbeddedBroker() as broker:
+        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
+        ensure_topics(settings.with_overrides(app_id="bench-throughput"))
+        with Publisher(settings) as publisher:
+            publisher.publish_all(preload)
+        ceiling = plain_loop(settings, len(preload))
+        print(f"plain confluent-kafka loop, same engine: {ceiling:,.0f} events/s", flush=True)
+        through = worker_throughput(settings, len(preload), args.store, state_dir)
+        print(
+            f"one worker ({args.store}): {through:,.0f} events/s = {through / ceiling:.0%} of the plain loop",
+            flush=True,
+        )
+    with tempfile.TemporaryDirectory() as state_dir:
+        p50, p99, observed, achieved = worker_latency(args.rate, args.seconds, args.store, state_dir)
+    print(
+        f"latency at {achieved:,.0f} events/s for {args.seconds:g}s: p50 {p50 * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms ({observed} events observed)",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

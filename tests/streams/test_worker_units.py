@@ -1,0 +1,223 @@
+"""The worker's pure parts: checkpoints, the input processor, the combiner's board, dead letters.
+
+The stand-in engine (tests/streams/standin.py) counts events per facility and type, so every expected
+value below is a count made by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.json_form import parse_event
+from schemas.wire import Codec
+from streams import checkpoint
+from streams.combining import Board
+from streams.dead_letter import dead_letter
+from streams.processing import InputProcessor, RawRecord
+from tests.events import event
+from tests.streams.standin import CountingEngine, SummingCombiner
+
+CODEC = Codec()
+
+
+def record(topic: str, partition: int, offset: int, value: bytes | None, key: bytes = b"APMT") -> RawRecord:
+    return RawRecord(topic, partition, offset, key, value, 1_700_000_000_000 + offset)
+
+
+def encoded(type_name: str, **fields: Any) -> bytes:
+    """A valid event with `fields` changed after parsing (so they may be invalid), Avro-encoded."""
+    return CODEC.encode(dict(parse_event(event(type_name)), **fields))
+
+
+def processor() -> InputProcessor:
+    p = InputProcessor(CODEC, CountingEngine, CountingEngine.from_state)
+    p.load(0, None)
+    p.load(1, None)
+    return p
+
+
+# -- checkpoints -----------------------------------------------------------------------------------------
+
+
+JSON_INT = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@given(st.recursive(st.none() | JSON_INT | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c)))
+def test_checkpoint_encoding_round_trips(value: Any) -> None:
+    assert checkpoint.decode(checkpoint.encode({"v": value})) == {"v": value}
+
+
+def test_a_large_checkpoint_is_chunked_and_read_back() -> None:
+    store: dict[str, bytes] = {}
+    payload = {"ids": [str(uuid.UUID(int=i)) for i in range(5000)]}
+    size = checkpoint.write(store, "p0", payload, chunk_bytes=10_000)
+    chunks = [k for k in store if k.startswith("p0#0.")]
+    assert len(chunks) == -(-size // 10_000) > 1
+    assert checkpoint.read(store, "p0") == payload
+
+
+def test_checkpoints_alternate_slots_so_a_torn_write_keeps_the_previous_one() -> None:
+    store: dict[str, bytes] = {}
+    checkpoint.write(store, "p0", {"n": 1})
+    checkpoint.write(store, "p0", {"n": 2})
+    assert checkpoint.read(store, "p0") == {"n": 2}
+    header = store["p0"]
+    # a third write dies after its chunks, before its header: the second checkpoint must still be read
+    checkpoint.write(store, "p0", {"n": 3})
+    store["p0"] = header
+    assert checkpoint.read(store, "p0") == {"n": 2}
+    assert checkpoint.read(store, "p1") is None
+
+
+# -- input processor ---------------------------------------------------------------------------------------
+
+
+def test_events_are_applied_per_partition_and_duplicates_count_once() -> None:
+    p = processor()
+    first = parse_event(event("GateMove", facility="APMT"))
+    twice = CODEC.encode(first)
+    outcome = p.process(
+        [
+            record("gate-moves", 0, 0, twice),
+            record("gate-moves", 0, 1, twice),
+            record("vessel-arrivals", 0, 0, encoded("VesselArrival", facility="TRAP")),
+            record("gate-moves", 1, 0, encoded("GateMove", facility="APMT")),
+        ]
+    )
+    assert (outcome.applied, outcome.duplicates, outcome.dead_letters, outcome.touched) == (3, 1, [], {0, 1})
+    assert p.partitions[0].engine.partial()["counts"] == {"APMT": {"GateMove": 1}, "TRAP": {"VesselArrival": 1}}
+    assert p.partitions[1].engine.partial()["counts"] == {"APMT": {"GateMove": 1}}
+    assert p.partitions[0].offsets == {"gate-moves": 2, "vessel-arrivals": 1}
+    assert p.partitions[0].position == 3
+
+
+def test_a_replay_skips_what_the_checkpoint_holds() -> None:
+    p = processor()
+    values = [encoded("GateMove") for _ in range(3)]
+    p.process([record("gate-moves", 0, i, v) for i, v in enumerate(values[:2])])
+    saved = checkpoint.decode(checkpoint.encode(p.partitions[0].checkpoint()))
+    restarted = InputProcessor(CODEC, CountingEngine, CountingEngine.from_state)
+    restarted.load(0, saved)
+    outcome = restarted.process([record("gate-moves", 0, i, v) for i, v in enumerate(values)])
+    assert (outcome.skipped, outcome.applied) == (2, 1)
+    assert restarted.partitions[0].engine.partial()["counts"] == {"APMT": {"GateMove": 3}}
+
+
+def test_bad_records_become_dead_letters_with_stage_reason_and_bytes() -> None:
+    p = processor()
+    bad_container = encoded("GateMove", container_id="CSQU3054384")
+    wrong_topic = encoded("VesselArrival")
+    failing = encoded("VesselArrival", vessel_name="EXPLODE")
+    outcome = p.process(
+        [
+            record("gate-moves", 0, 0, b"garbage"),
+            record("gate-moves", 0, 1, None),
+            record("gate-moves", 0, 2, b"\xc3\x01" + bytes(8) + b"\x00"),
+            record("gate-moves", 0, 3, bad_container),
+            record("gate-moves", 0, 4, wrong_topic),
+            record("vessel-arrivals", 0, 0, failing),
+            record("gate-moves", 0, 5, encoded("GateMove")),
+        ]
+    )
+    letters = outcome.dead_letters
+    assert [(d["offset"], d["stage"]) for d in letters] == [
+        (0, "decode"),
+        (1, "decode"),
+        (2, "decode"),
+        (3, "validate"),
+        (4, "validate"),
+        (0, "process"),
+    ]
+    assert [d["value"] for d in letters] == [
+        b"garbage",
+        None,
+        b"\xc3\x01" + bytes(8) + b"\x00",
+        bad_container,
+        wrong_topic,
+        failing,
+    ]
+    assert "container_id" in letters[3]["reason"]
+    assert "VesselArrival record on gate-moves" in letters[4]["reason"]
+    assert "RuntimeError" in letters[5]["reason"]
+    assert outcome.applied == 1
+    assert p.partitions[0].offsets == {"gate-moves": 6, "vessel-arrivals": 1}
+    for letter in letters:
+        assert CODEC.decode(CODEC.encode(letter))["reason"] == letter["reason"]
+
+
+def test_a_record_of_a_partition_not_loaded_is_an_error_not_a_silent_drop() -> None:
+    with pytest.raises(KeyError):
+        processor().process([record("gate-moves", 2, 0, encoded("GateMove"))])
+
+
+def test_partial_messages_carry_position_and_arrivals_once() -> None:
+    p = processor()
+    p.process([record("gate-moves", 0, i, encoded("GateMove")) for i in range(3)])
+    message = p.partitions[0].partial_message()
+    assert (message["source"], message["position"]) == ("p0", 3)
+    assert message["arrivals"] == [[1_700_000_000_000 + i, 1] for i in range(3)] or message["arrivals"] == [
+        (1_700_000_000_000 + i, 1) for i in range(3)
+    ]
+    assert p.partitions[0].partial_message()["arrivals"] == []
+
+
+# -- the combiner's board ---------------------------------------------------------------------------------
+
+
+def partial(source: str, position: int, **counts: int) -> dict[str, Any]:
+    return {
+        "source": source,
+        "position": position,
+        "partial": {"counts": {"APMT": counts}, "watermark": 1_714_564_800.0},
+        "arrivals": [[1000, 2]],
+    }
+
+
+def test_the_board_keeps_the_newest_partial_per_source_and_publishes_changes_only() -> None:
+    board = Board(SummingCombiner())
+    assert board.offer(partial("p0", 5, GateMove=2))
+    assert board.offer(partial("p1", 1, GateMove=1))
+    first = {(v.scope, v.indicator): v.value for v in board.changes()}
+    assert first == {("APMT", "GateMove_count"): 3.0, ("SPB", "congestion_index"): 3.0}
+    assert not board.offer(partial("p0", 4, GateMove=9))  # older than what p0 sent: ignored
+    assert board.changes() == []
+    assert board.offer(partial("p0", 6, GateMove=2, VesselArrival=1))
+    changed = {(v.scope, v.indicator): v.value for v in board.changes()}
+    assert changed == {("APMT", "VesselArrival_count"): 1.0, ("SPB", "congestion_index"): 4.0}
+    assert len(board.everything()) == 3
+    assert [a.level for a in board.alerts()] == ["GREEN"]
+    assert board.take_arrivals() == {1000: 6}
+
+
+def test_the_board_state_round_trips_without_republishing() -> None:
+    board = Board(SummingCombiner())
+    board.offer(partial("p0", 5, GateMove=2))
+    board.changes()
+    state = checkpoint.decode(checkpoint.encode(board.to_state()))
+    restored = Board.from_state(state, SummingCombiner.from_state)
+    assert restored.positions == {"p0": 5}
+    assert restored.offer(partial("p0", 5, GateMove=2))  # the stored partial, offered again on takeover
+    assert restored.changes() == []
+
+
+# -- dead letters -----------------------------------------------------------------------------------------
+
+
+def test_dead_letter_records_are_valid_avro_and_counted() -> None:
+    from infra.metrics import DEAD_LETTERS
+
+    before = DEAD_LETTERS.labels("gate-moves", "decode")._value.get()
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    letter = dead_letter(topic="gate-moves", reason="x" * 5000, stage="decode", producer="gateway", failed_at=when)
+    assert DEAD_LETTERS.labels("gate-moves", "decode")._value.get() == before + 1
+    decoded = CODEC.decode(CODEC.encode(letter))
+    assert (decoded["partition"], decoded["offset"], decoded["failed_at"]) == (-1, -1, when)
+    assert len(decoded["reason"]) == 2000
+    with pytest.raises(ValueError, match="stage"):
+        dead_letter(topic="gate-moves", reason="r", stage="elsewhere", producer="worker")
