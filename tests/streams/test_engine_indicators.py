@@ -257,3 +257,31 @@ def test_congestion_index_levels_and_custom_bounds() -> None:
     # ICTF has no berths and no turns: no input has a value
     assert engine_values["USLGB/ICTF", "congestion_index"] is None
     assert levels["USLGB/ICTF"] is None
+
+
+def test_port_and_complex_figures_pool_the_samples_of_their_facilities() -> None:
+    events = []
+    # APMT (USLAX): turns 10..90 min (9 visits); ETS (USLAX): one of 100; TTI (USLGB): one of 200
+    for number, minutes in enumerate(range(10, 100, 10)):
+        events += [gate(300 - minutes, f"A{number}", "IN"), gate(300, f"A{number}", "OUT")]
+    events += [gate(200, "E1", "IN", facility="ETS"), gate(300, "E1", "OUT", facility="ETS")]
+    events += [gate(100, "T1", "IN", facility="TTI"), gate(300, "T1", "OUT", facility="TTI")]
+    # chassis: APMT 2 days, TTI 4 days and 6 days, all returned at minute 300 + 6 days
+    end = 300 + 6 * DAY
+    events += [chassis(end - 2 * DAY, "DCLZ0001", "CHECKOUT"), chassis(end, "DCLZ0001", "RETURN")]
+    events += [chassis(end - 4 * DAY, "DCLZ0002", "CHECKOUT", "TTI"), chassis(end, "DCLZ0002", "RETURN", "TTI")]
+    events += [chassis(end - 6 * DAY, "DCLZ0003", "CHECKOUT", "TTI"), chassis(end, "DCLZ0003", "RETURN", "TTI")]
+    turns = values(events[:22])  # gates only: now = minute 300
+    # APMT p90 of 9: rank ceil(8.1) = 9 -> 90; USLAX pools 10 visits: rank 9 -> 90 (the 9th of 10..90, 100)
+    assert turns["USLAX/APMT", "truck_turn_p90_minutes"] == 90
+    assert turns["USLAX", "truck_turn_p90_minutes"] == 90
+    # SPB pools 11: rank ceil(9.9) = 10 -> 100; means: USLAX (450 + 100) / 10 = 55, SPB 750 / 11
+    assert turns["SPB", "truck_turn_p90_minutes"] == 100
+    assert turns["USLAX", "truck_turn_minutes"] == pytest.approx(55.0)
+    assert turns["SPB", "truck_turn_minutes"] == pytest.approx(750 / 11)
+    assert turns["USLGB", "truck_turn_minutes"] == pytest.approx(200.0)
+    got = values(events)
+    # street dwell, returns in the last 24 h: USLAX 2; USLGB (4 + 6) / 2 = 5; SPB 12 / 3 = 4
+    assert got["USLAX", "chassis_street_dwell_days"] == pytest.approx(2.0)
+    assert got["USLGB", "chassis_street_dwell_days"] == pytest.approx(5.0)
+    assert got["SPB", "chassis_street_dwell_days"] == pytest.approx(4.0)
