@@ -64,7 +64,7 @@ def _start(args: argparse.Namespace) -> datetime:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.metrics import SIMULATOR_EVENTS, serve_metrics
     from producers.simulator import simulate
-    from producers.simulator.output import FileSink, PublisherSink, Sink, drain
+    from producers.simulator.output import FileSink, PublisherSink, Sink, drain, paused_gc
 
     if args.hours < 0 or (args.speed is not None and args.speed <= 0):
         print("baystream simulate: --hours must be >= 0 and --speed > 0", file=sys.stderr)
@@ -103,7 +103,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        counts = drain(events, sink, args.speed, anchor_ms, on_batch=count)
+        with paused_gc():
+            counts = drain(events, sink, args.speed, anchor_ms, on_batch=count)
     except OSError as exc:
         print(f"baystream simulate: {exc}", file=sys.stderr)
         return 1

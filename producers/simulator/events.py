@@ -25,7 +25,7 @@ class EventFactory:
     def time(self, ms: int) -> datetime:
         if ms != self._ms:
             self._ms = ms
-            self._time = EPOCH + timedelta(milliseconds=ms)
+            self._time = EPOCH + timedelta(0, 0, 0, ms)  # (days, seconds, microseconds, milliseconds): faster
         return self._time
 
     def vessel(

@@ -158,6 +158,7 @@ class PortModel:
         self.ev = EventFactory(self.ids)
         self.out: list[Event] = []
         self._emit = self.out.append
+        self._mu: dict[tuple[float, float], float] = {}
         self.dry_runs = 0
         total_calls = sum(t.weekly_calls for t in TERMINALS)
         self.terminals: list[Terminal] = []
@@ -179,7 +180,10 @@ class PortModel:
 
     # ---------------------------------------------------------------- helpers
     def _lognormal_ms(self, mean_ms: float, sigma: float = 0.5) -> int:
-        return int(self.rng.lognormvariate(math.log(mean_ms) - sigma * sigma / 2, sigma))
+        mu = self._mu.get((mean_ms, sigma))
+        if mu is None:
+            mu = self._mu[(mean_ms, sigma)] = math.log(mean_ms) - sigma * sigma / 2
+        return int(self.rng.lognormvariate(mu, sigma))
 
     def _terminal_by_weight(self) -> Terminal:
         return self.terminals[bisect(self._weights, self.rng.random() * self._weights[-1])]

@@ -6,14 +6,29 @@ time to wall time (`speed` simulated seconds per second) from an anchor event ti
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TextIO
 
 from schemas.json_form import dumps
 
 METRIC_BATCH = 10_000
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while generating: the model makes no reference cycles (its objects die
+    by reference counting) and full collections over its pending actions cost ~15-20% of the run."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Sink(Protocol):

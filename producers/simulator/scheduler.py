@@ -1,4 +1,9 @@
-"""A discrete-event scheduler: a heap of (time in ms, sequence, action, argument); ties keep insertion order."""
+"""A discrete-event scheduler: actions run in time order (integer ms), ties in the order they were scheduled.
+
+Two levels keep the heap small, which is most of the cost per event: actions due within the current
+window (an hour) live in a heap; later ones (pickups days ahead, street returns, repairs) wait in a list
+per window and are heapified when the clock reaches their window.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 Action = Callable[[Any], None]
+WINDOW_MS = 3_600_000
+
+Entry = tuple[int, int, Action, Any]
 
 
 class Scheduler:
@@ -14,22 +22,58 @@ class Scheduler:
 
     def __init__(self, start_ms: int):
         self.now = start_ms
-        self._heap: list[tuple[int, int, Action, Any]] = []
+        self._heap: list[Entry] = []
+        self._later: dict[int, list[Entry]] = {}
+        self._window = start_ms // WINDOW_MS
+        self._horizon = (self._window + 1) * WINDOW_MS
+        """Every entry in the heap is due before the horizon; every entry in `_later` at or after it."""
         self._seq = 0
 
     def at(self, when_ms: int, action: Action, arg: Any = None) -> None:
         """Run `action(arg)` at `when_ms` (never before now)."""
-        self._seq += 1
-        heapq.heappush(self._heap, (max(when_ms, self.now), self._seq, action, arg))
+        self._push(max(when_ms, self.now), action, arg)
 
     def after(self, delay_ms: float, action: Action, arg: Any = None) -> None:
         """Run `action(arg)` `delay_ms` (>= 0) from now."""
+        when = self.now + int(delay_ms)
         self._seq += 1
-        heapq.heappush(self._heap, (self.now + int(delay_ms), self._seq, action, arg))
+        if when < self._horizon:  # the common case, inlined: most delays are minutes
+            heapq.heappush(self._heap, (when, self._seq, action, arg))
+        else:
+            self._push_later(when, action, arg)
+
+    def _push(self, when: int, action: Action, arg: Any) -> None:
+        self._seq += 1
+        if when < self._horizon:
+            heapq.heappush(self._heap, (when, self._seq, action, arg))
+        else:
+            self._push_later(when, action, arg)
+
+    def _push_later(self, when: int, action: Action, arg: Any) -> None:
+        """Park an entry (its sequence number already drawn) in the list of its window."""
+        entry = (when, self._seq, action, arg)
+        bucket = self._later.get(when // WINDOW_MS)
+        if bucket is None:
+            self._later[when // WINDOW_MS] = [entry]
+        else:
+            bucket.append(entry)
+
+    def _refill(self) -> bool:
+        """Move the next non-empty window into the (empty) heap; False when nothing is scheduled."""
+        if not self._later:
+            return False
+        window = min(self._later)
+        self._heap = self._later.pop(window)
+        heapq.heapify(self._heap)
+        self._window = window
+        self._horizon = (window + 1) * WINDOW_MS
+        return True
 
     def step_until(self, end_ms: int) -> bool:
         """Run the next action if it is due before `end_ms`; False when none is."""
-        if not self._heap or self._heap[0][0] >= end_ms:
+        if not self._heap and not self._refill():
+            return False
+        if self._heap[0][0] >= end_ms:
             return False
         when, _, action, arg = heapq.heappop(self._heap)
         self.now = when
@@ -38,11 +82,19 @@ class Scheduler:
 
     def run(self, end_ms: int, out: list[Any]) -> Iterator[Any]:
         """Run every action due before `end_ms`, yielding what each one appended to `out` (then cleared)."""
-        heap, pop = self._heap, heapq.heappop
-        while heap and heap[0][0] < end_ms:
-            when, _, action, arg = pop(heap)
-            self.now = when
-            action(arg)
-            if out:
-                yield from out
-                out.clear()
+        pop = heapq.heappop
+        while True:
+            heap = self._heap
+            if not heap:
+                if not self._refill():
+                    return
+                heap = self._heap
+            while heap and heap[0][0] < end_ms:
+                when, _, action, arg = pop(heap)
+                self.now = when
+                action(arg)
+                if out:
+                    yield from out
+                    out.clear()
+            if heap:
+                return  # the next action is due at or after the end

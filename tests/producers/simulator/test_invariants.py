@@ -37,14 +37,20 @@ def test_streams_are_valid_and_consistent(scenario: str, seed: int, hours: float
         kinds.add(e["type"])
         checker.check(e)
     assert checker.problems == []
-    assert {"VesselArrival", "ContainerEvent", "GateMove"} <= kinds
-    assert checker.count > 1000
+    assert "GateMove" in kinds  # bobtails from the first minutes; the other types follow the first calls
 
 
 @pytest.mark.parametrize("scenario", ["chassis-shortage", "congested-2021"])
 def test_days_of_trouble_stay_consistent(scenario: str) -> None:
     """Long enough for street returns, dry runs and retries, repositioning and berth queues to play out."""
-    assert check_stream(simulate(scenario, 24 * 4, seed=7)) == []
+    checker = Checker()
+    kinds: set[str] = set()
+    for e in simulate(scenario, 24 * 4, seed=7):
+        checker.check(e)
+        kinds.add(e["type"])
+    assert checker.problems == []
+    assert kinds == {"VesselArrival", "ContainerEvent", "GateMove", "ChassisCheckout", "RailDeparture"}
+    assert checker.count > 50_000
 
 
 # The checker must catch what it claims to catch, or the tests above prove nothing.

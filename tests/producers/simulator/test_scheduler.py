@@ -42,3 +42,27 @@ def test_run_yields_what_each_action_emits_in_order() -> None:
     sched.at(12, out.append, "late")
     assert list(sched.run(10, out)) == ["a1", "a2", "b"]
     assert sched.now == 9 and out == []
+
+
+def test_actions_hours_and_days_apart_keep_their_order() -> None:
+    hour = 3_600_000
+    sched = Scheduler(10 * hour + 123)
+    seen: list[tuple[int, str]] = []
+
+    def log(name: str) -> None:
+        seen.append((sched.now, name))
+        if name == "day2":
+            sched.after(0, log, "day2-now")
+            sched.after(hour // 2, log, "day2-half")  # same window as now
+            sched.after(5 * hour, log, "day2-later")
+
+    day2 = 10 * hour + 48 * hour
+    sched.at(day2, log, "day2")
+    sched.at(11 * hour, log, "next-window")
+    sched.at(10 * hour + 500, log, "this-window")
+    sched.at(day2, log, "day2-tie")
+    assert list(sched.run(day2 + 3 * hour, [])) == []
+    assert [n for _, n in seen] == ["this-window", "next-window", "day2", "day2-tie", "day2-now", "day2-half"]
+    assert seen[-1][0] == day2 + hour // 2
+    assert sched.step_until(10**12) and seen[-1] == (day2 + 5 * hour, "day2-later")
+    assert not sched.step_until(10**12)
