@@ -105,6 +105,8 @@ class IndicatorConfig:
     levels are exactly DESIGN.md's bands; 5 cuts the alerts of a hovering index by a third)."""
     long_dwell_days: float = 5.0
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
+    visit_timeout_hours: float = 24.0
+    """A truck visit open this long is a lost gate OUT: it no longer counts in trucks_on_terminal."""
     near_dock_yard: str = "ICTF"
     """Where rail-bound imports that leave a terminal by truck go to wait for a train (its rail_backlog)."""
     dedup_horizon_hours: float = 168.0
@@ -115,6 +117,10 @@ class IndicatorConfig:
     @property
     def long_dwell_hours(self) -> int:
         return round(self.long_dwell_days * 24)
+
+    @property
+    def visit_timeout_whole_hours(self) -> int:
+        return max(1, round(self.visit_timeout_hours))
 
     def as_json(self) -> dict[str, Any]:
         """The configuration in the shape of the TOML file (what `baystream indicators config` prints)."""
@@ -154,6 +160,7 @@ def _as_json(config: IndicatorConfig) -> dict[str, Any]:
             "dedup_horizon_hours": config.dedup_horizon_hours,
             "near_dock_yard": config.near_dock_yard,
             "future_tolerance_hours": config.future_tolerance_hours,
+            "visit_timeout_hours": config.visit_timeout_hours,
         },
     }
 
@@ -179,7 +186,13 @@ def _check_keys(path: str, where: str, table: Mapping[str, Any], allowed: set[st
         raise IndicatorConfigError(f"{path}: {where}: unknown key(s) {', '.join(unknown)}; allowed: {sorted(allowed)}")
 
 
-_ENGINE_KEYS = {"long_dwell_days", "dedup_horizon_hours", "near_dock_yard", "future_tolerance_hours"}
+_ENGINE_KEYS = {
+    "long_dwell_days",
+    "dedup_horizon_hours",
+    "near_dock_yard",
+    "future_tolerance_hours",
+    "visit_timeout_hours",
+}
 
 
 def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config") -> IndicatorConfig:
@@ -229,6 +242,9 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
         hysteresis=float(_number(path, "levels.hysteresis", levels.get("hysteresis", config.hysteresis))),
         near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
+        visit_timeout_hours=float(
+            _number(path, "engine.visit_timeout_hours", engine.get("visit_timeout_hours", config.visit_timeout_hours))
+        ),
         future_tolerance_hours=float(
             _number(path, "engine.future_tolerance_hours", engine.get("future_tolerance_hours", 24.0))
         ),

@@ -50,7 +50,7 @@ class Combiner:
 
     def _facility_totals(self, watermark: int) -> tuple[dict[str, Totals], dict[str, str]]:
         config = self.config
-        limits = Limits.at(watermark, config.long_dwell_hours)
+        limits = Limits.at(watermark, config.long_dwell_hours, config.visit_timeout_whole_hours)
         totals: dict[str, Totals] = {}
         ports: dict[str, str] = {}
         for code, facility in config.facilities.items():

@@ -199,12 +199,16 @@ class Gates:
             elif key not in self.open:
                 self.open[key] = ts
                 agg.counters["trucks_in"] += 1
+                add_count(agg.open_in, ts // HOUR_MS)
             elif ts < self.open[key]:
+                add_count(agg.open_in, self.open[key] // HOUR_MS, -1)
+                add_count(agg.open_in, ts // HOUR_MS)
                 self.open[key] = ts
             return
         start = self.open.pop(key, None)
         if start is not None:
             agg.counters["trucks_in"] -= 1
+            add_count(agg.open_in, start // HOUR_MS, -1)
             self._turn(agg, start, ts)
         elif key not in self.early_outs:
             self.early_outs[key] = ts
@@ -228,8 +232,9 @@ class Gates:
         """Forget visits open since before `oldest_ms` (a lost gate OUT) and unmatched OUTs as old."""
         stale = [key for key, start in self.open.items() if start < oldest_ms]
         for key in stale:
-            del self.open[key]
-            self._agg(key.split("|", 1)[0], "").counters["trucks_in"] -= 1
+            agg = self._agg(key.split("|", 1)[0], "")
+            agg.counters["trucks_in"] -= 1
+            add_count(agg.open_in, self.open.pop(key) // HOUR_MS, -1)
         for key in [key for key, out in self.early_outs.items() if out < oldest_ms]:
             del self.early_outs[key]
 

@@ -56,7 +56,7 @@ def oldest_bucket(now_ms: int, spec: tuple[int, int]) -> int:
 class FacilityAggregates:
     """Counters and time buckets of one facility, as seen by one engine."""
 
-    __slots__ = ("counters", "disc", "gate_moves", "port", "samples", "turn_bins")
+    __slots__ = ("counters", "disc", "gate_moves", "open_in", "port", "samples", "turn_bins")
 
     def __init__(self, port: str):
         self.port = port
@@ -67,6 +67,8 @@ class FacilityAggregates:
         self.gate_moves: Counts = {}
         self.disc: Counts = {}
         """discharge hour -> imports still on terminal (long_dwell_share)"""
+        self.open_in: Counts = {}
+        """gate IN hour -> visits still open (a visit open past the timeout is a lost OUT)"""
 
     def prune(self, now_ms: int) -> None:
         """Forget buckets no window relative to `now_ms` or a later watermark can include."""
@@ -76,12 +78,20 @@ class FacilityAggregates:
         prune(self.turn_bins, oldest)
         prune(self.gate_moves, oldest)
 
-    def partial(self, now_ms: int, long_hours: int) -> dict[str, Any]:
-        """JSON-able aggregates; buckets outside every window relative to `now_ms` are left out."""
+    def partial(self, now_ms: int, long_hours: int, visit_hours: int) -> dict[str, Any]:
+        """JSON-able aggregates; buckets outside every window relative to `now_ms` are left out.
+
+        Hour histograms (discharges of imports on terminal, gate INs of open visits) are split: what is
+        past its threshold relative to `now_ms` is one sum (it stays past it for any later watermark),
+        the rest goes by hour so the combiner can apply the newest watermark.
+        """
         long_limit = now_ms // DISCHARGE_BUCKET_MS - long_hours
         out: dict[str, Any] = {"port": self.port, **self.counters}
         out["long_base"] = sum([n for hour, n in self.disc.items() if hour <= long_limit])
         out["disc"] = counts_out(self.disc, long_limit + 1)
+        visit_limit = now_ms // HOUR_MS - visit_hours
+        out["stale_visits"] = sum([n for hour, n in self.open_in.items() if hour <= visit_limit])
+        out["open_in"] = counts_out(self.open_in, visit_limit + 1)
         for name, spec in SERIES.items():
             out[name] = samples_out(self.samples[name], oldest_bucket(now_ms, spec))
         oldest = oldest_bucket(now_ms, SHORT)
@@ -104,6 +114,7 @@ class FacilityAggregates:
         out["turn_bins"] = self._bins_out(-(2**62))
         out["gate_moves"] = counts_out(self.gate_moves, -(2**62))
         out["disc"] = counts_out(self.disc, -(2**62))
+        out["open_in"] = counts_out(self.open_in, -(2**62))
         return out
 
     @classmethod
@@ -116,4 +127,5 @@ class FacilityAggregates:
             agg.turn_bins.setdefault(int(minute), {})[int(b)] = int(n)
         agg.gate_moves = counts_in(state["gate_moves"])
         agg.disc = counts_in(state["disc"])
+        agg.open_in = counts_in(state["open_in"])
         return agg

@@ -16,7 +16,7 @@ from streams.engine.facility import FacilityAggregates
 from streams.engine.series import HOUR_MS, MINUTE_MS
 
 PRUNE_EVERY_MS = 60 * MINUTE_MS
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 class PartitionEngine:
@@ -34,6 +34,7 @@ class PartitionEngine:
         self._future_ms = int(config.future_tolerance_hours * HOUR_MS)
         self._future_limit = 0
         self._long_hours = config.long_dwell_hours
+        self._visit_hours = config.visit_timeout_whole_hours
         self._next_prune = 0
         """Watermark (ms) at which `prune` runs next."""
         self._hour: int = -1
@@ -141,7 +142,9 @@ class PartitionEngine:
         return {
             "watermark": self.watermark,
             "counts": dict(self.counts),
-            "facilities": {code: agg.partial(now, self._long_hours) for code, agg in self.facilities.items()},
+            "facilities": {
+                code: agg.partial(now, self._long_hours, self._visit_hours) for code, agg in self.facilities.items()
+            },
         }
 
     def sizes(self) -> dict[str, int]:

@@ -40,11 +40,18 @@ class Limits:
     oldest: dict[str, int]
     short_oldest: int
     long_limit: int
+    visit_limit: int
+    """The newest gate-IN hour of a visit open too long to count (a lost OUT)."""
 
     @classmethod
-    def at(cls, now_ms: int, long_hours: int) -> Limits:
+    def at(cls, now_ms: int, long_hours: int, visit_hours: int) -> Limits:
         oldest = {name: oldest_bucket(now_ms, spec) for name, spec in SERIES.items()}
-        return cls(oldest, oldest_bucket(now_ms, SHORT), now_ms // DISCHARGE_BUCKET_MS - long_hours)
+        return cls(
+            oldest,
+            oldest_bucket(now_ms, SHORT),
+            now_ms // DISCHARGE_BUCKET_MS - long_hours,
+            now_ms // HOUR_MS - visit_hours,
+        )
 
 
 @dataclass
@@ -55,6 +62,7 @@ class Totals:
     inventory: int = 0
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     long: int = 0
+    stale_visits: int = 0
     samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SERIES})
     turn_bins: dict[int, int] = field(default_factory=dict)
     gate_moves: int = 0
@@ -64,6 +72,9 @@ class Totals:
         for name in COUNTERS:
             self.counters[name] += part[name]
         self.long += part["long_base"] + sum([n for hour, n in pairs(part["disc"]) if hour <= limits.long_limit])
+        self.stale_visits += part["stale_visits"] + sum(
+            [n for hour, n in pairs(part["open_in"]) if hour <= limits.visit_limit]
+        )
         for name, oldest in limits.oldest.items():
             cell = self.samples[name]
             for bucket, n, total in triples(part[name]):
@@ -82,6 +93,7 @@ class Totals:
         for name, value in other.counters.items():
             self.counters[name] += value
         self.long += other.long
+        self.stale_visits += other.stale_visits
         for name, (n, total) in other.samples.items():
             self.samples[name][0] += n
             self.samples[name][1] += total
@@ -116,7 +128,7 @@ class Totals:
             "berth_utilization": c["at_berth"] / self.berths if self.berths else None,
             "truck_turn_minutes": self._mean("turn", MINUTE_MS),
             "truck_turn_p90_minutes": self._p90_minutes(),
-            "trucks_on_terminal": float(c["trucks_in"]),
+            "trucks_on_terminal": float(c["trucks_in"] - self.stale_visits),
             "gate_moves_per_hour": float(self.gate_moves),
             "import_dwell_days": self._mean("import_dwell", DAY_MS),
             "imports_on_terminal": float(on_terminal),

@@ -225,3 +225,15 @@ def test_an_actual_event_in_the_future_is_counted_not_applied() -> None:
     assert engine.apply(gate(30, "V1", "OUT"))  # later events still count
     got = {(v.scope, v.indicator): v.value for v in combine([engine]).indicators()}
     assert got["USLAX/APMT", "trucks_on_terminal"] == 0
+
+
+def test_a_visit_open_past_the_timeout_is_a_lost_out() -> None:
+    events = [
+        gate(0, "V1", "IN"),  # hour 0
+        gate(2 * HOUR + 30, "V2", "IN"),  # hour 2
+        gate(25 * HOUR, "V3", "IN"),  # now: hour 25; INs in hour 25 - 24 = 1 or before no longer count
+    ]
+    got = values(events)
+    assert got["USLAX/APMT", "trucks_on_terminal"] == 2  # V2, V3
+    late_out = values([*events, gate(30 * HOUR, "V1", "OUT")])  # V1's OUT, 30 h on: the turn closes
+    assert late_out["USLAX/APMT", "trucks_on_terminal"] == 1  # V3 (V2 is past the timeout now, too)
