@@ -91,8 +91,10 @@ def drain(
             event_ms = round(event["event_time"].timestamp() * 1000)
             due = wall0 + (event_ms - (anchor_ms or 0)) / 1000 / speed
             wait = due - clock()
-            if wait > 0:
+            if wait > 0:  # caught up with the wall clock: hand over what we have, count it, then wait
                 sink.flush()
+                _report(counts, batch, on_batch)
+                batch, pending = {}, 0
                 while wait > 0:
                     sleep(min(wait, 1.0))
                     wait = due - clock()

@@ -50,7 +50,11 @@ def test_speed_60_sends_one_simulated_minute_per_second() -> None:
     clock = FakeClock()
     sink = ListSink(clock)
     events = [_at(-30), _at(0), _at(1), _at(3)]  # the first is warm-up: before the anchor, sent at once
-    counts = drain(events, sink, 60.0, round(START.timestamp() * 1000), clock, clock.sleep)
+    reported: list[int] = []
+    counts = drain(
+        events, sink, 60.0, round(START.timestamp() * 1000), clock, clock.sleep, lambda c: reported.append(c.total())
+    )
+    assert sum(reported) == 4 and len(reported) >= 3  # the metric follows a paced run, not 10,000 events late
     assert [round(t - 100.0, 6) for t, _ in sink.sent] == [0.0, 0.0, 1.0, 3.0]
     assert counts == Counter({"GateMove": 4})
     assert max(clock.slept) <= 1.0  # sleeps in short steps, so Ctrl-C is served
