@@ -389,6 +389,9 @@ def create_app(
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         broker_session_timeout=session_s,
+        # A join waits for every member to rejoin, up to this; Faust's 60 s default is a minute of standstill
+        # whenever a member dies mid-rebalance, which the embedded broker's 6 s sessions are meant to avoid.
+        broker_rebalance_timeout=max(20.0, 3 * session_s) if settings.embedded else 60.0,
         broker_heartbeat_interval=max(1.0, session_s / 3),
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
