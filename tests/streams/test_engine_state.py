@@ -237,3 +237,19 @@ def test_a_visit_open_past_the_timeout_is_a_lost_out() -> None:
     assert got["USLAX/APMT", "trucks_on_terminal"] == 2  # V2, V3
     late_out = values([*events, gate(30 * HOUR, "V1", "OUT")])  # V1's OUT, 30 h on: the turn closes
     assert late_out["USLAX/APMT", "trucks_on_terminal"] == 1  # V3 (V2 is past the timeout now, too)
+
+
+def test_windows_follow_the_newest_watermark_of_all_engines() -> None:
+    config = IndicatorConfig()
+    quiet, busy = PartitionEngine(config), PartitionEngine(config)
+    quiet.apply(gate(0, "V1", "IN"))
+    quiet.apply(gate(40, "V1", "OUT"))  # its own watermark: minute 40
+    busy.apply(gate(200, "W1", "IN", facility="TTI"))  # the newest watermark: minute 200
+    got = {(v.scope, v.indicator): v.value for v in combine([quiet, busy], config).indicators()}
+    # alone, APMT's 40-min turn is in its last hour; as of minute 200 it is not
+    assert {(v.scope, v.indicator): v.value for v in combine([quiet], config).indicators()}[
+        "USLAX/APMT", "truck_turn_minutes"
+    ] == pytest.approx(40.0)
+    assert got["USLAX/APMT", "truck_turn_minutes"] is None
+    assert got["USLAX/APMT", "gate_moves_per_hour"] == 0
+    assert got["USLGB/TTI", "trucks_on_terminal"] == 1
