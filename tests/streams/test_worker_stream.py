@@ -7,6 +7,7 @@ must not see each other's values. Workers run as `baystream worker` processes, a
 from __future__ import annotations
 
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
-from infra.broker import EmbeddedBroker
+from infra.broker import EmbeddedBroker, free_port
 from infra.kafka_config import producer_config
 from infra.reader import read_topic
 from infra.settings import Settings
@@ -72,20 +73,25 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
 ) -> None:
     half = len(day) // 2
     publish(own_broker, day[:half])
-    first = WorkerProcess(own_broker, fresh_name)
+    first = WorkerProcess(own_broker, fresh_name, "--checkpoint-interval", "0.5")
     try:
         want_half = expected(day[:half])
         got = wait_for_values(own_broker, want_half)
         assert same(got, want_half), differences(got, want_half)
+        time.sleep(1.5)  # a checkpoint after the first half
         publish(own_broker, day[half:])
         first.stop(signal.SIGKILL)  # most likely in the middle of the second half
     finally:
         first.close()
-    second = WorkerProcess(own_broker, fresh_name)
+    port = free_port()
+    second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
         want = expected(day)
         got = wait_for_values(own_broker, want)
         assert same(got, want), differences(got, want)
+        # restored, not recomputed from nothing: the first half came back from the checkpoints
+        processed = second.counter(port, "baystream_events_processed_total")
+        assert 0 < processed <= len(day) - half
     finally:
         second.close()
 

@@ -27,14 +27,14 @@ Values = dict[tuple[str, str], tuple[float | None, str | None]]
 class WorkerProcess:
     """One `baystream worker` child; its output goes to a temporary log the test can read."""
 
-    def __init__(self, settings: Settings, app_id: str, *extra_args: str):
+    def __init__(self, settings: Settings, app_id: str, *extra_args: str, metrics_port: int = 0):
         self.log: IO[bytes] = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log")  # noqa: SIM115
         env = dict(os.environ)
         env.update(
             BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
             BAYSTREAM_EMBEDDED="1",
             BAYSTREAM_TABLE_STORE="memory://",
-            BAYSTREAM_METRICS_PORT="0",
+            BAYSTREAM_METRICS_PORT=str(metrics_port),
             BAYSTREAM_WORKER_WEB_PORT="0",
             BAYSTREAM_APP_ID=app_id,
             BAYSTREAM_PARTITIONS=str(settings.partitions),
@@ -47,6 +47,15 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parents[2],
         )
+
+    def counter(self, port: int, name: str) -> float:
+        """The sum of a counter's samples on the worker's /metrics (all labels)."""
+        import re
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
