@@ -4,7 +4,7 @@ Each keeps the entities that are open (a call not yet departed, a truck in but n
 terminal, a chassis out) and moves the facility counters and completion buckets as events close them.
 Either order of a pair (gate IN / OUT, checkout / return, discharge / leaving) closes it, so a late
 event still updates the entity state; where the completion lands in a closed window, the window's
-buckets (minute of the completion) keep it out of the indicator.
+buckets (by the time of the completion) keep it out of the indicator.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Vessels:
 
 
 class Containers:
-    """Laden imports on terminal: container_id -> [facility, discharge ms, rail-bound].
+    """Laden imports on terminal: container_id -> (facility, discharge ms, rail-bound).
 
     A rail departure ends the stay of imports on terminal at its own facility (on-dock rail). Rail-bound
     imports that leave a terminal by truck are drayed to the near-dock yard (ICTF): they join its
@@ -97,9 +97,9 @@ class Containers:
         self._near_dock = near_dock
         self.on_terminal: dict[str, Row] = {}
         self.unmatched_departures: dict[str, Row] = {}
-        """On-dock departures of containers whose discharge has not arrived: container_id -> [facility, ms]."""
+        """On-dock departures of containers whose discharge has not arrived: container_id -> (facility, ms)."""
         self.unmatched_gate_outs: dict[str, Row] = {}
-        """Import pickups gated out before their discharge arrived: container_id -> [facility, ms]."""
+        """Import pickups gated out before their discharge arrived: container_id -> (facility, ms)."""
 
     def discharged(self, event: Mapping[str, Any], ts: int) -> bool:
         """A DISCHARGED laden import; False for loads and empties (not imports, not followed)."""
@@ -240,13 +240,13 @@ class Gates:
 
 
 class Chassis:
-    """Gray-pool chassis out: chassis_id -> [checkout location, checkout ms]."""
+    """Gray-pool chassis out: chassis_id -> (checkout location, checkout ms)."""
 
     def __init__(self, aggregates: AggregatesOf):
         self._agg = aggregates
         self.out: dict[str, Row] = {}
         self.early_returns: dict[str, Row] = {}
-        """Returns whose checkout has not arrived yet: chassis_id -> [location, return ms]."""
+        """Returns whose checkout has not arrived yet: chassis_id -> (location, return ms)."""
 
     def apply(self, event: Mapping[str, Any], ts: int) -> None:
         location, chassis = event["location"], event["chassis_id"]
