@@ -52,6 +52,7 @@ def test_compose_runs_the_production_like_stack(compose: dict[str, Any]) -> None
     assert kafka["image"].startswith("apache/kafka:")
     assert set(kafka["environment"]["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}  # KRaft
     assert not any("zookeeper" in name for name in services)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", kafka["environment"]["CLUSTER_ID"])  # a KRaft cluster id
 
 
 SERVICE_COMMANDS = {"worker": "worker", "dashboard": "dashboard", "gateway": "gateway", "simulator": "simulate"}
