@@ -124,3 +124,13 @@ def test_replay_uses_the_indicator_config_of_the_settings(
     config.write_text("[facilities.APMT]\nberths = -2\n")
     code, _, err = _run(capsys, str(_file(tmp_path, events)))
     assert code == 2 and "facilities.APMT.berths" in err
+
+
+def test_replay_reads_standard_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(_file(tmp_path, _events()).read_text()))
+    code, snapshot, _ = _run(capsys, "-")
+    assert code == 0 and snapshot["as_of"] == "2024-05-01T06:00:00Z"
