@@ -9,6 +9,7 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -108,9 +109,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"baystream simulate: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        if publisher is not None:
-            publisher.flush()
+    except KeyboardInterrupt:  # keep what was generated: the events so far are a consistent prefix
+        with contextlib.suppress(Exception):
+            sink.flush()
         return 130
     except Exception as exc:
         from producers.publisher import PublishError
