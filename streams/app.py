@@ -28,19 +28,13 @@ from faust import Stream
 from faust.types import TP, EventT, Message, StreamT
 
 from infra.kafka_config import faust_broker_url, faust_security, producer_config, session_timeout_ms
-from infra.metrics import (
-    CONGESTION_LEVEL,
-    CONSUMER_LAG,
-    EVENTS_PUBLISH_FAILED,
-    INDICATOR_VALUE,
-    PROCESSING_LAG_SECONDS,
-)
+from infra.metrics import CONSUMER_LAG, EVENTS_PUBLISH_FAILED, PROCESSING_LAG_SECONDS, STATE_ENTRIES, set_indicator
 from infra.settings import Settings
 from infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST, DEAD_LETTER, INPUT_TOPICS
 from schemas.wire import Codec, codec_for
 from streams import checkpoint, fast_path
 from streams.combining import Board, Combiner
-from streams.model import LEVELS, IndicatorValue, PartitionEngineAPI
+from streams.model import IndicatorValue, PartitionEngineAPI
 from streams.processing import InputProcessor, RawRecord
 
 BOARD_KEY = "board"
@@ -210,6 +204,7 @@ class IndicatorWorker:
         self.unreported: set[int] = set()
         self.unsaved: set[int] = set()
         self.reported_at = self.saved_at = time.monotonic()
+        self.entries: dict[int, dict[str, int]] = {}
 
     # -- input partitions -------------------------------------------------------------------------------
 
@@ -262,14 +257,27 @@ class IndicatorWorker:
         if self.held and now - self.saved_at >= self.tuning.checkpoint_interval_s:
             self.saved_at = now
             for number in sorted(self.unsaved & self.processor.partitions.keys()):
+                payload = self.processor.partitions[number].checkpoint()
                 with on_behalf_of(self.context[number]):
-                    checkpoint.write(self.checkpoints, f"p{number}", self.processor.partitions[number].checkpoint())
+                    checkpoint.write(self.checkpoints, f"p{number}", payload)
+                self.entries[number] = {k: len(v) for k, v in payload["state"].items() if isinstance(v, dict)}
             self.unsaved = set()
+            self._report_entries()
             self.output.flush()  # dead letters of these records are on the broker before their offsets commit
             held, self.held = self.held, []
             consumer = self.app.consumer
             for record in held:
                 record.ack(consumer)
+
+    def _report_entries(self) -> None:
+        """STATE_ENTRIES per kind (the engine state's tables: open visits, containers on terminal, ids...)."""
+        totals: dict[str, int] = {}
+        for number, counts in self.entries.items():
+            if number in self.processor.partitions:
+                for kind, n in counts.items():
+                    totals[kind] = totals.get(kind, 0) + n
+        for kind, n in totals.items():
+            STATE_ENTRIES.labels(kind).set(n)
 
     def _report_lag(self, messages: Sequence[Message]) -> None:
         last: dict[TP, int] = {}
@@ -339,10 +347,7 @@ class IndicatorWorker:
             self._send(CONGESTION_INDICATORS, value.scope.encode(), self.codec.encode(record, CONGESTION_INDICATORS))
             key = f"{value.scope}|{value.indicator}".encode()
             self._send(CONGESTION_LATEST, key, self.codec.encode(record, CONGESTION_LATEST))
-            if value.value is not None:
-                INDICATOR_VALUE.labels(value.scope, value.indicator).set(value.value)
-            if value.level in LEVELS:
-                CONGESTION_LEVEL.labels(value.scope).set(LEVELS.index(value.level))
+            set_indicator(value.scope, value.indicator, value.value, value.level)
 
     def _observe_lag(self, board: Board) -> None:
         now_ms = time.time() * 1000
