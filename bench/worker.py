@@ -125,8 +125,8 @@ class Worker:
         self.log.close()
 
 
-def worker_throughput(settings: Settings, n: int, store: str, state_dir: str) -> float:
-    worker = Worker(settings, "bench-throughput", store, state_dir)
+def worker_throughput(settings: Settings, n: int, store: str, state_dir: str, *args: str) -> float:
+    worker = Worker(settings, "bench-throughput" + "".join(args), store, f"{state_dir}/{len(args)}", *args)
     try:
         first = last = None
         deadline = time.monotonic() + 600
@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5000.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--store", default="rocksdb://", help="worker table store (default rocksdb://)")
+    parser.add_argument("--standard-path", action="store_true", help="also time the worker with --no-fast-path")
     args = parser.parse_args()
     preload = events(args.events)
     print(f"{len(preload)} simulated events (congested-2021); {os.cpu_count()} cores", flush=True)
@@ -221,6 +222,9 @@ def main() -> None:
             f"one worker ({args.store}): {through:,.0f} events/s = {through / ceiling:.0%} of the plain loop",
             flush=True,
         )
+        if args.standard_path:
+            standard = worker_throughput(settings, len(preload), args.store, state_dir, "--no-fast-path")
+            print(f"one worker, Faust's per-event streams (--no-fast-path): {standard:,.0f} events/s", flush=True)
     with tempfile.TemporaryDirectory() as state_dir:
         p50, p99, observed, achieved = worker_latency(args.rate, args.seconds, args.store, state_dir)
     print(
