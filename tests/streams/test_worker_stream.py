@@ -64,6 +64,7 @@ def test_stream_and_replay_agree(own_broker: Settings, day: list[dict[str, Any]]
         want = expected(day)
         got = wait_for_values(own_broker, want)
         assert same(got, want), differences(got, want)
+        assert worker.stop(signal.SIGTERM, timeout=15) == 0  # a clean stop, in time
     finally:
         worker.close()
 
@@ -107,6 +108,7 @@ def test_two_workers_share_the_partitions_and_agree_with_one(
         assert same(got, want), differences(got, want)
         held = [w.output().rsplit("assigned input partitions", 1)[-1] for w in workers]
         assert all("[]" not in h.split("\n")[0] for h in held), held
+        assert [w.stop(signal.SIGINT, timeout=15) for w in workers] == [0, 0]  # Ctrl-C stops both cleanly
     finally:
         for worker in workers:
             worker.close()
