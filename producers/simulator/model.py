@@ -8,7 +8,7 @@ event-time order. Flows (DOMAIN.md calibration, see docs/simulator.md):
   to the ICTF by truck, leaves there by UP train) or truck (picked up after its dwell);
 - truck pickups and drop-offs are gate visits (IN then OUT); a drop-off may also pick up (dual move);
   turn times grow with the terminal's yard fill;
-- pool chassis leave with pickups and come back with drop-offs (often at another terminal), some out of
+- pool chassis leave with pickups and come back with drop-offs (30% at another terminal), some out of
   service; a nightly repositioning evens the stock out; no chassis means a dry run and a retry.
 """
 
