@@ -76,6 +76,11 @@ class Tuning:
     partial_interval_s: float = 0.25
     """Shortest time between two partials of an input partition (the combiner's work scales with them)."""
     checkpoint_interval_s: float = 5.0
+    checkpoint_bytes_per_s: float = 128 * 1024
+    """Checkpoints write whole states: a big state is saved less often, so the changelog grows by at most
+    about this much per second (Tansu does not compact; real Kafka has to compact it)."""
+    max_unsaved_records: int = 100_000
+    """Records held for the next checkpoint (memory; replay after a crash): save early when there are more."""
     """Shortest time between two checkpoints; a restart replays at most about this much (deduplicated)."""
     combiner_within_s: float = 0.05
     fast_path: bool = True
@@ -203,7 +208,8 @@ class IndicatorWorker:
         """A record of each input partition: Faust's tables pick partition and store from it."""
         self.unreported: set[int] = set()
         self.unsaved: set[int] = set()
-        self.reported_at = self.saved_at = time.monotonic()
+        self.reported_at = time.monotonic()
+        self.checkpoint_due = self.reported_at + tuning.checkpoint_interval_s
         self.entries: dict[int, dict[str, int]] = {}
 
     # -- input partitions -------------------------------------------------------------------------------
@@ -241,7 +247,8 @@ class IndicatorWorker:
         self._report_lag(messages)
 
     async def flush(self) -> None:
-        """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`.
+        """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
+        (longer for big states, see `checkpoint_bytes_per_s`; sooner when `max_unsaved_records` are waiting).
 
         Called after each batch and by a timer, so the last events of a burst are reported and committed.
         Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
@@ -254,14 +261,17 @@ class IndicatorWorker:
                 message = checkpoint.encode(partition.partial_message())
                 self.output.send(self.partials_name, partition.source.encode(), message)
             self.unreported = set()
-        if self.held and now - self.saved_at >= self.tuning.checkpoint_interval_s:
-            self.saved_at = now
+        if self.held and (now >= self.checkpoint_due or len(self.held) >= self.tuning.max_unsaved_records):
+            written = 0
             for number in sorted(self.unsaved & self.processor.partitions.keys()):
                 payload = self.processor.partitions[number].checkpoint()
                 with on_behalf_of(self.context[number]):
-                    checkpoint.write(self.checkpoints, f"p{number}", payload)
+                    written += checkpoint.write(self.checkpoints, f"p{number}", payload)
                 self.entries[number] = {k: len(v) for k, v in payload["state"].items() if isinstance(v, dict)}
             self.unsaved = set()
+            self.checkpoint_due = now + max(
+                self.tuning.checkpoint_interval_s, written / self.tuning.checkpoint_bytes_per_s
+            )
             self._report_entries()
             self.output.flush()  # dead letters of these records are on the broker before their offsets commit
             held, self.held = self.held, []
