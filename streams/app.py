@@ -211,6 +211,10 @@ class IndicatorWorker:
         self.reported_at = time.monotonic()
         self.checkpoint_due = self.reported_at + tuning.checkpoint_interval_s
         self.entries: dict[int, dict[str, int]] = {}
+        self.board_held: list[Message] = []
+        self.board_unsaved: dict[str, bytes] = {}
+        self.board_context: Message | None = None
+        self.board_due = self.checkpoint_due
 
     # -- input partitions -------------------------------------------------------------------------------
 
@@ -254,6 +258,7 @@ class IndicatorWorker:
         Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
         """
         now = time.monotonic()
+        self.save_board()
         if self.unreported and now - self.reported_at >= self.tuning.partial_interval_s:
             self.reported_at = now
             for number in sorted(self.unreported & self.processor.partitions.keys()):
@@ -304,31 +309,50 @@ class IndicatorWorker:
     # -- combiner ---------------------------------------------------------------------------------------
 
     async def combine(self, stream: StreamT[Any]) -> None:
-        async for events in cast(Stream, stream).take_events(1000, self.tuning.combiner_within_s):
-            self.handle_partials(events)
+        async for events in cast(Stream, stream).noack_take(1000, self.tuning.combiner_within_s):
+            self.handle_partials(cast(Sequence[EventT], events))
+            self.save_board()
 
     def handle_partials(self, events: Sequence[EventT]) -> None:
-        """Newest partials in, changed values and alerts out, then the board's checkpoint (before the ack)."""
+        """Newest partials in, changed values and alerts out; acked once a board checkpoint covers them."""
         if not events:
             return
-        with on_behalf_of(events[-1].message):
+        self.board_context = events[-1].message
+        with on_behalf_of(self.board_context):
             board = self._board()
-            taken: dict[str, bytes] = {}
-            for event in events:
-                data = event.message.value
-                if data is None:
-                    continue
-                message = checkpoint.decode(data)
-                if board.offer(message):
-                    taken[message["source"]] = data
-            self._publish(board.changes())
-            for alert in board.alerts():
-                record = alert.as_record()
-                self._send(CONGESTION_ALERTS, alert.scope.encode(), self.codec.encode(record, CONGESTION_ALERTS))
-            self._observe_lag(board)
-            for source, data in taken.items():
-                checkpoint.write_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}", data)
-            checkpoint.write(self.combiner_table, BOARD_KEY, board.to_state())
+        for event in events:
+            self.board_held.append(event.message)
+            data = event.message.value
+            if data is None:
+                continue
+            message = checkpoint.decode(data)
+            if board.offer(message):
+                self.board_unsaved[message["source"]] = data
+        self._publish(board.changes())
+        for alert in board.alerts():
+            record = alert.as_record()
+            self._send(CONGESTION_ALERTS, alert.scope.encode(), self.codec.encode(record, CONGESTION_ALERTS))
+        self._observe_lag(board)
+
+    def save_board(self, force: bool = False) -> None:
+        """The board and the partials it took since the last time, then the acks (same cadence as inputs)."""
+        now = time.monotonic()
+        if not self.board_held or self.board is None or self.board_context is None:
+            return
+        if not force and now < self.board_due:
+            return
+        written = 0
+        with on_behalf_of(self.board_context):
+            for source, data in self.board_unsaved.items():
+                written += checkpoint.write_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}", data)
+            written += checkpoint.write(self.combiner_table, BOARD_KEY, self.board.to_state())
+        self.board_unsaved = {}
+        self.board_due = now + max(self.tuning.checkpoint_interval_s, written / self.tuning.checkpoint_bytes_per_s)
+        self.output.flush()  # alerts and values derived from these partials are out before their offsets commit
+        held, self.board_held = self.board_held, []
+        consumer = self.app.consumer
+        for message in held:
+            message.ack(consumer)
 
     def _board(self) -> Board:
         """The board, restored from the combiner table when this worker has just taken the combiner over."""
@@ -387,6 +411,7 @@ class IndicatorWorker:
                 self.context.pop(tp.partition, None)
             elif tp.topic == self.partials_name:
                 self.board = None
+                self.board_held, self.board_unsaved, self.board_context = [], {}, None
 
 
 def create_app(
