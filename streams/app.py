@@ -233,9 +233,12 @@ class IndicatorWorker:
     def handle_inputs(self, messages: Sequence[Message]) -> None:
         """One batch: apply, dead-letter; the records stay unacked until a checkpoint covers them."""
         assignment = self.app.consumer.assignment()
+        generation = self.app.consumer_generation_id
         records = []
         for m in messages:
-            if m.tp not in assignment:  # revoked while buffered: its next owner reads it again
+            # Fetched before a rebalance: Faust seeks again from the committed offsets, and applying these on
+            # top of a state restored from an older checkpoint would skip the records in between.
+            if m.tp not in assignment or getattr(m, "generation_id", generation) != generation:
                 continue
             records.append(_record(m))
             self.held.append(m)

@@ -89,7 +89,7 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
     try:
         want = expected(day)
         got = wait_for_values(own_broker, want)
-        assert same(got, want), differences(got, want)
+        assert same(got, want), (differences(got, want), second.output()[-3000:])
         # restored, not recomputed from nothing: the first half came back from the checkpoints
         processed = second.counter(port, "baystream_events_processed_total")
         assert 0 < processed <= len(day) - half
