@@ -64,7 +64,7 @@ def _convert(obj: Any) -> tuple[dict[str, Any], list[FieldError]]:
     if not isinstance(obj, Mapping):
         return {}, [FieldError("type", "expected a JSON object with a 'type'", obj)]
     type_name = obj.get("type")
-    if type_name not in catalog().current:
+    if not isinstance(type_name, str) or type_name not in catalog().current:
         return {}, [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
     infos = fields_of(type_name)
     known = {i.name for i in infos}

@@ -93,7 +93,7 @@ def _rules(type_name: str) -> tuple[_FieldRule, ...]:
 def validate(record: Mapping[str, Any]) -> list[FieldError]:
     """Every problem of a decoded event (a dict with its `type`); empty when it is valid."""
     type_name = record.get("type")
-    if type_name not in catalog().current:
+    if not isinstance(type_name, str) or type_name not in catalog().current:
         return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
     errors: list[FieldError] = []
     get = record.get

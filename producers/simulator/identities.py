@@ -7,25 +7,15 @@ import random
 from dataclasses import dataclass
 
 from producers.simulator.facilities import CARRIER_OWNER_CODES, LESSOR_OWNER_CODES
-from schemas.identifiers import _LETTER_VALUES, imo_check_digit
+from schemas.identifiers import imo_check_digit, with_check_digit
 
 _VERSION_4 = ~(0xF000 << 64) & ~(0xC000 << 48)
 _VERSION_4_BITS = (0x4000 << 64) | (0x8000 << 48)
-# ISO 6346 check digit = (owner part + serial part) mod 11 mod 10: the serial part from two tables of three
-# digits (positions 4-6 and 7-9), the owner part once per owner code (schemas.identifiers' letter values).
-_HIGH = [sum(int(c) << (4 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
-_LOW = [sum(int(c) << (7 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
-
-
-_OWNER_PARTS: dict[str, int] = {}
 
 
 def container_number(owner: str, serial: int) -> str:
-    """`owner` (4 letters, e.g. MSCU) + 6-digit serial + check digit, without a per-character loop."""
-    part = _OWNER_PARTS.get(owner)
-    if part is None:
-        part = _OWNER_PARTS[owner] = sum(_LETTER_VALUES[c] << i for i, c in enumerate(owner))
-    return f"{owner}{serial:06d}{(part + _HIGH[serial // 1000] + _LOW[serial % 1000]) % 11 % 10}"
+    """`owner` (4 letters, e.g. MSCU) + 6-digit serial + check digit (table-driven in schemas.identifiers)."""
+    return with_check_digit(f"{owner}{serial:06d}")
 
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from schemas.errors import InvalidEvent
 from schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
@@ -83,3 +84,20 @@ def test_unknown_type_and_not_json() -> None:
 def test_chassis_size_accepts_numbers() -> None:
     assert parse_event(event("ChassisCheckout", size=45))["size"] == "45"
     assert "20, 40 or 45" in _errors(event("ChassisCheckout", size=53))["size"]
+
+
+@given(
+    st.sampled_from(ALL_TYPES),
+    st.sampled_from(["type", "railroad", "event_time", "size", "container_ids", "empty"]),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=5,
+    ),
+)
+def test_any_json_value_in_any_field_is_an_invalid_event_or_valid(type_name: str, field: str, value: Any) -> None:
+    """JSON objects or arrays where a plain value belongs must be reported, never raise anything else."""
+    try:
+        parse_event(event(type_name, **{field: value}))
+    except InvalidEvent as exc:
+        assert exc.errors
