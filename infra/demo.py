@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -67,6 +69,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     create_topics(settings)
     print(f"embedded broker on {broker.bootstrap} (memory only: the demo starts empty every time)")
     processes: list[subprocess.Popen[bytes]] = []
+    # The broker forgets everything on exit, so the workers' RocksDB stores must too: a store that
+    # remembers changelog offsets the new broker never had makes Faust's recovery refuse to start.
+    state_dir = tempfile.mkdtemp(prefix="baystream-demo-state-")
     try:
         for child in children(settings, args.speed, args.scenario):
             if child.command not in available:
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 BAYSTREAM_BOOTSTRAP=broker.bootstrap,
                 BAYSTREAM_EMBEDDED="1",
                 BAYSTREAM_METRICS_PORT=str(child.metrics_port),
+                BAYSTREAM_STATE_DIR=state_dir,
             )
             cmd = [sys.executable, "-m", "infra.cli", child.command, *child.args]
             processes.append(subprocess.Popen(cmd, env=env))
@@ -99,3 +105,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         broker.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
