@@ -63,6 +63,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.cli import _available
     from infra.topics import create_topics
 
+    # Ctrl-C (also when started from a script that ignores SIGINT) and SIGTERM both stop everything.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     available = _available()
     broker = EmbeddedBroker().start()
     settings = settings.with_overrides(bootstrap=broker.bootstrap, embedded=True)
@@ -97,7 +100,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 10
         for process in processes:
             try:
