@@ -39,9 +39,7 @@ def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
             9402,
             f"simulator, scenario {scenario}, {speed:g}x real time",
         ),
-        Child(
-            "dashboard", (), 9403, f"dashboard http://{settings.dashboard_host}:{settings.dashboard_port}/"
-        ),
+        Child("dashboard", (), 9403, f"dashboard http://{settings.dashboard_host}:{settings.dashboard_port}/"),
         Child(
             "gateway",
             (),
@@ -53,9 +51,7 @@ def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="normal", help="simulator scenario (default: normal)")
-    parser.add_argument(
-        "--speed", type=float, default=600.0, help="simulated seconds per second (default 600)"
-    )
+    parser.add_argument("--speed", type=float, default=600.0, help="simulated seconds per second (default 600)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

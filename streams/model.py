@@ -9,9 +9,9 @@ The engine is split in two, so several workers can share the input partitions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 COMPLEX_SCOPE = "SPB"
