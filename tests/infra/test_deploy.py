@@ -143,7 +143,10 @@ def test_dockerfile_copies_what_exists_and_runs_baystream() -> None:
 
 
 def test_the_package_built_as_in_the_image_ships_the_deploy_files(tmp_path: Path) -> None:
-    """Build the package from exactly what the Dockerfile copies: the deploy files must be in it."""
+    """Build the package from exactly what the Dockerfile copies: the deploy files must be in it.
+
+    Uses the installed setuptools (the dev extra pins the build-system minimum) rather than fetching one.
+    """
     source, build = tmp_path / "src", tmp_path / "build"
     source.mkdir()
     for parts in _dockerfile():
