@@ -19,6 +19,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNMATCHED = "unmatched"
 
 
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _method_label(method: str) -> str:
+    """The method as a label, with made-up methods folded into `other` so the label set stays bounded."""
+    return method if method in _KNOWN_METHODS else "other"
+
+
 def route_label(request: web.Request) -> str:
     """The pattern of the route `request` matched, or `unmatched` (404s must not grow the label set)."""
     info = request.match_info
@@ -44,7 +52,7 @@ def metrics_middleware(service: str) -> Middleware:
             raise
         finally:
             route = route_label(request)
-            HTTP_REQUESTS.labels(service, request.method, route, str(status)).inc()
+            HTTP_REQUESTS.labels(service, _method_label(request.method), route, str(status)).inc()
             HTTP_REQUEST_SECONDS.labels(service, route).observe(time.perf_counter() - started)
 
     return middleware

@@ -58,3 +58,10 @@ def test_requests_are_counted_by_route_pattern_and_status() -> None:
         "baystream_http_request_duration_seconds_count", {"service": service, "route": "/hello/{name}"}
     )
     assert timed == 3
+
+
+def test_made_up_methods_share_one_label() -> None:
+    from infra.http_metrics import _method_label
+
+    assert _method_label("GET") == "GET"
+    assert _method_label("BREW") == _method_label("PROPFIND") == "other"
