@@ -63,20 +63,18 @@ class Publisher:
         self._failures: list[DeliveryFailure] = []
         self.delivered = 0
         self._unpolled = 0
+        self._acked: list[tuple[str, float | None]] = []
+        """(topic, delivery latency) of acknowledgements not yet in the metrics: the callback stays cheap."""
 
     def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
         topic = message.topic() or "?"
-        metrics = _TOPIC_METRICS.get(topic) or _topic_metrics(topic)
         if error is not None:
             key = message.key()
             self._failures.append(DeliveryFailure(topic, key.decode() if key else None, str(error)))
-            metrics.failed.inc()
+            (_TOPIC_METRICS.get(topic) or _topic_metrics(topic)).failed.inc()
             return
         self.delivered += 1
-        metrics.published.inc()
-        latency = message.latency()
-        if latency is not None:
-            metrics.delivery.observe(latency)
+        self._acked.append((topic, message.latency()))
 
     def publish(self, record: Mapping[str, Any], on_delivery: DeliveryCallback | None = None) -> None:
         """Queue one event (validated unless the publisher was made with validate=False)."""
@@ -99,7 +97,7 @@ class Publisher:
                 self._producer.poll(0.1)
         self._unpolled += 1
         if self._unpolled >= 1000:
-            self._producer.poll(0)
+            self.poll(0)
             self._unpolled = 0
 
     def publish_all(self, records: Iterable[Mapping[str, Any]]) -> int:
@@ -113,10 +111,23 @@ class Publisher:
     def poll(self, timeout: float = 0.0) -> None:
         """Serve delivery callbacks (call it in your loop)."""
         self._producer.poll(timeout)
+        self._record_acks()
+
+    def _record_acks(self) -> None:
+        """Move the acknowledgements seen since the last call into the metrics, in one go."""
+        acked, self._acked = self._acked, []
+        per_topic: dict[str, int] = {}
+        for topic, latency in acked:
+            per_topic[topic] = per_topic.get(topic, 0) + 1
+            if latency is not None:
+                (_TOPIC_METRICS.get(topic) or _topic_metrics(topic)).delivery.observe(latency)
+        for topic, count in per_topic.items():
+            (_TOPIC_METRICS.get(topic) or _topic_metrics(topic)).published.inc(count)
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait for every queued event; raise PublishError for any not acknowledged."""
         remaining = self._producer.flush(timeout)
+        self._record_acks()
         if remaining:
             self._failures.append(DeliveryFailure("*", None, f"{remaining} event(s) still queued after {timeout}s"))
         if self._failures:

@@ -44,3 +44,17 @@ def test_undelivered_events_raise_on_flush() -> None:
     with pytest.raises(PublishError, match="not delivered") as info:
         publisher.flush(timeout=5)
     assert info.value.failures[0].topic == "gate-moves"
+
+
+def test_acknowledgements_reach_the_metrics_by_flush(broker_settings: Settings) -> None:
+    from prometheus_client import REGISTRY
+
+    labels = {"topic": "container-events", "event_type": "ContainerEvent"}
+
+    def published() -> float:
+        return REGISTRY.get_sample_value("baystream_events_published_total", labels) or 0.0
+
+    before = published()
+    with Publisher(broker_settings) as publisher:
+        assert publisher.publish_all(parse_event(event("ContainerEvent")) for _ in range(7)) == 7
+    assert published() - before == 7
