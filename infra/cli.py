@@ -64,11 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        # The errors a user can act on get one line and an exit status, whichever command met them.
         from infra.kafka_config import BrokerNotConfigured
+        from producers.publisher import PublishError
 
-        if isinstance(exc, BrokerNotConfigured):
-            print(f"baystream: {exc}", file=sys.stderr)
-            return 2
+        if isinstance(exc, BrokerNotConfigured | PublishError):
+            print(f"baystream {args.command}: {exc}", file=sys.stderr)
+            return 2 if isinstance(exc, BrokerNotConfigured) else 1
         raise
 
 

@@ -113,13 +113,6 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         with contextlib.suppress(Exception):
             sink.flush()
         return 130
-    except Exception as exc:
-        from producers.publisher import PublishError
-
-        if isinstance(exc, PublishError):
-            print(f"baystream simulate: {exc}", file=sys.stderr)
-            return 1
-        raise
     finally:
         if handle is not None and handle is not sys.stdout:
             handle.close()
