@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/simulate.py [--scenario normal] [--hours 168] [--seed 1] [--repeat 3]
 
-Times what `baystream simulate --out FILE` does (model + json_form.dumps + buffered writes, cyclic GC
-paused), then the model alone and the JSON encoding alone on the same events, so a regression can be
-placed. Reports wall-clock rates and rates per CPU-second of this process (the machine is shared: the
-CPU rate is what one core does); the best of `--repeat` runs.
+Times what `baystream simulate --out FILE` does (model + line rendering + buffered writes, cyclic GC
+paused), then the model alone (raw tuples) and the line rendering alone on the same events, so a
+regression can be placed; and, for comparison, the decoded records (`simulate`) that Kafka and the tests
+use. Reports wall-clock rates and rates per CPU-second of this process (the machine is shared: the CPU
+rate is what one core does); the best of `--repeat` runs.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import platform
 import time
 from collections.abc import Callable
 
-from producers.simulator import simulate
+from producers.simulator import simulate, simulate_chunks, simulate_raw
 from producers.simulator.output import FileSink, drain, paused_gc
-from schemas.json_form import dumps
+from producers.simulator.rendering import to_line
 
 
 def _timed(work: Callable[[], int], repeat: int) -> tuple[int, float, float]:
@@ -44,25 +45,34 @@ def main() -> None:
 
     def to_file() -> int:
         with open(args.out, "w", encoding="utf-8") as handle, paused_gc():
-            return sum(drain(simulate(args.scenario, args.hours, args.seed), FileSink(handle)).values())
+            return sum(drain(simulate_chunks(args.scenario, args.hours, args.seed), FileSink(handle)).values())
 
     def model() -> int:
         with paused_gc():
+            return sum(len(chunk) for chunk in simulate_chunks(args.scenario, args.hours, args.seed))
+
+    def records() -> int:
+        with paused_gc():
             return sum(1 for _ in simulate(args.scenario, args.hours, args.seed))
 
-    events = list(simulate(args.scenario, args.hours, args.seed))
+    events = list(simulate_raw(args.scenario, args.hours, args.seed))
 
-    def encode() -> int:
+    def render() -> int:
         with paused_gc():
             for event in events:
-                dumps(event)
+                to_line(event)
         return len(events)
 
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average before: {os.getloadavg()[0]:.1f}"
     )
-    rows = [("to file (model + JSON + write)", to_file), ("model alone", model), ("json_form.dumps alone", encode)]
+    rows = [
+        ("to file (model + lines + write)", to_file),
+        ("model alone (raw events)", model),
+        ("line rendering alone", render),
+        ("decoded records (simulate)", records),
+    ]
     for label, work in rows:
         count, wall, cpu = _timed(work, args.repeat)
         print(

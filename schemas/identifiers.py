@@ -33,9 +33,12 @@ def _owner_share(owner: str) -> int:
 
 def iso6346_check_digit(first_ten: str) -> int:
     """Check digit of owner code + category (4 letters) + 6-digit serial."""
-    serial = int(first_ten[4:10])
-    total = _owner_share(first_ten[:4]) + _SERIAL_HIGH[serial // 1000] + _SERIAL_LOW[serial % 1000]
-    return total % 11 % 10
+    return iso6346_digit_of(first_ten[:4], int(first_ten[4:10]))
+
+
+def iso6346_digit_of(owner: str, serial: int) -> int:
+    """Check digit of an owner code with its category letter (e.g. MSCU) and a serial below 1,000,000."""
+    return (_owner_share(owner) + _SERIAL_HIGH[serial // 1000] + _SERIAL_LOW[serial % 1000]) % 11 % 10
 
 
 @lru_cache(maxsize=65536)

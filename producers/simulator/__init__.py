@@ -1,26 +1,40 @@
 """The port-complex simulator: a seeded discrete-event model of San Pedro Bay emitting Baystream events.
 
-`simulate(scenario, hours, seed)` yields decoded events in event-time order; `scenario_names()` lists the
-scenarios. The `baystream simulate` command (command.py) sends them to Kafka or a JSON-lines file.
+`simulate(scenario, hours, seed)` yields decoded events in event-time order; `simulate_raw` the same events
+as raw tuples (rendering.py), the cheap form the file and Kafka sinks render themselves, and
+`simulate_chunks` those in lists; `scenario_names()`
+lists the scenarios. The `baystream simulate` command (command.py) sends them to Kafka or a JSON-lines file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 
+from producers.simulator.rendering import Raw, to_record
 from producers.simulator.scenarios import get_scenario, scenario_names
 
 DEFAULT_START = datetime(2024, 5, 1, tzinfo=UTC)
 """Where a run starts when no start is given: fixed, so a seed alone repeats a run."""
 
-__all__ = ["DEFAULT_START", "scenario_names", "simulate"]
+__all__ = ["DEFAULT_START", "scenario_names", "simulate", "simulate_chunks", "simulate_raw"]
 
 
 def simulate(scenario: str, hours: float, seed: int = 0, start: datetime | None = None) -> Iterator[dict[str, Any]]:
     """Events of `hours` of simulated time from `start` (the complex starts with empty yards and no
     chassis out; vessels arrive from the first hour), in event-time order, deterministic for a seed."""
+    return map(to_record, simulate_raw(scenario, hours, seed, start))
+
+
+def simulate_raw(scenario: str, hours: float, seed: int = 0, start: datetime | None = None) -> Iterator[Raw]:
+    """The events of `simulate`, as raw tuples."""
+    return chain.from_iterable(simulate_chunks(scenario, hours, seed, start))
+
+
+def simulate_chunks(scenario: str, hours: float, seed: int = 0, start: datetime | None = None) -> Iterator[list[Raw]]:
+    """The events of `simulate`, as raw tuples in lists of a few thousand (what the sinks take)."""
     from producers.simulator.model import HOUR, PortModel
 
     spec = get_scenario(scenario)

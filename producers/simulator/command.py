@@ -64,7 +64,7 @@ def _start(args: argparse.Namespace) -> datetime:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from infra.metrics import SIMULATOR_EVENTS, serve_metrics
-    from producers.simulator import simulate
+    from producers.simulator import simulate_chunks
     from producers.simulator.output import FileSink, PublisherSink, Sink, drain, paused_gc
 
     if args.hours < 0 or (args.speed is not None and args.speed <= 0):
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     warmup = args.warmup_days if args.warmup_days is not None else (LIVE_WARMUP_DAYS if args.speed else 0.0)
     begin = start - timedelta(days=warmup)
-    events = simulate(args.scenario, args.hours + warmup * 24, args.seed, begin)
+    events = simulate_chunks(args.scenario, args.hours + warmup * 24, args.seed, begin)
 
     def count(batch: Counter[str]) -> None:
         for event_type, n in batch.items():

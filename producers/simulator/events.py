@@ -1,32 +1,20 @@
-"""Decoded events (dicts with `type` and every schema field) built from model objects.
+"""Raw events (see rendering.py) built from model objects: one method per event type.
 
-One function per event type; times are aware UTC datetimes at millisecond precision, as the wire keeps them.
+The tuples list the values in the schema's field order (checked by the tests against `schemas.fields`);
+times are integer epoch milliseconds, as the wire keeps them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from producers.simulator.identities import Identities
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-Event = dict[str, Any]
+from producers.simulator.identities import EventIds
+from producers.simulator.rendering import Raw
 
 
 class EventFactory:
-    """Stamps each event with a fresh seeded event id and the current simulated time."""
+    """Stamps each event with a fresh event id; the caller gives the simulated time."""
 
-    def __init__(self, ids: Identities):
-        self._ids = ids
-        self._ms = -1
-        self._time = EPOCH
-
-    def time(self, ms: int) -> datetime:
-        if ms != self._ms:
-            self._ms = ms
-            self._time = EPOCH + timedelta(0, 0, 0, ms)  # (days, seconds, microseconds, milliseconds): faster
-        return self._time
+    def __init__(self, ids: EventIds):
+        self._next_id = ids.next
 
     def vessel(
         self,
@@ -41,24 +29,24 @@ class EventFactory:
         event_type: str,
         location_type: str,
         berth: str | None,
-    ) -> Event:
-        return {
-            "type": "VesselArrival",
-            "event_id": self._ids.event_id(),
-            "event_time": self.time(ms),
-            "classifier": "ACTUAL",
-            "source": carrier,
-            "port": port,
-            "facility": facility,
-            "vessel_imo": imo,
-            "vessel_name": name,
-            "carrier": carrier,
-            "voyage": voyage,
-            "call_id": call_id,
-            "event_type": event_type,
-            "location_type": location_type,
-            "berth": berth,
-        }
+    ) -> Raw:
+        return (
+            "VesselArrival",
+            self._next_id(),
+            ms,
+            "ACTUAL",
+            carrier,
+            port,
+            facility,
+            imo,
+            name,
+            carrier,
+            voyage,
+            call_id,
+            event_type,
+            location_type,
+            berth,
+        )
 
     def container(
         self,
@@ -72,23 +60,23 @@ class EventFactory:
         iso_type: str,
         empty: bool,
         inland_mode: str | None,
-    ) -> Event:
-        return {
-            "type": "ContainerEvent",
-            "event_id": self._ids.event_id(),
-            "event_time": self.time(ms),
-            "classifier": "ACTUAL",
-            "source": facility,
-            "port": port,
-            "facility": facility,
-            "container_id": container_id,
-            "event_type": event_type,
-            "vessel_imo": imo,
-            "call_id": call_id,
-            "iso_type": iso_type,
-            "empty": empty,
-            "inland_mode": inland_mode,
-        }
+    ) -> Raw:
+        return (
+            "ContainerEvent",
+            self._next_id(),
+            ms,
+            "ACTUAL",
+            facility,
+            port,
+            facility,
+            container_id,
+            event_type,
+            imo,
+            call_id,
+            iso_type,
+            empty,
+            inland_mode,
+        )
 
     def gate(
         self,
@@ -103,24 +91,24 @@ class EventFactory:
         container_id: str | None,
         chassis_id: str | None,
         appointment_id: str | None,
-    ) -> Event:
-        return {
-            "type": "GateMove",
-            "event_id": self._ids.event_id(),
-            "event_time": self.time(ms),
-            "classifier": "ACTUAL",
-            "source": facility,
-            "port": port,
-            "facility": facility,
-            "visit_id": visit_id,
-            "direction": direction,
-            "move_type": move_type,
-            "truck_id": truck_id,
-            "trucker": trucker,
-            "container_id": container_id,
-            "chassis_id": chassis_id,
-            "appointment_id": appointment_id,
-        }
+    ) -> Raw:
+        return (
+            "GateMove",
+            self._next_id(),
+            ms,
+            "ACTUAL",
+            facility,
+            port,
+            facility,
+            visit_id,
+            direction,
+            move_type,
+            truck_id,
+            trucker,
+            container_id,
+            chassis_id,
+            appointment_id,
+        )
 
     def chassis(
         self,
@@ -135,24 +123,24 @@ class EventFactory:
         trucker: str,
         container_id: str | None,
         out_of_service: bool,
-    ) -> Event:
-        return {
-            "type": "ChassisCheckout",
-            "event_id": self._ids.event_id(),
-            "event_time": self.time(ms),
-            "classifier": "ACTUAL",
-            "source": source,
-            "port": port,
-            "facility": location,
-            "chassis_id": chassis_id,
-            "action": action,
-            "provider": provider,
-            "location": location,
-            "size": size,
-            "trucker": trucker,
-            "container_id": container_id,
-            "out_of_service": out_of_service,
-        }
+    ) -> Raw:
+        return (
+            "ChassisCheckout",
+            self._next_id(),
+            ms,
+            "ACTUAL",
+            source,
+            port,
+            location,
+            chassis_id,
+            action,
+            provider,
+            location,
+            size,
+            trucker,
+            container_id,
+            out_of_service,
+        )
 
     def train(
         self,
@@ -163,18 +151,18 @@ class EventFactory:
         railroad: str,
         destination: str,
         container_ids: list[str],
-    ) -> Event:
-        return {
-            "type": "RailDeparture",
-            "event_id": self._ids.event_id(),
-            "event_time": self.time(ms),
-            "classifier": "ACTUAL",
-            "source": railroad,
-            "port": port,
-            "facility": facility,
-            "train_id": train_id,
-            "railroad": railroad,
-            "destination": destination,
-            "container_ids": container_ids,
-            "car_count": max(1, (len(container_ids) + 1) // 2),
-        }
+    ) -> Raw:
+        return (
+            "RailDeparture",
+            self._next_id(),
+            ms,
+            "ACTUAL",
+            railroad,
+            port,
+            facility,
+            train_id,
+            railroad,
+            destination,
+            container_ids,
+            max(1, (len(container_ids) + 1) // 2),
+        )

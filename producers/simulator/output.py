@@ -1,7 +1,8 @@
 """Where simulated events go: a JSON-lines file or the Kafka topics, optionally paced by the wall clock.
 
-Thin adapters around `schemas.json_form.dumps` and `producers.publisher.Publisher`; the pacing maps event
-time to wall time (`speed` simulated seconds per second) from an anchor event time.
+Thin adapters: the file sink renders raw events (rendering.py) to JSON lines, the Kafka sink to records for
+`producers.publisher.Publisher`; the pacing maps event time to wall time (`speed` simulated seconds per
+second) from an anchor event time.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import contextlib
 import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, Protocol, TextIO
 
-from schemas.json_form import dumps
+from producers.simulator.rendering import Raw, line_renderer, to_record
+from schemas.catalog import INPUT_TYPES
 
 METRIC_BATCH = 10_000
 
@@ -32,7 +35,9 @@ def paused_gc() -> Iterator[None]:
 
 
 class Sink(Protocol):
-    def send(self, event: Mapping[str, Any]) -> None: ...
+    def send(self, event: Raw) -> None: ...
+
+    def send_many(self, events: list[Raw]) -> None: ...
 
     def flush(self) -> None: ...
 
@@ -44,9 +49,16 @@ class FileSink:
         self._handle = handle
         self._lines: list[str] = []
         self._block = block
+        self._render = {type_name: line_renderer(type_name) for type_name in INPUT_TYPES}
 
-    def send(self, event: Mapping[str, Any]) -> None:
-        self._lines.append(dumps(event))
+    def send(self, event: Raw) -> None:
+        self._lines.append(self._render[event[0]](event))
+        if len(self._lines) >= self._block:
+            self.flush()
+
+    def send_many(self, events: list[Raw]) -> None:
+        render = self._render
+        self._lines.extend([render[event[0]](event) for event in events])
         if len(self._lines) >= self._block:
             self.flush()
 
@@ -63,15 +75,20 @@ class PublisherSink:
     def __init__(self, publisher: Any):
         self._publisher = publisher
 
-    def send(self, event: Mapping[str, Any]) -> None:
-        self._publisher.publish(event)
+    def send(self, event: Raw) -> None:
+        self._publisher.publish(to_record(event))
+
+    def send_many(self, events: list[Raw]) -> None:
+        publish = self._publisher.publish
+        for event in events:
+            publish(to_record(event))
 
     def flush(self) -> None:
         self._publisher.flush()
 
 
 def drain(
-    events: Iterable[Mapping[str, Any]],
+    chunks: Iterable[list[Raw]],
     sink: Sink,
     speed: float | None = None,
     anchor_ms: int | None = None,
@@ -79,40 +96,42 @@ def drain(
     sleep: Callable[[float], None] = time.sleep,
     on_batch: Callable[[Counter[str]], None] | None = None,
 ) -> Counter[str]:
-    """Send every event; with `speed`, hold each one until wall time reaches its event time, counting
-    event time from `anchor_ms` (events before it go out at once: the warm-up). Returns counts by type."""
+    """Send every event of `chunks` (lists of raw events, as `simulate_chunks` yields them); with `speed`,
+    hold each one until wall time reaches its event time, counting event time from `anchor_ms` (events
+    before it go out at once: the warm-up). Returns counts by type; `on_batch` gets them every
+    ~METRIC_BATCH events and before each wait."""
     counts: Counter[str] = Counter()
-    batch: dict[str, int] = {}
+    batch: Counter[str] = Counter()
     wall0 = clock()
-    pending = 0
-    send = sink.send
-    for event in events:
-        if speed:
-            event_ms = round(event["event_time"].timestamp() * 1000)
-            due = wall0 + (event_ms - (anchor_ms or 0)) / 1000 / speed
-            wait = due - clock()
-            if wait > 0:  # caught up with the wall clock: hand over what we have, count it, then wait
-                sink.flush()
-                _report(counts, batch, on_batch)
-                batch, pending = {}, 0
-                while wait > 0:
-                    sleep(min(wait, 1.0))
-                    wait = due - clock()
-        send(event)
-        kind = event["type"]
-        batch[kind] = batch.get(kind, 0) + 1
-        pending += 1
-        if pending >= METRIC_BATCH:
+    for chunk in chunks:
+        if not speed:
+            sink.send_many(chunk)
+            batch.update(map(_type_of, chunk))
+        else:
+            for event in chunk:
+                wait = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed - clock()
+                if wait > 0:  # caught up with the wall clock: hand over what we have, count it, then wait
+                    sink.flush()
+                    _report(counts, batch, on_batch)
+                    batch = Counter()
+                    while wait > 0:
+                        sleep(min(wait, 1.0))
+                        wait = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed - clock()
+                sink.send(event)
+                batch[event[0]] += 1
+        if batch.total() >= METRIC_BATCH:
             _report(counts, batch, on_batch)
-            batch = {}
-            pending = 0
+            batch = Counter()
     sink.flush()
     _report(counts, batch, on_batch)
     return counts
 
 
-def _report(counts: Counter[str], batch: dict[str, int], on_batch: Callable[[Counter[str]], None] | None) -> None:
+_type_of = itemgetter(0)
+
+
+def _report(counts: Counter[str], batch: Counter[str], on_batch: Callable[[Counter[str]], None] | None) -> None:
     if batch:
         counts.update(batch)
         if on_batch:
-            on_batch(Counter(batch))
+            on_batch(batch)

@@ -80,21 +80,25 @@ class Scheduler:
         action(arg)
         return True
 
-    def run(self, end_ms: int, out: list[Any]) -> Iterator[Any]:
-        """Run every action due before `end_ms`, yielding what each one appended to `out` (then cleared)."""
+    def run(self, end_ms: int, out: list[Any], chunk: int = 2048) -> Iterator[list[Any]]:
+        """Run every action due before `end_ms`, yielding what the actions appended to `out` in lists of
+        about `chunk` items (a list per item would cost more than many actions do)."""
         pop = heapq.heappop
         while True:
             heap = self._heap
             if not heap:
                 if not self._refill():
-                    return
+                    break
                 heap = self._heap
             while heap and heap[0][0] < end_ms:
                 when, _, action, arg = pop(heap)
                 self.now = when
                 action(arg)
-                if out:
-                    yield from out
+                if len(out) >= chunk:
+                    yield out[:]
                     out.clear()
             if heap:
-                return  # the next action is due at or after the end
+                break  # the next action is due at or after the end
+        if out:
+            yield out[:]
+            out.clear()

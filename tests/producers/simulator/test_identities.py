@@ -1,4 +1,4 @@
-"""Identifiers: valid check digits, the same UUID text as the uuid module, repeatable for a seed."""
+"""Identifiers: valid check digits, UUID-4 event ids unique per run, repeatable for a seed."""
 
 from __future__ import annotations
 
@@ -9,17 +9,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from producers.simulator.facilities import CARRIER_OWNER_CODES
-from producers.simulator.identities import Identities, container_number
+from producers.simulator.identities import EventIds, Identities, container_number
 from schemas.identifiers import chassis_problem, container_number_problem, imo_problem, scac_problem, with_check_digit
 
 
-@given(st.integers(0, 2**32))
-def test_event_ids_are_the_uuid4_of_the_drawn_bits(seed: int) -> None:
-    ids = Identities(random.Random(seed))
-    twin = random.Random(seed)
-    Identities(twin)  # consume what the constructor draws
-    for _ in range(20):
-        assert ids.event_id() == str(uuid.UUID(int=twin.getrandbits(128), version=4))
+@given(st.sampled_from(["normal", "congested-2021"]), st.integers(0, 2**32), st.integers(0, 2**42))
+def test_event_ids_are_uuid4_text_unique_and_repeatable(scenario: str, seed: int, start_ms: int) -> None:
+    run = EventIds(scenario, seed, start_ms)
+    ids = [run.next() for _ in range(500)]
+    assert len(set(ids)) == 500
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)
+    assert all(uuid.UUID(i).variant == uuid.RFC_4122 for i in ids)
+    again = EventIds(scenario, seed, start_ms)
+    assert [again.next() for _ in range(500)] == ids
+
+
+def test_event_ids_of_other_runs_differ() -> None:
+    runs = [("normal", 1, 0), ("normal", 2, 0), ("normal", 1, 60_000), ("chassis-shortage", 1, 0)]
+    heads = {EventIds(*run).next()[:24] for run in runs}  # the run's part: 8-4-4-4 hex digits
+    assert len(heads) == len(runs)
 
 
 @given(st.integers(0, 2**32), st.sampled_from([None, *CARRIER_OWNER_CODES]))

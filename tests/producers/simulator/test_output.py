@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from producers.simulator import simulate
+from producers.simulator import simulate, simulate_chunks
 from producers.simulator.output import FileSink, drain
+from producers.simulator.rendering import Raw
+from schemas.fields import fields_of
 from schemas.json_form import parse_event, parse_line
 from tests.events import event
 
@@ -35,21 +35,29 @@ class ListSink:
         self.flushes = 0
         self._clock = clock
 
-    def send(self, e: Mapping[str, Any]) -> None:
-        self.sent.append((self._clock.now, e["event_id"]))
+    def send(self, e: Raw) -> None:
+        self.sent.append((self._clock.now, e[1]))
+
+    def send_many(self, events: list[Raw]) -> None:
+        for e in events:
+            self.send(e)
 
     def flush(self) -> None:
         self.flushes += 1
 
 
-def _at(minutes: float) -> dict[str, Any]:
-    return parse_event(event("GateMove", event_time=(START + timedelta(minutes=minutes)).isoformat()))
+def _at(minutes: float) -> Raw:
+    """A raw gate move at `minutes` from START."""
+    record = parse_event(event("GateMove", event_time=(START + timedelta(minutes=minutes)).isoformat()))
+    values = [record[f.name] for f in fields_of("GateMove")]
+    values[1] = round(values[1].timestamp() * 1000)
+    return ("GateMove", *values)
 
 
 def test_speed_60_sends_one_simulated_minute_per_second() -> None:
     clock = FakeClock()
     sink = ListSink(clock)
-    events = [_at(-30), _at(0), _at(1), _at(3)]  # the first is warm-up: before the anchor, sent at once
+    events = [[_at(-30), _at(0)], [_at(1), _at(3)]]  # the first is warm-up: before the anchor, sent at once
     reported: list[int] = []
     counts = drain(
         events, sink, 60.0, round(START.timestamp() * 1000), clock, clock.sleep, lambda c: reported.append(c.total())
@@ -64,14 +72,14 @@ def test_speed_60_sends_one_simulated_minute_per_second() -> None:
 def test_without_speed_nothing_waits() -> None:
     clock = FakeClock()
     sink = ListSink(clock)
-    drain([_at(0), _at(600)], sink, None, None, clock, clock.sleep)
+    drain([[_at(0)], [_at(600)]], sink, None, None, clock, clock.sleep)
     assert clock.slept == [] and len(sink.sent) == 2
 
 
 def test_file_sink_writes_one_valid_line_per_event() -> None:
     events = list(simulate("normal", 6, 3))
     handle = io.StringIO()
-    counts = drain(events, FileSink(handle, block=100))
+    counts = drain(simulate_chunks("normal", 6, 3), FileSink(handle, block=100))
     lines = handle.getvalue().splitlines()
     assert len(lines) == len(events) == sum(counts.values())
     assert [parse_line(line) for line in lines] == events

@@ -40,8 +40,18 @@ def test_run_yields_what_each_action_emits_in_order() -> None:
     sched.at(7, lambda _: None)
     sched.at(9, out.append, "b")
     sched.at(12, out.append, "late")
-    assert list(sched.run(10, out)) == ["a1", "a2", "b"]
+    assert [item for chunk in sched.run(10, out) for item in chunk] == ["a1", "a2", "b"]
     assert sched.now == 9 and out == []
+
+
+def test_run_yields_chunks_of_about_the_chunk_size() -> None:
+    sched = Scheduler(0)
+    out: list[int] = []
+    for t in range(10):
+        sched.at(t, lambda n: out.extend([n, n]), t)  # two items an action
+    chunks = list(sched.run(100, out, chunk=5))
+    assert [len(c) for c in chunks] == [6, 6, 6, 2]  # a chunk ends after the action that filled it
+    assert [x for c in chunks for x in c] == [t for t in range(10) for _ in range(2)]
 
 
 def test_actions_hours_and_days_apart_keep_their_order() -> None:
