@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench system-deps clean
+.PHONY: run test compiled lint typecheck check bench system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,12 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,rocksdb]'
 	touch $(STAMP)
 
+## Compile the simulator's model with mypyc when its sources changed (pure Python if it cannot).
+compiled: $(STAMP)
+	$(BIN)/python -m infra.compile_simulator
+
 ## Start the embedded broker, topics, workers, simulator, dashboard and metrics; Ctrl-C stops all.
-run: $(STAMP)
+run: $(STAMP) compiled
 	$(BIN)/baystream demo
 
 ## Install what the tests need from the system (headless chromium, promtool) and run the suite.
-test: $(STAMP) system-deps
+test: $(STAMP) compiled system-deps
 	$(BIN)/python -m pytest -q
 
 system-deps:
@@ -32,7 +36,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-bench: $(STAMP)
+bench: $(STAMP) compiled
 	$(BIN)/python bench/publish.py
 
 clean:

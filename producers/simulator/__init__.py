@@ -13,13 +13,18 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from producers.simulator.rendering import Raw, to_record
-from producers.simulator.scenarios import get_scenario, scenario_names
+from producers.simulator import compiled as _compiled
+
+COMPILED = _compiled.enable(__path__)
+"""True when the model runs from its compiled build (compiled.py), before any of its modules is imported."""
+
+from producers.simulator.rendering import Raw, to_record  # noqa: E402
+from producers.simulator.scenarios import get_scenario, scenario_names  # noqa: E402
 
 DEFAULT_START = datetime(2024, 5, 1, tzinfo=UTC)
 """Where a run starts when no start is given: fixed, so a seed alone repeats a run."""
 
-__all__ = ["DEFAULT_START", "scenario_names", "simulate", "simulate_chunks", "simulate_raw"]
+__all__ = ["COMPILED", "DEFAULT_START", "scenario_names", "simulate", "simulate_chunks", "simulate_raw"]
 
 
 def simulate(scenario: str, hours: float, seed: int = 0, start: datetime | None = None) -> Iterator[dict[str, Any]]:
