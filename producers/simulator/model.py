@@ -137,14 +137,13 @@ class Terminal:
     pickups: list[tuple[int, int, Pickup]] = field(default_factory=list)
     inventory: int = 0
     rail: dict[str, RailQueue] = field(default_factory=dict)
+    code: str = field(init=False)
+    """The spec's SMDG code and port, copied: read for every event."""
+    port: str = field(init=False)
 
-    @property
-    def code(self) -> str:
-        return self.spec.code
-
-    @property
-    def port(self) -> str:
-        return self.spec.port
+    def __post_init__(self) -> None:
+        self.code = self.spec.code
+        self.port = self.spec.port
 
 
 class PortModel:
@@ -173,6 +172,7 @@ class PortModel:
         self._truckers = [rng.choice(self.ids.truckers) for _ in range(TRUCKS)]
         self._busy_until = [0] * TRUCKS
         self._appointment = 0
+        self._pickups = 0
         self._setup_chassis()
         self._setup_rail()
         self._setup_vessels()
@@ -327,7 +327,7 @@ class PortModel:
             if r < s.on_dock_share and t.rail:
                 mode = "RAIL"
                 queue = t.rail[RAILROADS[rng.random() < 0.5]]
-                self.sched.after(self._lognormal_ms(s.rail_ready_days * DAY), self._rail_ready, (queue, box))
+                queue.add(box.id, now + self._lognormal_ms(s.rail_ready_days * DAY))
             elif r < s.on_dock_share + s.near_dock_share:
                 mode = "RAIL"
                 due = available + self._lognormal_ms(s.near_dock_dwell_days * DAY)
@@ -344,7 +344,8 @@ class PortModel:
 
     def _add_pickup(self, terminal: Terminal, pickup: Pickup) -> None:
         pickup.due = self._gate_open(pickup.due)
-        heapq.heappush(terminal.pickups, (pickup.due, id(pickup), pickup))
+        self._pickups += 1  # the tie-breaker: a count, not id(), so equal due times keep one order every run
+        heapq.heappush(terminal.pickups, (pickup.due, self._pickups, pickup))
         self.sched.at(pickup.due, self._pickup_due, (terminal, pickup))
 
     def _pickup_due(self, arg: tuple[Terminal, Pickup]) -> None:
@@ -391,7 +392,7 @@ class PortModel:
         trucker = leg.trucker if leg else self._truckers[truck]
         visit_id = self.ids.visit_id(terminal.code)
         self._appointment += 1
-        appointment = f"A{self._appointment:09d}" if rng.random() < 0.9 else None
+        appointment = "A%09d" % self._appointment if rng.random() < 0.9 else None  # noqa: UP031 (hot)
         in_move = leg.move if leg else (pickup.move if pickup else "BOBTAIL")
         in_chassis = leg.chassis if leg else None
         turn = self._turn_ms(terminal, leg is not None and pickup is not None) if in_move != "BOBTAIL" else 0
@@ -556,15 +557,11 @@ class PortModel:
         for queue in queues:
             self.sched.after(rng.random() * queue.cadence_ms, self._train_slot, queue)
 
-    def _rail_ready(self, arg: tuple[RailQueue, Box]) -> None:
-        queue, box = arg
-        queue.ready.append((box.id, self.sched.now))
-
     def _near_dock_arrive(self, arg: tuple[Box, Chassis | None, str]) -> None:
         box, chassis, trucker = arg
         if chassis is not None:
             self._return_chassis(chassis, ICTF, ICTF_PORT, trucker, box.id)
-        self.sched.after((2 + 10 * self.rng.random()) * HOUR, self._rail_ready, (self.ictf, box))
+        self.ictf.add(box.id, self.sched.now + int((2 + 10 * self.rng.random()) * HOUR))
 
     def _capacity_factor(self) -> float:
         disruption = self.s.rail_disruption

@@ -67,7 +67,7 @@ def _line_part(info: FieldInfo, value: str, key: str) -> str:
     elif info.kind == "boolean":
         text, joined = f"{{TRUE if {value} else FALSE}}", f"(TRUE if {value} else FALSE)"
     elif info.kind in ("int", "long"):
-        text, joined = f"{{{value}:d}}", f"str({value})"
+        text, joined = f"{{{value}}}", f"str({value})"
     elif info.kind == "string_array":
         text, joined = f"{{STRING_LIST({value})}}", f"STRING_LIST({value})"
     else:  # the simulator emits no bytes or doubles
