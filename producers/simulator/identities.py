@@ -218,4 +218,4 @@ class Identities:
             serial = self._rng.randrange(100_000, 300_000)
         serial += 1
         self._serials[prefix] = serial
-        return f"{prefix}{serial:06d}"
+        return "%s%06d" % (prefix, serial)  # noqa: UP031 (34,000 at the start of every run)

@@ -18,7 +18,7 @@ import heapq
 import math
 import random
 from bisect import bisect
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -132,8 +132,10 @@ class Terminal:
     free_berths: list[str]
     capacity: float
     queue: deque[Call] = field(default_factory=deque)
-    fulls: dict[str, Box] = field(default_factory=dict)
-    empties: dict[str, Box] = field(default_factory=dict)
+    fulls: OrderedDict[str, Box] = field(default_factory=OrderedDict)
+    """Export yard by box id, oldest first: an OrderedDict, whose popitem(last=False) is O(1) where a
+    dict's pop(next(iter(d))) rescans the slots of every box taken before (quadratic per load list)."""
+    empties: OrderedDict[str, Box] = field(default_factory=OrderedDict)
     pickups: list[tuple[int, int, Pickup]] = field(default_factory=list)
     inventory: int = 0
     rail: dict[str, RailQueue] = field(default_factory=dict)
@@ -294,7 +296,7 @@ class PortModel:
         limit = int(call.load_target * POOL_LOAD_SHARE)
         for pool in (t.fulls, t.empties):
             while pool and len(boxes) < limit:
-                boxes.append(pool.pop(next(iter(pool))))
+                boxes.append(pool.popitem(last=False)[1])
         t.inventory -= len(boxes)
         while len(boxes) < call.load_target:
             boxes.append(self._new_box(call.vessel.carrier, empty=self.rng.random() < 0.4))
