@@ -15,7 +15,7 @@ import platform
 import sys
 from pathlib import Path
 
-MODULES = ("scheduler", "identities", "chassis", "rail", "events", "model")
+MODULES = ("facilities", "scenarios", "scheduler", "identities", "chassis", "rail", "events", "model")
 """The modules compiled together (one mypyc group): the model and everything it calls per event."""
 
 PACKAGE_DIR = Path(__file__).parent

@@ -35,7 +35,7 @@ from producers.simulator.facilities import (
     TERMINALS,
     TerminalSpec,
 )
-from producers.simulator.identities import EventIds, Identities, Vessel
+from producers.simulator.identities import EventIds, Identities, Vessel, digits
 from producers.simulator.rail import RailQueue
 from producers.simulator.rendering import Raw
 from producers.simulator.scenarios import Scenario
@@ -394,7 +394,7 @@ class PortModel:
         trucker = leg.trucker if leg else self._truckers[truck]
         visit_id = self.ids.visit_id(terminal.code)
         self._appointment += 1
-        appointment = "A%09d" % self._appointment if rng.random() < 0.9 else None  # noqa: UP031 (hot)
+        appointment = "A" + digits(self._appointment, 9) if rng.random() < 0.9 else None
         in_move = leg.move if leg else (pickup.move if pickup else "BOBTAIL")
         in_chassis = leg.chassis if leg else None
         turn = self._turn_ms(terminal, leg is not None and pickup is not None) if in_move != "BOBTAIL" else 0

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from producers.simulator.facilities import CARRIER_OWNER_CODES
-from producers.simulator.identities import EventIds, Identities, container_number
+from producers.simulator.identities import EventIds, Identities, container_number, digits
 from schemas.identifiers import chassis_problem, container_number_problem, imo_problem, scac_problem, with_check_digit
 
 
@@ -64,3 +64,14 @@ def test_same_seed_same_identities() -> None:
     a, b = Identities(random.Random(11)), Identities(random.Random(11))
     assert [a.container("MSCU") for _ in range(50)] == [b.container("MSCU") for _ in range(50)]
     assert a.vessel("MAEU") == b.vessel("MAEU")
+
+
+@given(st.sampled_from([6, 8, 9]), st.integers(-5, 2 * 10**9))
+def test_digits_zero_pads_like_a_format(width: int, n: int) -> None:
+    assert digits(n, width) == f"{n:0{width}d}"
+
+
+def test_event_ids_carry_across_the_4096_boundary() -> None:
+    run = EventIds("normal", 1, 0)
+    run._count = 0xFFE  # two before a change of the high digits
+    assert [run.next()[-12:] for _ in range(4)] == ["000000000ffe", "000000000fff", "000000001000", "000000001001"]
