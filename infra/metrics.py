@@ -11,6 +11,8 @@ docs/metrics.md lists every metric, its labels and which process exposes it.
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left
+from collections.abc import Iterable
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
@@ -24,6 +26,33 @@ LAG_BUCKETS = (
 """End-to-end lag: indicators are published on a cadence of seconds, a backlog takes minutes; below a second
 finely enough to read the worker's p50 and p99 (the target is p99 under one second at a steady load)."""
 
+
+class BatchHistogram(Histogram):
+    """A Histogram that also takes many observations in one call, for per-event latencies on hot paths.
+
+    `observe()` takes two locks and walks the buckets per value (about 1 µs on the benchmark machine, once
+    per published event); `observe_many()` counts a batch locally and adds it with one increment per
+    bucket touched and one to the sum: the same buckets, count and sum as observing each value (the sum
+    may differ from one-by-one in the last bits of the float). Leans on prometheus_client's `_sum`,
+    `_buckets` and `_upper_bounds`; tests/infra/test_batch_histogram.py checks it against `observe()`.
+    """
+
+    def observe_many(self, amounts: Iterable[float]) -> None:
+        """Observe every amount (no exemplars)."""
+        self._raise_if_not_observable()
+        bounds = self._upper_bounds
+        counts = [0] * len(bounds)
+        total = 0.0
+        for amount in amounts:
+            total += amount
+            if amount == amount:  # NaN falls in no bucket, as with observe()
+                counts[bisect_left(bounds, amount)] += 1  # the first bound >= amount; the last one is +Inf
+        self._sum.inc(total)
+        for bucket, count in zip(self._buckets, counts, strict=True):
+            if count:
+                bucket.inc(count)
+
+
 LEVEL_VALUES = {"GREEN": 0, "AMBER": 1, "RED": 2}
 """Numeric value of a congestion level in the level gauges (alert rules compare with 2 for RED)."""
 
@@ -34,7 +63,7 @@ EVENTS_PUBLISHED = Counter(
 EVENTS_PUBLISH_FAILED = Counter(
     "baystream_events_publish_failed_total", "Events the broker did not acknowledge.", ["topic", "event_type"]
 )
-DELIVERY_SECONDS = Histogram(
+DELIVERY_SECONDS = BatchHistogram(
     "baystream_publish_delivery_seconds",
     "Time from produce() to the broker's acknowledgement.",
     ["topic"],

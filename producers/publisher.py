@@ -114,15 +114,18 @@ class Publisher:
         self._record_acks()
 
     def _record_acks(self) -> None:
-        """Move the acknowledgements seen since the last call into the metrics, in one go."""
+        """Move the acknowledgements seen since the last call into the metrics, in one go per topic."""
         acked, self._acked = self._acked, []
-        per_topic: dict[str, int] = {}
+        per_topic: dict[str, list[float | None]] = {}
         for topic, latency in acked:
-            per_topic[topic] = per_topic.get(topic, 0) + 1
-            if latency is not None:
-                (_TOPIC_METRICS.get(topic) or _topic_metrics(topic)).delivery.observe(latency)
-        for topic, count in per_topic.items():
-            (_TOPIC_METRICS.get(topic) or _topic_metrics(topic)).published.inc(count)
+            latencies = per_topic.get(topic)
+            if latencies is None:
+                latencies = per_topic[topic] = []
+            latencies.append(latency)
+        for topic, latencies in per_topic.items():
+            metrics = _TOPIC_METRICS.get(topic) or _topic_metrics(topic)
+            metrics.published.inc(len(latencies))
+            metrics.delivery.observe_many([x for x in latencies if x is not None])
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait for every queued event; raise PublishError for any not acknowledged."""

@@ -1,23 +1,23 @@
 """Validation of decoded events: types from the Avro schema, then port identifiers and vocabularies.
 
-A validator is compiled once per event type; `validate` returns every problem, not just the first, so a
-publisher sees all that is wrong with an event in one go.
+A validator is compiled once per event type (straight-line source, `exec`'d: it runs for every event
+published); `validate` returns every problem, not just the first, so a publisher sees all that is wrong
+with an event in one go.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from schemas import identifiers as ids
 from schemas.catalog import INPUT_TYPES, catalog
 from schemas.errors import FieldError, InvalidEvent
-from schemas.fields import FieldInfo, fields_of
+from schemas.fields import fields_of
 
 Check = Callable[[Any], "str | None"]
+Validator = Callable[[Mapping[str, Any]], list[FieldError]]
 
 _DOMAIN_CHECKS: dict[str, Check] = {
     "event_id": ids.uuid_problem,
@@ -35,83 +35,98 @@ _DOMAIN_CHECKS: dict[str, Check] = {
     ),
 }
 
-_PY_TYPES: dict[str, tuple[frozenset[type], str]] = {
-    "string": (frozenset({str}), "a non-empty string"),
-    "timestamp": (frozenset({datetime}), "a UTC time"),
-    "boolean": (frozenset({bool}), "true or false"),
-    "int": (frozenset({int}), "a 32-bit integer"),
-    "long": (frozenset({int}), "an integer"),
-    "double": (frozenset({float, int}), "a number"),
-    "bytes": (frozenset({bytes}), "bytes"),
-    "string_array": (frozenset({list}), "a list of strings"),
-    "enum": (frozenset({str}), ""),
+_KINDS: dict[str, tuple[str, str]] = {
+    # kind: (when a value that is not None gets "expected <wanted>", wanted); an exact Python type, never a
+    # subclass (a bool is no int); only a str can be "" (`not v`); `symbols` is the enum's set of symbols.
+    "string": ("type(v) is not str or not v", "a non-empty string"),
+    "enum": ("type(v) is not str or v not in symbols or not v", ""),
+    "timestamp": ("type(v) is not datetime or v.tzinfo is None", "a UTC time"),
+    "boolean": ("type(v) is not bool", "true or false"),
+    "int": ("type(v) is not int or not -2147483648 <= v < 2147483648", "a 32-bit integer"),
+    "long": ("type(v) is not int", "an integer"),
+    "double": ("type(v) is not float and type(v) is not int", "a number"),
+    "bytes": ("type(v) is not bytes", "bytes"),
+    "string_array": ("type(v) is not list or not all(type(x) is str for x in v)", "a list of strings"),
 }
 
+_REMEMBERED = frozenset({"port", "facility", "trucker", "carrier", "vessel_imo", "size"})
+"""Fields with few distinct values: their valid values are remembered, so each is checked once. Not event
+ids (unique), containers (their check is cached in `identifiers`) nor chassis (a pool of many thousands)."""
+_REMEMBER = 4096
+"""Valid values remembered per field; the set starts afresh when full."""
 
-def _finer_problem(kind: str, value: Any) -> bool:
-    """The few type rules a Python type alone does not settle; True when the value breaks one."""
-    if kind == "timestamp":
-        return value.tzinfo is None
-    if kind == "int":
-        return not -(2**31) <= value < 2**31
-    if kind == "string_array":
-        return not all(type(x) is str for x in value)
-    return False
-
-
-_NEEDS_FINER = frozenset({"timestamp", "int", "string_array"})
-
-
-@dataclass(frozen=True)
-class _FieldRule:
-    """How to check one field: flat data, so the per-event loop does no function calls for valid values."""
-
-    name: str
-    kind: str
-    nullable: bool
-    types: frozenset[type]
-    wanted: str
-    symbols: frozenset[str] | None
-    domain: Check | None
-    finer: bool
+_FIELD = """\
+v = get({name!r})
+if v is None:
+    {if_none}
+elif {wrong}:
+    append(FieldError({name!r}, expected_{i}, v))
+"""
+_DOMAIN = """\
+elif (p := domain_{i}(v)) is not None:
+    append(FieldError({name!r}, p, v))
+"""
+_REMEMBERED_DOMAIN = """\
+elif v not in known_{i}:
+    p = domain_{i}(v)
+    if p is None:
+        remember(known_{i}, v)
+    else:
+        append(FieldError({name!r}, p, v))
+"""
 
 
-def _rule(info: FieldInfo) -> _FieldRule:
-    types, wanted = _PY_TYPES[info.kind]
-    symbols = frozenset(info.symbols) if info.kind == "enum" else None
-    if symbols is not None:
-        wanted = "one of " + ", ".join(info.symbols)
-    finer = info.kind in _NEEDS_FINER
-    return _FieldRule(info.name, info.kind, info.nullable, types, wanted, symbols, _DOMAIN_CHECKS.get(info.name), finer)
+def _remember(known: set[Any], value: Any) -> None:
+    """Add a value whose domain check passed; start afresh when full (the working set moves on)."""
+    if len(known) >= _REMEMBER:
+        known.clear()
+    known.add(value)
 
 
-@cache
-def _rules(type_name: str) -> tuple[_FieldRule, ...]:
-    return tuple(_rule(info) for info in fields_of(type_name))
+def _compile(type_name: str) -> Validator:
+    """The validator of one type: per field in order, required, then type, then its domain check.
+
+    The domain checks are pure functions of the value, so a string that passed once passes again:
+    remembering it skips the regex or check digit for the port, terminal and trucker of every event.
+    """
+    namespace: dict[str, Any] = {"FieldError": FieldError, "datetime": datetime, "remember": _remember}
+    code = []
+    for i, info in enumerate(fields_of(type_name)):
+        wrong, wanted = _KINDS[info.kind]
+        if info.kind == "enum":
+            wrong = wrong.replace("symbols", f"symbols_{i}")
+            wanted = "one of " + ", ".join(info.symbols)
+            namespace[f"symbols_{i}"] = frozenset(info.symbols)
+        if_none = "pass" if info.nullable else f"append(FieldError({info.name!r}, required_{i}, None))"
+        code.append(_FIELD.format(name=info.name, i=i, if_none=if_none, wrong=wrong))
+        namespace[f"required_{i}"] = f"is required ({wanted})"
+        namespace[f"expected_{i}"] = f"expected {wanted}"
+        domain = _DOMAIN_CHECKS.get(info.name)
+        if domain is not None:
+            remembered = info.kind == "string" and info.name in _REMEMBERED
+            code.append((_REMEMBERED_DOMAIN if remembered else _DOMAIN).format(name=info.name, i=i))
+            namespace[f"domain_{i}"] = domain
+            namespace[f"known_{i}"] = set()
+    lines = ["def validate(record):", "    errors = []", "    append = errors.append", "    get = record.get"]
+    lines += ["    " + line for line in "".join(code).splitlines()]
+    lines.append("    return errors")
+    exec(compile("\n".join(lines) + "\n", f"<validation of {type_name}>", "exec"), namespace)
+    validator: Validator = namespace["validate"]
+    return validator
+
+
+_VALIDATORS: dict[str, Validator] = {}
 
 
 def validate(record: Mapping[str, Any]) -> list[FieldError]:
     """Every problem of a decoded event (a dict with its `type`); empty when it is valid."""
     type_name = record.get("type")
-    if not isinstance(type_name, str) or type_name not in catalog().current:
-        return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
-    errors: list[FieldError] = []
-    get = record.get
-    for rule in _rules(type_name):
-        value = get(rule.name)
-        if value is None:
-            if not rule.nullable:
-                errors.append(FieldError(rule.name, f"is required ({rule.wanted})", None))
-        elif (
-            type(value) not in rule.types
-            or (rule.symbols is not None and value not in rule.symbols)
-            or value == ""
-            or (rule.finer and _finer_problem(rule.kind, value))
-        ):
-            errors.append(FieldError(rule.name, f"expected {rule.wanted}", value))
-        elif rule.domain is not None and (problem := rule.domain(value)) is not None:
-            errors.append(FieldError(rule.name, problem, value))
-    return errors
+    validator = _VALIDATORS.get(type_name) if isinstance(type_name, str) else None
+    if validator is None:
+        if not isinstance(type_name, str) or type_name not in catalog().current:
+            return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
+        validator = _VALIDATORS[type_name] = _compile(type_name)
+    return validator(record)
 
 
 def ensure_valid(record: Mapping[str, Any]) -> None:

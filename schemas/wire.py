@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import fastavro
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import schemaless_reader
 
+from schemas.avro_encoder import Encoder, encoder_for
 from schemas.catalog import SchemaCatalog, SchemaVersion, catalog
 from schemas.errors import DecodeError
 
@@ -53,9 +54,8 @@ class ConfluentRegistry:
 
 
 def _body(schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
-    buffer = io.BytesIO()
-    schemaless_writer(buffer, schema.parsed, record)
-    return buffer.getvalue()
+    """The Avro binary body: the schema's compiled encoder, with fastavro's result or error where it can't."""
+    return encoder_for(schema.parsed)(record)
 
 
 class Codec:
@@ -66,6 +66,8 @@ class Codec:
         self._registry = registry
         self._ids: dict[tuple[str, str], int] = {}
         self._by_id: dict[int, SchemaVersion] = {}
+        self._writers: dict[Any, tuple[bytes, Encoder]] = {}
+        """(header, body encoder) by type name (single-object) or (type name, topic) (Confluent)."""
 
     @property
     def uses_registry(self) -> bool:
@@ -73,10 +75,17 @@ class Codec:
 
     def encode(self, record: Mapping[str, Any], topic: str | None = None) -> bytes:
         """Serialize one record; the schema is the current one of `record['type']`."""
-        schema = self._catalog.schema(record["type"])
-        if self._registry is None:
-            return SINGLE_OBJECT_MAGIC + schema.fingerprint + _body(schema, record)
-        return self._confluent_header(schema, topic) + _body(schema, record)
+        type_name = record["type"]
+        key = type_name if self._registry is None else (type_name, topic)
+        writer = self._writers.get(key)
+        if writer is None:  # first record of its type (and topic): the header and encoder, once
+            schema = self._catalog.schema(type_name)
+            if self._registry is None:
+                header = SINGLE_OBJECT_MAGIC + schema.fingerprint
+            else:
+                header = self._confluent_header(schema, topic)
+            writer = self._writers[key] = (header, encoder_for(schema.parsed))
+        return writer[0] + writer[1](record)
 
     def encode_with(self, schema: SchemaVersion, record: Mapping[str, Any]) -> bytes:
         """Serialize with a given (possibly older) schema version, single-object format."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
@@ -111,3 +111,85 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
 }
 
 any_event = st.one_of(*EVENTS.values())
+
+
+# --- any record of an Avro schema (not only valid events): for the encoder against fastavro ---------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+LONGS = st.integers(-(2**63), 2**63 - 1)
+INTS = st.integers(-(2**31), 2**31 - 1)
+FAST_MAX_BYTES = 16383
+"""Strings and bytes up to this length take the compiled encoder's table path; longer ones go to fastavro."""
+
+any_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+long_text = st.builds(
+    lambda piece, n: (piece * n)[: FAST_MAX_BYTES // 4], st.sampled_from(["a", "é", "日", "🚢"]), st.integers(0, 9000)
+)
+"""Multi-byte varint lengths: up to 4095 characters, so at most 16380 UTF-8 bytes."""
+aware_times = st.datetimes(
+    min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31, 23, 59, 59, 999999), timezones=st.just(UTC)
+) | st.datetimes(
+    min_value=datetime(2, 1, 1),
+    max_value=datetime(9998, 12, 31),
+    timezones=st.integers(-23 * 60, 23 * 60).map(lambda m: timezone(timedelta(minutes=m))),
+)
+"""Aware datetimes from year 2 to 9998 (so UTC stays in datetime's range), microseconds and offsets."""
+near_epoch = st.integers(-(2**43), 2**43).map(lambda us: EPOCH + timedelta(microseconds=us))
+"""Around 1970, either side of it, across the zig-zag varint's byte boundaries."""
+
+
+def _named_types(schema: Any, into: dict[str, Any], namespace: str = "") -> dict[str, Any]:
+    """Every named type definition in a schema's JSON, by short and full name."""
+    if isinstance(schema, list):
+        for branch in schema:
+            _named_types(branch, into, namespace)
+    elif isinstance(schema, dict):
+        namespace = schema.get("namespace", namespace)
+        if schema.get("type") in ("record", "enum", "fixed"):
+            into[schema["name"]] = schema
+            into[f"{namespace}.{schema['name']}" if "." not in schema["name"] else schema["name"]] = schema
+        for field in schema.get("fields", []):
+            _named_types(field["type"], into, namespace)
+        for key in ("items", "values"):
+            if key in schema:
+                _named_types(schema[key], into, namespace)
+    return into
+
+
+def _values(avro_type: Any, named: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if isinstance(avro_type, list):
+        return st.one_of(*(_values(branch, named) for branch in avro_type))
+    if isinstance(avro_type, str) and avro_type in named:
+        return _values(named[avro_type], named)
+    if isinstance(avro_type, dict):
+        kind = avro_type["type"]
+        if avro_type.get("logicalType") == "timestamp-millis":
+            return aware_times | near_epoch | LONGS
+        if kind == "enum":
+            return st.sampled_from(avro_type["symbols"])
+        if kind == "array":
+            return st.lists(_values(avro_type["items"], named), max_size=8)
+        return _values(kind, named)
+    return {
+        "null": st.none(),
+        "string": any_text | long_text,
+        "bytes": st.binary(max_size=40) | st.integers(0, FAST_MAX_BYTES).map(lambda n: bytes(range(256)) * (n // 256)),
+        "boolean": st.booleans(),
+        "int": INTS,
+        "long": LONGS,
+        "double": st.floats(allow_nan=True, allow_infinity=True),
+    }[avro_type]
+
+
+def records_of(schema_json: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Any record of a record schema (its JSON form), with its `type`; fields with a default may be absent.
+
+    A plain `int` field also gets 64-bit values: fastavro writes those without complaint.
+    """
+    named = _named_types(schema_json, {})
+    required: dict[str, st.SearchStrategy[Any]] = {"type": st.just(schema_json["name"])}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
+    for field in schema_json["fields"]:
+        values = LONGS if field["type"] == "int" else _values(field["type"], named)
+        (optional if "default" in field else required)[field["name"]] = values
+    return st.fixed_dictionaries(required, optional=optional)

@@ -1,0 +1,59 @@
+"""BatchHistogram.observe_many counts exactly what observe() would, one value at a time."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.metrics_core import Metric
+
+from infra.metrics import DELIVERY_SECONDS, LATENCY_BUCKETS, BatchHistogram
+
+_amounts = st.lists(
+    st.sampled_from([0.0, -1.0, math.inf, math.nan, *LATENCY_BUCKETS]) | st.floats(allow_nan=True, allow_infinity=True),
+    max_size=60,
+)
+
+
+def _samples(metric: Histogram) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    (family,) = list(metric.collect())
+    assert isinstance(family, Metric)
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value for s in family.samples if not s.name.endswith("_created")
+    }
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@given(st.lists(_amounts, max_size=4))
+def test_observe_many_equals_observing_one_by_one(batches: list[list[float]]) -> None:
+    one_by_one = Histogram("one_seconds", "One at a time.", ["topic"], buckets=LATENCY_BUCKETS, registry=None)
+    batched = BatchHistogram("one_seconds", "One at a time.", ["topic"], buckets=LATENCY_BUCKETS, registry=None)
+    one, many = one_by_one.labels("t"), batched.labels("t")
+    for batch in batches:
+        for amount in batch:
+            one.observe(amount)
+        many.observe_many(batch)
+    expected, got = _samples(one_by_one), _samples(batched)
+    assert expected.keys() == got.keys()
+    for key, value in expected.items():
+        if key[0].endswith("_sum") and len(batches) > 1:
+            # one addition per batch instead of per value: equal up to float rounding
+            assert _same(value, got[key]) or math.isclose(value, got[key], rel_tol=1e-9, abs_tol=1e-9)
+        else:
+            assert _same(value, got[key]), key
+
+
+def test_the_delivery_histogram_is_exposed_as_before() -> None:
+    registry = CollectorRegistry()
+    histogram = BatchHistogram("baystream_x_seconds", "X.", ["topic"], buckets=LATENCY_BUCKETS, registry=registry)
+    histogram.labels("gate-moves").observe_many([0.002, 0.004])
+    assert registry.get_sample_value("baystream_x_seconds_count", {"topic": "gate-moves"}) == 2
+    assert registry.get_sample_value("baystream_x_seconds_bucket", {"topic": "gate-moves", "le": "0.0025"}) == 1
+    assert registry.get_sample_value("baystream_x_seconds_sum", {"topic": "gate-moves"}) == 0.006
+    assert isinstance(DELIVERY_SECONDS, BatchHistogram)
+    assert DELIVERY_SECONDS._type == "histogram"

@@ -1,0 +1,204 @@
+"""The compiled validators report exactly what the rules say: every problem, in field order, same words."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas import validation
+from schemas.catalog import INPUT_TYPES, catalog
+from schemas.errors import FieldError, InvalidEvent
+from schemas.fields import fields_of
+from schemas.json_form import parse_event
+from schemas.validation import ensure_valid, validate
+from tests.events import ALL_TYPES, event
+from tests.schemas.strategies import EVENTS
+
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "string": ((str,), "a non-empty string"),
+    "timestamp": ((datetime,), "a UTC time"),
+    "boolean": ((bool,), "true or false"),
+    "int": ((int,), "a 32-bit integer"),
+    "long": ((int,), "an integer"),
+    "double": ((float, int), "a number"),
+    "bytes": ((bytes,), "bytes"),
+    "string_array": ((list,), "a list of strings"),
+    "enum": ((str,), ""),
+}
+
+
+def reference(record: dict[str, Any]) -> list[FieldError]:
+    """The rules, one field after the other, as plainly as they can be written (the oracle)."""
+    type_name = record.get("type")
+    if not isinstance(type_name, str) or type_name not in catalog().current:
+        return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
+    errors = []
+    for info in fields_of(type_name):
+        types, wanted = _TYPES[info.kind]
+        if info.kind == "enum":
+            wanted = "one of " + ", ".join(info.symbols)
+        value = record.get(info.name)
+        if value is None:
+            if not info.nullable:
+                errors.append(FieldError(info.name, f"is required ({wanted})", None))
+            continue
+        wrong = type(value) not in types or value == ""
+        if not wrong and info.kind == "enum":
+            wrong = value not in info.symbols
+        if not wrong and info.kind == "timestamp":
+            wrong = value.tzinfo is None
+        if not wrong and info.kind == "int":
+            wrong = not -(2**31) <= value < 2**31
+        if not wrong and info.kind == "string_array":
+            wrong = not all(type(x) is str for x in value)
+        if wrong:
+            errors.append(FieldError(info.name, f"expected {wanted}", value))
+            continue
+        check = validation._DOMAIN_CHECKS.get(info.name)
+        if check is not None and (problem := check(value)) is not None:
+            errors.append(FieldError(info.name, problem, value))
+    return errors
+
+
+_ODD_VALUES: list[Any] = [
+    None,
+    "",
+    " ",
+    "x",
+    "USLAX",
+    "uslax",
+    "USLAX\n",
+    "APMT",
+    "ABCD",
+    "ABCDE",
+    "IN",
+    "ACTUAL",
+    "20",
+    "53",
+    "MSCU0000007",
+    "MSCU0000008",
+    "9321483",
+    "9321484",
+    "DCLZ400123",
+    "DCLZ12",
+    "2f1c7b0e-8a43-4c1e-9d2a-5b7e6f0a9c11",
+    "2f1c7b0e-8a43-4c1e-9d2a-5b7e6f0a9c11\n",
+    "2F1C7B0E-8A43-4C1E-9D2A-5B7E6F0A9C1G",
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2**31 - 1,
+    2**31,
+    -(2**31),
+    -(2**31) - 1,
+    2**70,
+    1.5,
+    float("nan"),
+    b"x",
+    b"",
+    [],
+    ["MSCU0000007"],
+    ["MSCU0000007", "MSCU0000008"],
+    ["MSCU0000007", 7],
+    ("MSCU0000007",),
+    {"a": 1},
+    datetime(2024, 5, 1, 12, tzinfo=UTC),
+    datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=-7))),
+    datetime(2024, 5, 1, 12),
+    date(2024, 5, 1),
+]
+
+
+def _odd_cases() -> list[tuple[str, str, Any]]:
+    cases = []
+    for type_name in catalog().current:
+        for info in fields_of(type_name):
+            cases.extend((type_name, info.name, value) for value in _ODD_VALUES)
+    return cases
+
+
+ODD = _odd_cases()
+
+
+def _base(type_name: str) -> dict[str, Any]:
+    if type_name in ALL_TYPES:
+        return parse_event(event(type_name))
+    return {"type": type_name}
+
+
+@pytest.mark.parametrize(("type_name", "field", "value"), ODD, ids=[str(i) for i in range(len(ODD))])
+def test_any_value_in_any_field_is_reported_as_the_rules_say(type_name: str, field: str, value: Any) -> None:
+    record = {**_base(type_name), field: value}
+    expected = reference(record)
+    assert validate(record) == expected
+    assert validate(record) == expected  # again: remembered valid values change nothing
+
+
+@pytest.mark.parametrize("type_name", sorted(EVENTS))
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_events_and_their_mutations(type_name: str, data: st.DataObject) -> None:
+    record = data.draw(EVENTS[type_name])
+    assert validate(record) == reference(record) == []
+    names = [info.name for info in fields_of(type_name)]
+    for name in data.draw(st.lists(st.sampled_from(names), max_size=4, unique=True)):
+        record[name] = data.draw(st.sampled_from(_ODD_VALUES) | st.text(max_size=12) | st.integers())
+    assert validate(record) == reference(record)
+
+
+def test_every_problem_in_field_order() -> None:
+    record = parse_event(event("GateMove"))
+    record.update(event_id="nope", port="Los Angeles", direction="SIDEWAYS", trucker=None, container_id=7)
+    assert [(e.field, e.reason) for e in validate(record)] == [
+        ("event_id", "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"),
+        ("port", "expected a UN/LOCODE: 2-letter country + 3 letters/digits"),
+        ("direction", "expected one of IN, OUT"),
+        ("trucker", "is required (a non-empty string)"),
+        ("container_id", "expected a non-empty string"),
+    ]
+    with pytest.raises(InvalidEvent) as info:
+        ensure_valid(record)
+    assert len(info.value.errors) == 5
+
+
+def test_a_bad_value_stays_bad_after_good_ones_were_remembered() -> None:
+    good = parse_event(event("ContainerEvent", container_id="APZU4812090"))
+    assert validate(good) == []
+    bad = dict(good, container_id="APZU4812091", vessel_imo="9321484", port="usLAX")
+    for _ in range(3):
+        assert [e.field for e in validate(bad)] == ["port", "container_id", "vessel_imo"]
+        assert validate(good) == []
+
+
+def test_remembered_values_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = parse_event(event("GateMove"))
+    monkeypatch.setattr(validation, "_REMEMBER", 8)
+    monkeypatch.setattr(validation, "_VALIDATORS", {})
+    calls: list[str] = []
+    check = validation._DOMAIN_CHECKS["facility"]
+
+    def counting(value: str) -> str | None:
+        calls.append(value)
+        return check(value)
+
+    monkeypatch.setitem(validation._DOMAIN_CHECKS, "facility", counting)
+    for i in range(20):
+        assert validate(dict(base, facility=f"T{i}")) == []
+    assert validate(dict(base, facility="T19")) == []  # remembered: not checked again
+    assert len(calls) == 20
+    assert validate(dict(base, facility="T0")) == []  # forgotten when the set was full: checked again
+    assert len(calls) == 21
+    assert validate(dict(base, facility="bad one"))[0].field == "facility"
+    assert validate(dict(base, facility="bad one"))[0].field == "facility"  # problems are never remembered
+
+
+def test_unknown_or_missing_type() -> None:
+    for record in ({}, {"type": None}, {"type": "Truck"}, {"type": ["GateMove"]}, {"type": 3}):
+        assert validate(record) == reference(record)
+        assert validate(record)[0].field == "type"
