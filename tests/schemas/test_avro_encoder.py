@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from schemas.avro_encoder import CompiledEncoder, compile_encoder, encoder_for
 from schemas.catalog import SchemaVersion, catalog
-from schemas.json_form import parse_event
+from schemas.json_form import from_json, parse_event
 from schemas.wire import Codec
 from tests.events import event
 from tests.schemas.strategies import EPOCH, EVENTS, FAST_MAX_BYTES, records_of
@@ -143,21 +143,8 @@ _ALERT = catalog().current["CongestionAlert"]
 
 
 def _gate(**fields: Any) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "type": "GateMove",
-        "event_id": "2f1c7b0e-8a43-4c1e-9d2a-5b7e6f0a9c11",
-        "event_time": datetime(2024, 5, 1, 12, tzinfo=UTC),
-        "source": "ABCD",
-        "port": "USLAX",
-        "facility": "APMT",
-        "visit_id": "V-1",
-        "direction": "IN",
-        "move_type": "IMPORT_PICKUP",
-        "truck_id": "CA-1234567",
-        "trucker": "ABCD",
-    }
-    record.update(fields)
-    return record
+    """The decoded form of the shared hand-made gate move (tests/events.py), with `fields` overriding."""
+    return {**from_json(event("GateMove", event_id="2f1c7b0e-8a43-4c1e-9d2a-5b7e6f0a9c11")), **fields}
 
 
 def _rail(**fields: Any) -> dict[str, Any]:
