@@ -123,12 +123,13 @@ _PATTERNS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 _THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 _THREE_HEX = tuple(f"{n:03x}" for n in range(4096))
+_LIMITS = {6: 10**6, 8: 10**8, 9: 10**9}
 
 
 def digits(n: int, width: int) -> str:
     """`n` zero-padded to `width` (6, 8 or 9) digits: table lookups, the hot path's cheapest formatting
     (a %-format costs ~1,500 instructions here, an f-string format spec more)."""
-    if n < 0 or n >= 10**width:
+    if n < 0 or n >= _LIMITS[width]:
         return str(n).zfill(width)
     low = _THREE_DIGITS[n // 1000 % 1000] + _THREE_DIGITS[n % 1000]
     if width == 6:
