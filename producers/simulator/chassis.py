@@ -9,24 +9,28 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections import deque
-from dataclasses import dataclass
 from itertools import accumulate
+from typing import Final
 
 from producers.simulator.facilities import CHASSIS_PROVIDERS
 from producers.simulator.identities import Identities
 
-SIZES = ("20", "40", "45")
-SIZE_SHARES = (0.2, 0.75, 0.05)
-REPOSITION_SLACK = 0.15
+SIZES: Final = ("20", "40", "45")
+SIZE_SHARES: Final = (0.2, 0.75, 0.05)
+REPOSITION_SLACK: Final = 0.15
 """A location within 15% of its share of the stock is left alone by the nightly repositioning."""
 
 
-@dataclass(slots=True)
 class Chassis:
-    id: str
-    provider: str
-    source: str
-    size: str
+    """One pool chassis (a plain class, not a dataclass: see model.Box)."""
+
+    __slots__ = ("id", "provider", "size", "source")
+
+    def __init__(self, id: str, provider: str, source: str, size: str):
+        self.id = id
+        self.provider = provider
+        self.source = source
+        self.size = size
 
 
 class ChassisPool:

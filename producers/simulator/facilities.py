@@ -8,6 +8,7 @@ but at Matson's C60. The UP ICTF is the near-dock yard; containers reach it by t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class TerminalSpec:
     """Mean container moves (discharge + load) of one call."""
 
 
-TERMINALS: tuple[TerminalSpec, ...] = (
+TERMINALS: Final[tuple[TerminalSpec, ...]] = (
     TerminalSpec("APMT", "USLAX", ("401", "402", "403", "404", "405", "406"), True, 8, ("MAEU", "HLCU", "MSCU"), 4000),
     TerminalSpec("ETS", "USLAX", ("226", "228", "230", "232"), True, 5, ("EGLV", "CMDU"), 2500),
     TerminalSpec("EAGLE", "USLAX", ("302", "303", "304", "305"), True, 5, ("CMDU", "HDMU"), 3000),
@@ -40,27 +41,27 @@ TERMINALS: tuple[TerminalSpec, ...] = (
     TerminalSpec("MATU", "USLGB", ("C60", "C62"), False, 2, ("MATS",), 1000, moves_per_call=1500),
     TerminalSpec("TTI", "USLGB", ("T132", "T136", "T140", "T144"), True, 4, ("MSCU", "HDMU"), 3000),
 )
-TERMINAL_BY_CODE = {t.code: t for t in TERMINALS}
+TERMINAL_BY_CODE: Final = {t.code: t for t in TERMINALS}
 
-ICTF = "ICTF"
-ICTF_PORT = "USLGB"
-ICTF_RAILROAD = "UP"
-ICTF_CHASSIS = 3500
+ICTF: Final = "ICTF"
+ICTF_PORT: Final = "USLGB"
+ICTF_RAILROAD: Final = "UP"
+ICTF_CHASSIS: Final = 3500
 
-RAILROADS = ("UP", "BNSF")
-DESTINATIONS: dict[str, tuple[str, ...]] = {
+RAILROADS: Final = ("UP", "BNSF")
+DESTINATIONS: Final[dict[str, tuple[str, ...]]] = {
     "UP": ("Chicago Global IV", "Dallas Mesquite", "Kansas City", "Salt Lake City", "Houston Englewood"),
     "BNSF": ("Chicago Logistics Park", "Memphis", "Kansas City Logistics Park", "Dallas Alliance"),
 }
 
-CHASSIS_PROVIDERS: tuple[tuple[str, str, str, float], ...] = (
+CHASSIS_PROVIDERS: Final[tuple[tuple[str, str, str, float], ...]] = (
     ("DCLI", "DCLZ", "DCLI", 0.5),
     ("TRAC", "TRCZ", "TRAC", 0.3),
     ("FLEXIVAN", "FLXZ", "FLXV", 0.2),
 )
 """(provider, chassis id prefix, source SCAC, share of the pool fleet)."""
 
-ISO_TYPES: tuple[tuple[str, str, float], ...] = (
+ISO_TYPES: Final[tuple[tuple[str, str, float], ...]] = (
     ("22G1", "20", 0.2),
     ("42G1", "40", 0.15),
     ("45G1", "40", 0.6),
@@ -68,7 +69,7 @@ ISO_TYPES: tuple[tuple[str, str, float], ...] = (
 )
 """(ISO size-type, chassis size it rides on, share of boxes)."""
 
-CARRIER_OWNER_CODES: dict[str, tuple[str, ...]] = {
+CARRIER_OWNER_CODES: Final[dict[str, tuple[str, ...]]] = {
     "MAEU": ("MSKU", "MRKU", "MAEU"),
     "HLCU": ("HLXU", "HLBU"),
     "MSCU": ("MSCU", "MEDU", "TGHU"),
@@ -83,4 +84,4 @@ CARRIER_OWNER_CODES: dict[str, tuple[str, ...]] = {
     "MATS": ("MATU",),
 }
 """BIC owner codes (prefix + category U) of each carrier's boxes, plus lessors shared by all."""
-LESSOR_OWNER_CODES = ("TCLU", "TGBU", "CAIU", "SEGU", "FCIU", "TRHU", "BMOU", "GESU")
+LESSOR_OWNER_CODES: Final = ("TCLU", "TGBU", "CAIU", "SEGU", "FCIU", "TRHU", "BMOU", "GESU")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
+from typing import Final
 
 from producers.simulator.facilities import CARRIER_OWNER_CODES, LESSOR_OWNER_CODES
 from schemas.identifiers import imo_check_digit, iso6346_digit_of
@@ -16,9 +17,9 @@ def container_number(owner: str, serial: int) -> str:
     return f"{owner}{digits(serial, 6)}{iso6346_digit_of(owner, serial)}"
 
 
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_UPPER: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-_CITIES = (
+_CITIES: Final = (
     "ALGECIRAS",
     "BUSAN",
     "COLOMBO",
@@ -50,7 +51,7 @@ _CITIES = (
     "KLANG",
     "CHENNAI",
 )
-_WORDS = (
+_WORDS: Final = (
     "AMBITION",
     "BRILLIANCE",
     "COURAGE",
@@ -81,7 +82,7 @@ _WORDS = (
     "EXCELLENCE",
     "FAITH",
 )
-_GIVEN = (
+_GIVEN: Final = (
     "ALINA",
     "BEATRICE",
     "CARLOTTA",
@@ -105,7 +106,7 @@ _GIVEN = (
     "ANNA",
     "CLARA",
 )
-_PATTERNS: dict[str, tuple[str, tuple[str, ...]]] = {
+_PATTERNS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "MAEU": ("MAERSK {}", _CITIES),
     "HLCU": ("{} EXPRESS", _CITIES),
     "MSCU": ("MSC {}", _GIVEN),
@@ -121,9 +122,9 @@ _PATTERNS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-_THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
-_THREE_HEX = tuple(f"{n:03x}" for n in range(4096))
-_LIMITS = {6: 10**6, 8: 10**8, 9: 10**9}
+_THREE_DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))
+_THREE_HEX: Final = tuple(f"{n:03x}" for n in range(4096))
+_LIMITS: Final = {6: 10**6, 8: 10**8, 9: 10**9}
 
 
 def digits(n: int, width: int) -> str:

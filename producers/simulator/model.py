@@ -21,6 +21,7 @@ from bisect import bisect
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import Final
 
 from producers.simulator.chassis import Chassis, ChassisPool
 from producers.simulator.events import EventFactory
@@ -41,34 +42,41 @@ from producers.simulator.rendering import Raw
 from producers.simulator.scenarios import Scenario
 from producers.simulator.scheduler import Scheduler
 
-MINUTE = 60_000
-HOUR = 3_600_000
-DAY = 86_400_000
-WEEK = 7 * DAY
-PACIFIC_OFFSET_H = -8
-TRUCKS = 12_000
-EMPTY_IMPORT_SHARE = 0.03
-EMPTY_RETURN_SHARE = 0.7
+MINUTE: Final = 60_000
+HOUR: Final = 3_600_000
+DAY: Final = 86_400_000
+WEEK: Final = 7 * DAY
+PACIFIC_OFFSET_H: Final = -8
+TWO_PI: Final = 2.0 * math.pi
+TRUCKS: Final = 12_000
+EMPTY_IMPORT_SHARE: Final = 0.03
+EMPTY_RETURN_SHARE: Final = 0.7
 """Of local import pickups: the empty comes back (the rest is reused for an export: a street turn)."""
-SAME_TERMINAL_RETURN = 0.7
-EMPTY_PICKUP_SHARE = 0.35
+SAME_TERMINAL_RETURN: Final = 0.7
+EMPTY_PICKUP_SHARE: Final = 0.35
 """Of empties returned to a terminal: picked up again for an export (the rest sail back empty)."""
-POOL_LOAD_SHARE = 0.9
+POOL_LOAD_SHARE: Final = 0.9
 """At most this share of a call's load list comes from the gated-in pool; rail exports fill the rest."""
 
-_ISO_CUM = list(accumulate(share for _, _, share in ISO_TYPES))
-_ISO = [(iso, size) for iso, size, _ in ISO_TYPES]
+_ISO_CUM: Final = list(accumulate(share for _, _, share in ISO_TYPES))
+_ISO: Final = [(iso, size) for iso, size, _ in ISO_TYPES]
 
 
-@dataclass(slots=True)
 class Box:
-    id: str
-    iso: str
-    size: str
-    empty: bool
+    """A container in the model. The hot classes here are plain classes with their own `__init__`: a
+    dataclass's generated `__init__` stays interpreted Python in the compiled build (~1,600 instructions
+    a call against ~100)."""
+
+    __slots__ = ("empty", "id", "iso", "size")
+
+    def __init__(self, id: str, iso: str, size: str, empty: bool):
+        self.id = id
+        self.iso = iso
+        self.size = size
+        self.empty = empty
 
 
-@dataclass(slots=True)
+@dataclass
 class Call:
     terminal: Terminal
     vessel: Vessel
@@ -81,38 +89,57 @@ class Call:
     gap_ms: float = 0.0
 
 
-@dataclass(slots=True)
 class Pickup:
-    box: Box
-    move: str
-    near_dock: bool
-    due: int
-    taken: bool = False
-    from_pool: bool = False
-    """An empty returned earlier: void once a vessel loaded it."""
+    """A box due to be picked up at a terminal; `from_pool`: an empty returned earlier, void once loaded."""
+
+    __slots__ = ("box", "due", "from_pool", "move", "near_dock", "taken")
+
+    def __init__(self, box: Box, move: str, near_dock: bool, due: int, from_pool: bool = False):
+        self.box = box
+        self.move = move
+        self.near_dock = near_dock
+        self.due = due
+        self.taken = False
+        self.from_pool = from_pool
 
 
-@dataclass(slots=True)
 class Leg:
     """A truck coming back to a terminal with a box (drop-off), maybe on a pool chassis."""
 
-    terminal: Terminal
-    box: Box
-    move: str
-    chassis: Chassis | None
-    trucker: str
+    __slots__ = ("box", "chassis", "move", "terminal", "trucker")
+
+    def __init__(self, terminal: Terminal, box: Box, move: str, chassis: Chassis | None, trucker: str):
+        self.terminal = terminal
+        self.box = box
+        self.move = move
+        self.chassis = chassis
+        self.trucker = trucker
 
 
-@dataclass(slots=True)
 class Visit:
-    terminal: Terminal
-    visit_id: str
-    truck: int
-    appointment: str | None
-    move: str
-    box: Box | None
-    chassis: Chassis | None
-    pickup: Pickup | None
+    """A truck inside a terminal's gate: what it leaves with."""
+
+    __slots__ = ("appointment", "box", "chassis", "move", "pickup", "terminal", "truck", "visit_id")
+
+    def __init__(
+        self,
+        terminal: Terminal,
+        visit_id: str,
+        truck: int,
+        appointment: str | None,
+        move: str,
+        box: Box | None,
+        chassis: Chassis | None,
+        pickup: Pickup | None,
+    ):
+        self.terminal = terminal
+        self.visit_id = visit_id
+        self.truck = truck
+        self.appointment = appointment
+        self.move = move
+        self.box = box
+        self.chassis = chassis
+        self.pickup = pickup
 
 
 @dataclass
@@ -161,6 +188,7 @@ class PortModel:
         self.out: list[Raw] = []
         self._emit = self.out.append
         self._mu: dict[tuple[float, float], float] = {}
+        self._spare_normal: float | None = None
         self.dry_runs = 0
         total_calls = sum(t.weekly_calls for t in TERMINALS)
         self.terminals: list[Terminal] = []
@@ -182,11 +210,23 @@ class PortModel:
         self.sched.at(self._next_local_hour(start_ms, 1), self._reposition_chassis)
 
     # ---------------------------------------------------------------- helpers
+    def _normal(self) -> float:
+        """A standard normal draw (Box-Muller, two per pair of uniforms, as random.gauss does; here so the
+        compiled build runs it natively instead of calling random.py's Python)."""
+        spare = self._spare_normal
+        if spare is not None:
+            self._spare_normal = None
+            return spare
+        angle = self.rng.random() * TWO_PI
+        radius = math.sqrt(-2.0 * math.log(1.0 - self.rng.random()))
+        self._spare_normal = math.sin(angle) * radius
+        return math.cos(angle) * radius
+
     def _lognormal_ms(self, mean_ms: float, sigma: float = 0.5) -> int:
         mu = self._mu.get((mean_ms, sigma))
         if mu is None:
             mu = self._mu[(mean_ms, sigma)] = math.log(mean_ms) - sigma * sigma / 2
-        return int(math.exp(self.rng.gauss(mu, sigma)))  # lognormvariate, via the cheaper Box-Muller gauss
+        return int(math.exp(mu + sigma * self._normal()))
 
     def _terminal_by_weight(self) -> Terminal:
         return self.terminals[bisect(self._weights, self.rng.random() * self._weights[-1])]
@@ -219,7 +259,7 @@ class PortModel:
 
     def _schedule_service_call(self, service: Service, week: int) -> None:
         nominal = self.start_ms + service.slot_ms + week * WEEK
-        when = nominal + int(self.rng.gauss(0, self.s.schedule_sd_hours) * HOUR)
+        when = nominal + int(self._normal() * self.s.schedule_sd_hours * HOUR)
         self.sched.at(max(when, self.start_ms), self._service_call, (service, week))
 
     def _service_call(self, arg: tuple[Service, int]) -> None:
@@ -383,7 +423,7 @@ class PortModel:
         fill = terminal.inventory / terminal.capacity
         excess = min(0.5, max(0.0, fill - 0.6))
         mean = s.turn_base_minutes * (1 + s.turn_fill_weight * excess * excess) + (10 if dual else 0)
-        minutes = math.exp(rng.gauss(math.log(mean) - 0.35 * 0.35 / 2, 0.35))
+        minutes = math.exp(math.log(mean) - 0.35 * 0.35 / 2 + 0.35 * self._normal())
         if rng.random() < s.turn_tail_share:
             minutes += s.turn_tail_hours * 60 * (0.5 + rng.random())
         return int(max(8.0, minutes) * MINUTE)

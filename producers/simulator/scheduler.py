@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 Action = Callable[[Any], None]
-WINDOW_MS = 3_600_000
+WINDOW_MS: Final = 3_600_000
 
 Entry = tuple[int, int, Action, Any]
 
