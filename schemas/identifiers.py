@@ -22,12 +22,15 @@ _FACILITY = re.compile(r"^[A-Z0-9]{2,10}$")
 
 # ISO 6346 weights character i by 2**i. The serial's share is tabled per 3-digit half and the owner's
 # share cached per owner code, so a check digit costs two lookups and an addition (the hot publish path).
-_SERIAL_HIGH = [sum(int(c) << (4 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
-_SERIAL_LOW = [sum(int(c) << (7 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000)]
+ISO6346_SERIAL_HIGH = tuple(sum(int(c) << (4 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000))
+"""The share in the weighted sum of a serial's first three digits (serial // 1000)."""
+ISO6346_SERIAL_LOW = tuple(sum(int(c) << (7 + i) for i, c in enumerate(f"{n:03d}")) for n in range(1000))
+"""The share of its last three digits (serial % 1000)."""
 
 
 @lru_cache(maxsize=4096)
-def _owner_share(owner: str) -> int:
+def iso6346_owner_share(owner: str) -> int:
+    """The share in the weighted sum of an owner code with its category letter (e.g. MSCU)."""
     return sum(_LETTER_VALUES[c] << i for i, c in enumerate(owner))
 
 
@@ -38,7 +41,8 @@ def iso6346_check_digit(first_ten: str) -> int:
 
 def iso6346_digit_of(owner: str, serial: int) -> int:
     """Check digit of an owner code with its category letter (e.g. MSCU) and a serial below 1,000,000."""
-    return (_owner_share(owner) + _SERIAL_HIGH[serial // 1000] + _SERIAL_LOW[serial % 1000]) % 11 % 10
+    total = iso6346_owner_share(owner) + ISO6346_SERIAL_HIGH[serial // 1000] + ISO6346_SERIAL_LOW[serial % 1000]
+    return total % 11 % 10
 
 
 @lru_cache(maxsize=65536)
