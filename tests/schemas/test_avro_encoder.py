@@ -43,6 +43,16 @@ def outcome(encode: Callable[[Any], bytes], record: Any) -> tuple[str, Any]:
         return "error", (type(exc), str(exc))
 
 
+def _declines_or_matches(encoder: CompiledEncoder, parsed: Any, record: Any) -> None:
+    """The encoder gives fastavro's outcome; its generated code either declines (raises, so the caller gets
+    fastavro) or writes fastavro's bytes."""
+    expected = outcome(lambda r: fastavro_bytes(parsed, r), record)
+    assert outcome(encoder.encode, record) == expected
+    assert encoder.fast is not None
+    fast = outcome(encoder.fast, record)
+    assert fast[0] == "error" or fast == expected
+
+
 def compiled(version: SchemaVersion) -> CompiledEncoder:
     encoder = compile_encoder(version.parsed)
     assert encoder.fast is not None, f"{version.name} v{version.version} should compile"
@@ -349,12 +359,7 @@ WRONG = list(_wrong_cases())
 @pytest.mark.parametrize(("version", "record"), WRONG, ids=[str(i) for i in range(len(WRONG))])
 def test_any_other_value_behaves_as_in_fastavro(version: SchemaVersion, record: dict[str, Any]) -> None:
     encoder = compiled(version)
-    expected = outcome(lambda r: fastavro_bytes(version.parsed, r), record)
-    assert outcome(encoder.encode, record) == expected
-    # the generated code either declines (raises, so the caller gets fastavro) or writes fastavro's bytes
-    assert encoder.fast is not None
-    fast = outcome(encoder.fast, record)
-    assert fast[0] == "error" or fast == expected
+    _declines_or_matches(encoder, version.parsed, record)
 
 
 @given(
@@ -371,11 +376,7 @@ def test_any_value_in_any_field_is_fastavros_result(type_name: str, data: st.Dat
     fields = [f["name"] for f in json.loads(version.text)["fields"]]
     record = {**_valid_record(type_name), data.draw(st.sampled_from(fields)): value}
     encoder = compiled(version)
-    expected = outcome(lambda r: fastavro_bytes(version.parsed, r), record)
-    assert outcome(encoder.encode, record) == expected
-    assert encoder.fast is not None
-    fast = outcome(encoder.fast, record)
-    assert fast[0] == "error" or fast == expected
+    _declines_or_matches(encoder, version.parsed, record)
 
 
 @pytest.mark.parametrize(
@@ -454,11 +455,7 @@ def test_union_branches_match_as_in_fastavro(field: str, value: Any) -> None:
     record = {"s": "x", "ol": None, "ob": None, "obytes": None, "ot": None, "oe": None, field: value}
     encoder = compile_encoder(KITCHEN_SINK)
     parsed = fastavro.parse_schema(KITCHEN_SINK)
-    expected = outcome(lambda r: fastavro_bytes(parsed, r), record)
-    assert outcome(encoder.encode, record) == expected
-    assert encoder.fast is not None
-    fast = outcome(encoder.fast, record)
-    assert fast[0] == "error" or fast == expected
+    _declines_or_matches(encoder, parsed, record)
 
 
 @pytest.mark.parametrize(
