@@ -35,11 +35,13 @@ def build(root: Path) -> Path:
         command.build_lib = os.path.join(work, "lib")
         command.build_temp = os.path.join(work, "tmp")
         dist.run_command("build_ext")
-        staging = Path(work) / "lib"
-        if target.exists():
-            shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staging, target)
+        staging = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+        shutil.copytree(Path(work) / "lib", staging, dirs_exist_ok=True)
+        try:
+            staging.rename(target)  # atomic: a process importing the simulator sees no half-copied build
+        except OSError:  # another `make` got there first with the same sources
+            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -57,7 +59,7 @@ def main() -> int:
         print(f"compile_simulator: not compiled ({type(exc).__name__}: {exc}); the simulator runs as pure Python")
         return 0
     for old in args.root.iterdir():
-        if old.is_dir() and old != built:
+        if old.is_dir() and old != built and not old.name.startswith("."):  # not a build under way
             shutil.rmtree(old, ignore_errors=True)
     print(f"compiled simulator: {built}")
     return 0
