@@ -49,9 +49,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=compiled.ROOT)
     args = parser.parse_args()
-    target = compiled.build_dir(args.root)
-    if compiled.enable([], args.root):
-        print(f"compiled simulator up to date: {target}")
+    fresh = compiled.fresh_build(args.root)
+    if fresh is not None:
+        print(f"compiled simulator up to date: {fresh}")
         return 0
     try:
         built = build(args.root)

@@ -66,3 +66,9 @@ def fields_of(type_name: str) -> tuple[FieldInfo, ...]:
             kind, symbols = _kind(avro_type)
         infos.append(FieldInfo(f["name"], kind, nullable, f.get("default", NO_DEFAULT), symbols))
     return tuple(infos)
+
+
+@cache
+def field_names(type_name: str) -> tuple[str, ...]:
+    """The field names of the current schema of `type_name`, in order."""
+    return tuple(info.name for info in fields_of(type_name))

@@ -16,7 +16,7 @@ from typing import Any
 
 from schemas.catalog import INPUT_TYPES, catalog
 from schemas.errors import FieldError, InvalidEvent
-from schemas.fields import NO_DEFAULT, fields_of
+from schemas.fields import NO_DEFAULT, field_names, fields_of
 from schemas.validation import validate
 
 
@@ -111,16 +111,11 @@ def parse_line(text: str) -> dict[str, Any]:
     return parse_event(obj)
 
 
-@cache
-def _field_names(type_name: str) -> tuple[str, ...]:
-    return tuple(info.name for info in fields_of(type_name))
-
-
 def to_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """The decoded form to a JSON-ready dict, `type` first, optional nulls omitted."""
     out: dict[str, Any] = {"type": record["type"]}
     get = record.get
-    for name in _field_names(record["type"]):
+    for name in field_names(record["type"]):
         value = get(name)
         if value is None:
             continue
@@ -139,7 +134,7 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 @cache
 def _field_keys(type_name: str) -> tuple[tuple[str, str], ...]:
-    return tuple((name, f",{_quote(name)}:") for name in _field_names(type_name))
+    return tuple((name, f",{_quote(name)}:") for name in field_names(type_name))
 
 
 def dumps(record: Mapping[str, Any]) -> str:

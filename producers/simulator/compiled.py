@@ -39,20 +39,24 @@ def build_dir(root: Path = ROOT) -> Path:
     return root / digest()
 
 
-def _built(folder: Path) -> bool:
+def fresh_build(root: Path = ROOT) -> Path | None:
+    """The build of the sources on disk, if there is one (every module compiled); else None."""
+    try:
+        folder = build_dir(root)
+    except OSError:
+        return None
     package = folder / "producers" / "simulator"
-    return all(any(package.glob(f"{name}.*.so")) or any(package.glob(f"{name}.*.pyd")) for name in MODULES)
+    if all(any(package.glob(f"{name}.*.so")) or any(package.glob(f"{name}.*.pyd")) for name in MODULES):
+        return folder
+    return None
 
 
 def enable(package_path: list[str], root: Path = ROOT) -> bool:
     """Put a fresh compiled build first on the package's `__path__`; False (pure Python) when there is none."""
     if os.environ.get("BAYSTREAM_SIMULATOR_COMPILED", "1") == "0":
         return False
-    try:
-        folder = build_dir(root)
-    except OSError:
-        return False
-    if not _built(folder):
+    folder = fresh_build(root)
+    if folder is None:
         return False
     if str(folder) not in sys.path:
         sys.path.append(str(folder))  # the group's shared library is a top-level module

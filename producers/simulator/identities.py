@@ -13,14 +13,24 @@ from schemas.identifiers import (
     ISO6346_SERIAL_HIGH,
     ISO6346_SERIAL_LOW,
     imo_check_digit,
-    iso6346_digit_of,
     iso6346_owner_share,
 )
 
 
 def container_number(owner: str, serial: int) -> str:
-    """`owner` (4 letters, e.g. MSCU) + 6-digit serial + check digit (table-driven in schemas.identifiers)."""
-    return f"{owner}{digits(serial, 6)}{iso6346_digit_of(owner, serial)}"
+    """`owner` (4 letters, e.g. MSCU) + 6-digit serial + ISO 6346 check digit."""
+    return f"{owner}{digits(serial, 6)}{_check_digit(owner, serial)}"
+
+
+def _check_digit(owner: str, serial: int) -> int:
+    """`schemas.identifiers.iso6346_digit_of`: the same sum over its tables, with the owner shares kept here
+    so the compiled build runs it natively (a call into the interpreted function costs ~2,300
+    instructions, a third of a container number). tests/producers/simulator/test_identities.py holds it
+    to `schemas.identifiers.with_check_digit` for every owner and serial hypothesis draws."""
+    share = _OWNER_SHARES.get(owner)
+    if share is None:
+        share = _OWNER_SHARES[owner] = iso6346_owner_share(owner)
+    return (share + _SERIAL_HIGH[serial // 1000] + _SERIAL_LOW[serial % 1000]) % 11 % 10
 
 
 _UPPER: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -131,6 +141,7 @@ _PATTERNS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
 _SERIAL_HIGH: Final[tuple[int, ...]] = ISO6346_SERIAL_HIGH
 _SERIAL_LOW: Final[tuple[int, ...]] = ISO6346_SERIAL_LOW
 """Final here, so the compiled build reads them without a lookup."""
+_OWNER_SHARES: Final[dict[str, int]] = {}
 _THREE_DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))
 _THREE_HEX: Final = tuple(f"{n:03x}" for n in range(4096))
 _LIMITS: Final = {6: 10**6, 8: 10**8, 9: 10**9}
@@ -190,7 +201,6 @@ class Identities:
         self._names: set[str] = set()
         self._serials: dict[str, int] = {}
         self._visit = 0
-        self._owner_shares: dict[str, int] = {}
         self._call = 0
         self._train = 0
         owners = [*LESSOR_OWNER_CODES]
@@ -223,17 +233,7 @@ class Identities:
             serial = int(random() * 400_000)
         serial = (serial + 1 + int(random() * 3)) % 1_000_000
         self._serials[owner] = serial
-        return f"{owner}{digits(serial, 6)}{self._check_digit(owner, serial)}"  # container_number, natively
-
-    def _check_digit(self, owner: str, serial: int) -> int:
-        """`schemas.identifiers.iso6346_digit_of` with the owner shares kept here: the same sum over the same
-        tables, run natively in the compiled build (a call into the interpreted function costs ~2,300
-        instructions, a third of a container number). tests/producers/simulator/test_identities.py
-        checks every number against `schemas.identifiers.with_check_digit`."""
-        share = self._owner_shares.get(owner)
-        if share is None:
-            share = self._owner_shares[owner] = iso6346_owner_share(owner)
-        return (share + _SERIAL_HIGH[serial // 1000] + _SERIAL_LOW[serial % 1000]) % 11 % 10
+        return container_number(owner, serial)
 
     def visit_id(self, facility: str) -> str:
         self._visit += 1

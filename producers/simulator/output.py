@@ -52,9 +52,7 @@ class FileSink:
         self._render = {type_name: line_renderer(type_name) for type_name in INPUT_TYPES}
 
     def send(self, event: Raw) -> None:
-        self._lines.append(self._render[event[0]](event))
-        if len(self._lines) >= self._block:
-            self.flush()
+        self.send_many([event])
 
     def send_many(self, events: list[Raw]) -> None:
         render = self._render
@@ -76,7 +74,7 @@ class PublisherSink:
         self._publisher = publisher
 
     def send(self, event: Raw) -> None:
-        self._publisher.publish(to_record(event))
+        self.send_many([event])
 
     def send_many(self, events: list[Raw]) -> None:
         publish = self._publisher.publish
@@ -109,14 +107,15 @@ def drain(
             batch.update(map(_type_of, chunk))
         else:
             for event in chunk:
-                wait = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed - clock()
+                due = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed
+                wait = due - clock()
                 if wait > 0:  # caught up with the wall clock: hand over what we have, count it, then wait
                     sink.flush()
                     _report(counts, batch, on_batch)
                     batch = Counter()
                     while wait > 0:
                         sleep(min(wait, 1.0))
-                        wait = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed - clock()
+                        wait = due - clock()
                 sink.send(event)
                 batch[event[0]] += 1
         if batch.total() >= METRIC_BATCH:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from schemas.fields import FieldInfo, fields_of
+from schemas.fields import FieldInfo, field_names, fields_of
 
 Raw = tuple[Any, ...]
 """(type name, *field values in schema order), event_time in epoch milliseconds."""
@@ -104,22 +104,16 @@ def line_renderer(type_name: str) -> Callable[[Raw], str]:
 
 
 @cache
-def _field_names(type_name: str) -> tuple[str, ...]:
-    return tuple(info.name for info in fields_of(type_name))
-
-
-@cache
-def _time_fields(type_name: str) -> tuple[int, ...]:
-    return tuple(i for i, info in enumerate(fields_of(type_name)) if info.kind == "timestamp")
+def _time_fields(type_name: str) -> tuple[str, ...]:
+    return tuple(info.name for info in fields_of(type_name) if info.kind == "timestamp")
 
 
 def to_record(raw: Raw) -> dict[str, Any]:
     """The decoded record of a raw event: what the contract's reader gives back for it."""
     type_name = raw[0]
     record: dict[str, Any] = {"type": type_name}
-    record.update(zip(_field_names(type_name), raw[1:], strict=True))
-    for i in _time_fields(type_name):
-        name = _field_names(type_name)[i]
+    record.update(zip(field_names(type_name), raw[1:], strict=True))
+    for name in _time_fields(type_name):
         record[name] = EPOCH + timedelta(milliseconds=record[name])
     return record
 
