@@ -117,12 +117,21 @@ def ensure_topics(settings: Settings) -> None:
 class _Current:
     """What Faust's tables read of the current event: its message (partition, topic, timestamp)."""
 
-    def __init__(self, message: Message):
+    def __init__(self, message: Message | PartitionContext):
         self.message = message
 
 
+@dataclass(frozen=True)
+class PartitionContext:
+    """What Faust's tables read of a message (its topic and partition), for an input partition that has not
+    delivered a record yet: a partition restored on assignment is read from the table before any fetch."""
+
+    topic: str
+    partition: int
+
+
 @contextmanager
-def on_behalf_of(message: Message) -> Iterator[None]:
+def on_behalf_of(message: Message | PartitionContext) -> Iterator[None]:
     """Table reads and writes for `message`'s partition (Faust picks the changelog partition and the
     RocksDB instance from the current event, which a batch's task does not have)."""
     from faust.streams import _current_event
@@ -204,8 +213,10 @@ class IndicatorWorker:
         self.combiner_table = _bytes_table(app, "combiner", 1)
         self.held: list[Message] = []
         """Records applied but not yet covered by a checkpoint: acked (committable) after the next one."""
-        self.context: dict[int, Message] = {}
+        self.context: dict[int, Message | PartitionContext] = {}
         """A record of each input partition: Faust's tables pick partition and store from it."""
+        self.to_restore: set[int] = set()
+        """Input partitions assigned in this generation, restored once the tables are recovered."""
         self.unreported: set[int] = set()
         self.unsaved: set[int] = set()
         self.reported_at = time.monotonic()
@@ -244,14 +255,30 @@ class IndicatorWorker:
             self.held.append(m)
             self.context[m.partition] = m
         for number in {r.partition for r in records} - self.processor.partitions.keys():
-            with on_behalf_of(self.context[number]):
-                self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
+            self.restore(number)
         outcome = self.processor.process(records)
         for letter in outcome.dead_letters:
             self._send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
         self.unreported |= outcome.touched
         self.unsaved |= outcome.touched
         self._report_lag(messages)
+
+    def restore(self, number: int) -> None:
+        """Take input partition `number` over from its checkpoint, and report it: the combiner may hold an
+        older partial of it than the checkpoint (the last partial before a crash), and replayed records below
+        the checkpoint change nothing, so without this report the combiner would keep the stale one."""
+        context = self.context.setdefault(number, PartitionContext(INPUT_TOPICS[0], number))
+        with on_behalf_of(context):
+            self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
+        self.unreported.add(number)
+
+    async def on_rebalance_complete(self, sender: Any = None, **_: Any) -> None:
+        """Tables recovered: restore every input partition of the assignment, also those with nothing to read
+        (their committed offsets may already be at the end while the combiner holds an older partial)."""
+        assigned = {tp.partition for tp in self.app.consumer.assignment() if tp.topic in INPUT_TOPICS}
+        for number in sorted((self.to_restore & assigned) - self.processor.partitions.keys()):
+            self.restore(number)
+        self.to_restore = set()
 
     async def flush(self) -> None:
         """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
@@ -401,6 +428,7 @@ class IndicatorWorker:
     async def on_assigned(self, sender: Any, assigned: set[TP], **_: Any) -> None:
         """Say which input partitions this worker holds now (operators and tests read it)."""
         mine = sorted({tp.partition for tp in assigned if tp.topic in INPUT_TOPICS})
+        self.to_restore |= set(mine)
         combiner = any(tp.topic == self.partials_name for tp in assigned)
         print(f"assigned input partitions {mine}{' and the combiner' if combiner else ''}", flush=True)
 
@@ -412,6 +440,7 @@ class IndicatorWorker:
             if tp.topic in INPUT_TOPICS:
                 self.processor.drop(tp.partition)
                 self.context.pop(tp.partition, None)
+                self.to_restore.discard(tp.partition)
             elif tp.topic == self.partials_name:
                 self.board = None
                 self.board_held, self.board_unsaved, self.board_context = [], {}, None
@@ -464,6 +493,7 @@ def create_app(
     app.timer(min(tuning.partial_interval_s, tuning.checkpoint_interval_s) / 2, on_leader=False)(worker.flush)
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
+    app.on_rebalance_complete.connect(cast(Any, worker.on_rebalance_complete))
     app.indicator_worker = worker  # type: ignore[attr-defined]
     return app
 

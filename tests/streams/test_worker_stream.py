@@ -30,9 +30,12 @@ from tests.streams.worker_harness import (
     WorkerProcess,
     as_values,
     differences,
+    input_fully_committed,
+    latest,
     publish,
     same,
     wait_for_values,
+    wait_until,
 )
 
 pytestmark = pytest.mark.integration
@@ -93,6 +96,29 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
         # restored, not recomputed from nothing: the first half came back from the checkpoints
         processed = second.counter(port, "baystream_events_processed_total")
         assert 0 < processed <= len(day) - half
+    finally:
+        second.close()
+
+
+def test_a_restarted_worker_reports_partitions_it_has_nothing_new_to_read_for(
+    own_broker: Settings, day: list[dict[str, Any]], fresh_name: str
+) -> None:
+    """Killed after a checkpoint and commit covered everything but before a partial reported it: the combiner
+    holds nothing newer than before, and the restarted worker has no record to read. It must still report
+    every partition it restored (the worker's partials are held back here to make that moment last)."""
+    publish(own_broker, day)
+    first = WorkerProcess(own_broker, fresh_name, "--partial-interval", "100000", "--checkpoint-interval", "0.5")
+    try:
+        wait_until(lambda: input_fully_committed(own_broker, fresh_name), 90, "the first worker committed all input")
+        first.stop(signal.SIGKILL)
+    finally:
+        first.close()
+    assert latest(own_broker) == {}  # no partial was ever sent, so nothing was published
+    second = WorkerProcess(own_broker, fresh_name)
+    try:
+        want = expected(day)
+        got = wait_for_values(own_broker, want)
+        assert same(got, want), (differences(got, want), second.output()[-3000:])
     finally:
         second.close()
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -118,6 +118,34 @@ def wait_for_values(settings: Settings, expected: Values, timeout: float = 90.0)
             return seen
         time.sleep(1.0)
     return seen
+
+
+def input_fully_committed(settings: Settings, group: str) -> bool:
+    """True when the worker group's committed offsets of every input partition are at its end."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from infra.kafka_config import consumer_config
+    from infra.topics import INPUT_TOPICS
+
+    consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False}))
+    try:
+        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.partitions)]
+        for tp in consumer.committed(wanted, timeout=10.0):
+            _, high = consumer.get_watermark_offsets(tp, timeout=10.0)
+            if high > 0 and tp.offset < high:
+                return False
+        return True
+    finally:
+        consumer.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` every 0.5 s; fail with `what` when it is not true within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g}s: {what}")
+        time.sleep(0.5)
 
 
 def differences(a: Values, b: Values) -> list[str]:
