@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test compiled lint typecheck check bench system-deps clean
+.PHONY: run test compiled lint typecheck check bench system-deps kafka clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,12 +20,17 @@ compiled: $(STAMP)
 run: $(STAMP) compiled
 	$(BIN)/baystream demo
 
-## Install what the tests need from the system (headless chromium, promtool) and run the suite.
-test: $(STAMP) compiled system-deps
+## Install what the tests need from the system (headless chromium, promtool, Apache Kafka) and run the suite.
+test: $(STAMP) compiled system-deps kafka
 	$(BIN)/python -m pytest -q
 
 system-deps:
 	bash infra/setup/system-deps.sh
+
+## Apache Kafka (version in infra/setup/kafka/pom.xml) from Maven Central into .cache/kafka/; Java 17 and
+## Maven from apt-get where missing. Once: later runs are instant and offline.
+kafka:
+	bash infra/setup/kafka.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

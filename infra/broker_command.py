@@ -1,4 +1,8 @@
-"""`baystream broker`: the embedded Tansu broker in the foreground, until Ctrl-C or SIGTERM."""
+"""`baystream broker`: a local broker in the foreground, until Ctrl-C or SIGTERM.
+
+Two engines: `tansu` (default; the embedded Tansu broker, memory only) and `kafka` (Apache Kafka in KRaft
+mode, N nodes, from `make kafka`; data in a temporary folder, deleted on exit).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +14,34 @@ from types import FrameType
 
 from infra.settings import Settings
 
-HELP = "run the embedded Kafka-compatible broker (Tansu, memory only) on 127.0.0.1"
+HELP = "run a local broker on 127.0.0.1: embedded Tansu (memory only, default) or an Apache Kafka cluster"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=None, help="port to listen on (default: a free one)")
+    parser.add_argument(
+        "--engine",
+        choices=("tansu", "kafka"),
+        default="tansu",
+        help="tansu: the embedded broker, memory only (default); kafka: Apache Kafka, KRaft (needs `make kafka`)",
+    )
+    parser.add_argument("--brokers", type=int, default=1, help="Kafka nodes, each broker and controller (default 1)")
+    parser.add_argument(
+        "--port", type=int, default=None, help="port to listen on; with kafka the first node's (default: a free one)"
+    )
     parser.add_argument("--no-topics", action="store_true", help="do not create the catalog topics")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.broker import EmbeddedBroker
+    if args.engine == "kafka":
+        return _run_kafka(args, settings)
+    if args.brokers != 1:
+        print("baystream broker: the tansu engine runs one broker; use --engine kafka for more", file=sys.stderr)
+        return 2
+
+    from infra.kafka_cluster import start_engine
     from infra.topics import create_topics
 
-    broker = EmbeddedBroker(args.port).start()
+    broker = start_engine("tansu", port=args.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         broker.stop()
@@ -45,3 +64,56 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         broker.stop()
     return 0
+
+
+class _Stop(BaseException):
+    """SIGINT or SIGTERM: leave whatever is running (start, topic creation, the wait) and stop every JVM."""
+
+
+def _run_kafka(args: argparse.Namespace, settings: Settings) -> int:
+    from infra.broker import BrokerError
+    from infra.kafka_cluster import KafkaCluster
+    from infra.topics import create_topics
+
+    if args.brokers < 1:
+        print("baystream broker: --brokers must be at least 1", file=sys.stderr)
+        return 2
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Once: a second Ctrl-C must not interrupt the JVMs' shutdown and leave them behind.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise _Stop
+
+    cluster = KafkaCluster(args.brokers, port=args.port)
+    rf = min(3, args.brokers)
+    # Before the JVMs start (they take seconds): a signal during the start still stops all of them.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        cluster.start()
+        if not args.no_topics:
+            create_topics(settings.with_overrides(bootstrap=cluster.bootstrap, replication_factor=rf, embedded=False))
+        print(cluster.bootstrap, flush=True)
+        nodes = "1 broker" if args.brokers == 1 else f"{args.brokers} brokers"
+        print(
+            f"Apache Kafka {cluster.version}, {nodes} (KRaft, each node broker and controller) on {cluster.bootstrap}\n"
+            f"  data and logs in {cluster.workdir}, deleted on exit\n"
+            f"  export BAYSTREAM_BOOTSTRAP={cluster.bootstrap} BAYSTREAM_REPLICATION_FACTOR={rf}\n"
+            "Ctrl-C stops it.",
+            file=sys.stderr,
+            flush=True,
+        )
+        while cluster.running():
+            time.sleep(0.2)
+        print("baystream broker: every Kafka node exited", file=sys.stderr)
+        return 1
+    except _Stop:
+        return 0
+    except BrokerError as exc:
+        print(f"baystream broker: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        cluster.stop()
