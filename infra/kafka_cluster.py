@@ -6,8 +6,11 @@ infra/setup/kafka/pom.xml) into `.cache/kafka/<version>/libs`; `java` is taken f
 Every node is a combined broker and controller (`process.roles=broker,controller`) with a static quorum
 (`controller.quorum.voters`), so three nodes keep a quorum and serve with one of them down. Listeners are
 on 127.0.0.1, on free ports picked once: a node restarted by `start_broker` or `restart` comes back on
-the same ports with the same data. Each JVM runs in its own process group and an atexit hook stops them
-all, so an interrupted test leaves no broker behind. JVM output goes to `<log_dir or workdir>/node-<id>.log`.
+the same ports with the same data. Each JVM runs in its own process group (Ctrl-C reaches Python, which
+stops them in order) and an atexit hook stops them all. A Python process killed outright (SIGKILL, a
+timeout) runs no atexit hook, so a small watchdog process, holding a pipe from it, ends the JVMs and removes
+the temporary workdir when that pipe closes: no broker outlives the process that started it. JVM output
+goes to `<log_dir or workdir>/node-<id>.log`.
 
 Defaults: fast for tests, production-like in durability: replication factor min(3, N) for new topics and
 the internal ones, `min.insync.replicas` 2 from three nodes on (1 below), no unclean leader election,
@@ -33,6 +36,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -118,6 +122,65 @@ logger.request.level = WARN
 logger.changes.name = state.change.logger
 logger.changes.level = WARN
 """
+
+WATCHDOG = """
+import os, shutil, signal, sys, time
+groups, folders = set(), set()
+for line in sys.stdin:
+    kind, value = line[0], line[1:].rstrip("\\n")
+    if kind in "+-":
+        (groups.add if kind == "+" else groups.discard)(int(value))
+    else:
+        (folders.add if kind == "d" else folders.discard)(value)
+def signal_all(signum):
+    for group in groups:
+        try:
+            os.killpg(group, signum)
+        except OSError:
+            pass
+signal_all(signal.SIGTERM)
+deadline = time.monotonic() + 15
+while groups and time.monotonic() < deadline:
+    time.sleep(0.2)
+    for group in list(groups):
+        try:
+            os.killpg(group, 0)
+        except OSError:
+            groups.discard(group)
+signal_all(signal.SIGKILL)
+for folder in folders:
+    shutil.rmtree(folder, ignore_errors=True)
+"""
+"""Reads `+pgid` / `-pgid` (JVM process groups) and `dPATH` / `DPATH` (temporary workdirs) lines; at EOF,
+which comes when the Python process that started the JVMs exits however it exits, ends what is left."""
+
+
+class _Watchdog:
+    """One watchdog process per Python process, started with the first JVM."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._pid = 0
+
+    def tell(self, line: str) -> None:
+        if self._process is None or self._pid != os.getpid():  # a forked child gets a watchdog of its own
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", WATCHDOG],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,
+            )
+            self._pid = os.getpid()
+        assert self._process.stdin is not None
+        with contextlib.suppress(OSError):
+            self._process.stdin.write(line + "\n")
+            self._process.stdin.flush()
+
+
+_WATCHDOG = _Watchdog()
+
 
 RAFT_SHUTDOWN = b"Beginning graceful shutdown (org.apache.kafka.raft.KafkaRaftClient)"
 """The log line of a node whose broker and controller have shut down, its Raft client going last."""
@@ -400,6 +463,7 @@ class KafkaCluster:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        _WATCHDOG.tell(f"+{node.process.pid}")
 
     def _signal(self, node: _Node, signum: int) -> None:
         process = node.process
@@ -423,7 +487,7 @@ class KafkaCluster:
             for node in list(pending):
                 if node.process is None or node.process.poll() is not None:
                     pending.remove(node)
-                    self._keep_archive(node)
+                    self._reaped(node)
             if not pending:
                 return
             last = pending[0]
@@ -446,8 +510,11 @@ class KafkaCluster:
         except OSError:
             return False
 
-    def _keep_archive(self, node: _Node) -> None:
-        """Put the class archive a node wrote at exit in place (only after a clean exit: not if killed)."""
+    def _reaped(self, node: _Node) -> None:
+        """After a node's JVM exited: the watchdog forgets it; the class archive it wrote is put in place
+        (only after a clean exit, not if killed)."""
+        if node.process is not None:
+            _WATCHDOG.tell(f"-{node.process.pid}")
         dump, node.dumping = node.dumping, None
         if dump is None or node.process is None:
             return
@@ -494,11 +561,13 @@ class KafkaCluster:
 
     def start(self, timeout: float = 90.0) -> KafkaCluster:
         """Format (the first time), start every node, wait until metadata lists all of them."""
-        self._format()
         if not self._started:
             atexit.register(self.stop)
+            if self._own_workdir:
+                _WATCHDOG.tell(f"d{self.workdir}")
             self._started = True
         try:
+            self._format()
             for node in self._nodes.values():
                 self._launch(node)
             self._wait_up(list(self._nodes.values()), timeout)
@@ -519,11 +588,13 @@ class KafkaCluster:
             if node.log is not None:
                 node.log.close()
                 node.log = None
-        if self._started:
-            atexit.unregister(self.stop)
-            self._started = False
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if self._started:
+            atexit.unregister(self.stop)
+            if self._own_workdir:
+                _WATCHDOG.tell(f"D{self.workdir}")
+            self._started = False
 
     def kill_broker(self, node_id: int) -> None:
         """SIGKILL one node (its data stays; `start_broker` brings it back)."""
@@ -531,7 +602,7 @@ class KafkaCluster:
         self._signal(node, signal.SIGKILL)
         if node.process is not None:
             node.process.wait()
-        self._keep_archive(node)
+        self._reaped(node)
 
     def stop_broker(self, node_id: int, timeout: float = 30.0) -> None:
         """SIGTERM one node (controlled shutdown: it hands its leaderships over) and wait for it."""
