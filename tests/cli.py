@@ -11,11 +11,17 @@ from infra.settings import Settings
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a child `baystream`: the broker settings of `settings` (the engine's address,
+    replication and group timeouts), nothing of the caller's own BAYSTREAM_* variables, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAYSTREAM_")}
     if settings.bootstrap:
         env["BAYSTREAM_BOOTSTRAP"] = settings.bootstrap
     if settings.embedded:
         env["BAYSTREAM_EMBEDDED"] = "1"
+    default = Settings()
+    for name in ("replication_factor", "session_timeout_ms", "partitions"):
+        if getattr(settings, name) != getattr(default, name):
+            env[f"BAYSTREAM_{name.upper()}"] = str(getattr(settings, name))
     env.update(extra)
     return env
 

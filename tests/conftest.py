@@ -1,30 +1,73 @@
-"""Fixtures shared by every test area: the embedded broker (one per session) and settings pointing at it."""
+"""Fixtures shared by every test area: the brokers (one per engine per session) and settings pointing at them.
+
+A test that takes one of the broker fixtures runs on every engine (tests/brokers.py), and is marked
+`integration` by the fixture, not by hand.
+"""
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
 
-from infra.broker import EmbeddedBroker
 from infra.settings import Settings
 from infra.topics import create_topics
+from tests.brokers import Broker, EngineUnderTest, engines, settings_for, start_broker
+
+BROKER_FIXTURES = {"engine", "broker_settings", "isolated_broker", "stoppable_broker"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test on a broker is an integration test (`-m 'not integration'` runs the rest)."""
+    for item in items:
+        if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session", params=engines())
+def engine(request: pytest.FixtureRequest) -> Iterator[EngineUnderTest]:
+    """The broker of one engine, shared by the session: Tansu, a 3-broker Apache Kafka cluster, or external."""
+    name = str(request.param)
+    if name == "external":
+        bootstrap = os.environ["BAYSTREAM_TEST_BOOTSTRAP"]
+        settings = settings_for("kafka", bootstrap)
+        create_topics(settings)
+        yield EngineUnderTest(name, None, settings)
+        return
+    broker = start_broker(name)
+    try:
+        settings = settings_for(name, broker.bootstrap)
+        create_topics(settings)
+        yield EngineUnderTest(name, broker, settings)
+    finally:
+        broker.stop()
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[EmbeddedBroker]:
-    """A real Kafka-protocol broker (Tansu) on a free port, stopped when the session ends."""
-    with EmbeddedBroker() as running:
-        yield running
+def broker_settings(engine: EngineUnderTest) -> Settings:
+    """Settings for the session's broker of this engine, with the catalog topics created."""
+    return engine.settings
 
 
-@pytest.fixture(scope="session")
-def broker_settings(broker: EmbeddedBroker) -> Settings:
-    """Settings for the session broker, with the catalog topics created."""
-    settings = Settings(bootstrap=broker.bootstrap, embedded=True, table_store="memory://", metrics_port=0)
-    create_topics(settings)
-    return settings
+@pytest.fixture
+def isolated_broker(engine: EngineUnderTest) -> Iterator[Settings]:
+    """Settings on a broker whose catalog topics hold nothing of other tests (see EngineUnderTest.isolated)."""
+    with engine.isolated() as settings:
+        yield settings
+
+
+@pytest.fixture
+def stoppable_broker(engine: EngineUnderTest) -> Iterator[tuple[Broker, Settings]]:
+    """A broker of this engine that the test may stop (Kafka: a 1-broker cluster of its own)."""
+    if engine.name == "external":
+        pytest.skip("an external cluster (BAYSTREAM_TEST_BOOTSTRAP) is not the tests' to stop")
+    broker = start_broker(engine.name, brokers=1)
+    try:
+        yield broker, settings_for(engine.name, broker.bootstrap).with_overrides(replication_factor=1)
+    finally:
+        broker.stop()
 
 
 _fresh = itertools.count()

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from infra.broker import EmbeddedBroker, free_port
+from infra.broker import free_port
 from infra.demo import children
 from infra.settings import Settings
-from infra.topics import create_topics
+from tests.cli import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "infra" / "deploy"
@@ -96,15 +93,6 @@ def command_available(command: str) -> bool:
     return command in _available()
 
 
-@contextmanager
-def private_broker() -> Iterator[Settings]:
-    """A broker of one's own, catalog topics created: what these tests publish, other tests never see."""
-    with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True)
-        create_topics(settings)
-        yield settings
-
-
 @dataclass
 class Running:
     """A `baystream <command>` child: its metrics URL, its web port (if it serves one) and its log."""
@@ -124,13 +112,11 @@ class Running:
 
 
 def start(command: str, settings: Settings, tmp: Path) -> Running:
-    """Start `baystream <command>` (with the demo's arguments) like the demo does: own ports, embedded broker."""
+    """Start `baystream <command>` (with the demo's arguments) like the demo does: own ports, the given broker."""
     demo_args = {child.command: child.args for child in children(Settings(), speed=600.0, scenario="normal")}
     metrics_port, web_port = free_port(), free_port()
-    env = dict(os.environ)
-    env.update(
-        BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
-        BAYSTREAM_EMBEDDED="1",
+    env = cli_env(
+        settings,
         BAYSTREAM_METRICS_PORT=str(metrics_port),
         BAYSTREAM_METRICS_HOST="127.0.0.1",
         BAYSTREAM_DASHBOARD_PORT=str(web_port),

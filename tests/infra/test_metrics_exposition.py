@@ -16,10 +16,9 @@ from infra.metrics import set_indicator
 from infra.settings import Settings
 from producers.publisher import Publisher
 from schemas.json_form import parse_event
+from tests.brokers import EngineUnderTest
 from tests.events import ALL_TYPES, event
-from tests.infra.prom import Running, command_available, private_broker, promtool, start, stop, wait_for_text
-
-pytestmark = pytest.mark.integration
+from tests.infra.prom import Running, command_available, promtool, start, stop, wait_for_text
 
 
 def _check(text: str) -> None:
@@ -56,9 +55,9 @@ LONG_RUNNING = ("worker", "simulate", "dashboard", "gateway")
 
 
 @pytest.fixture(scope="module")
-def own_broker() -> Iterator[Settings]:
+def own_broker(engine: EngineUnderTest) -> Iterator[Settings]:
     """Our own broker: the simulator floods the catalog topics, which other tests must not see."""
-    with private_broker() as settings:
+    with engine.isolated() as settings:
         yield settings
 
 

@@ -25,14 +25,11 @@ from tests.infra.prom import (
     Running,
     command_available,
     fetch_text,
-    private_broker,
     start,
     stop,
     tool,
     wait_for_text,
 )
-
-pytestmark = pytest.mark.integration
 
 
 class PrometheusServer:
@@ -83,14 +80,13 @@ class PrometheusServer:
 
 
 @pytest.fixture
-def worker(tmp_path: Path) -> Iterator[tuple[Running, Settings]]:
+def worker(isolated_broker: Settings, tmp_path: Path) -> Iterator[tuple[Running, Settings]]:
     assert command_available("worker"), "`baystream worker` is not available in this build"
-    with private_broker() as settings:
-        running = start("worker", settings, tmp_path)
-        try:
-            yield running, settings
-        finally:
-            stop(running.process)
+    running = start("worker", isolated_broker, tmp_path)
+    try:
+        yield running, isolated_broker
+    finally:
+        stop(running.process)
 
 
 def test_prometheus_scrapes_the_worker_and_answers_its_metrics(

@@ -1,7 +1,8 @@
-"""The worker against a real embedded broker: stream equals replay, restarts, two workers, bad input.
+"""The worker against a real broker: stream equals replay, restarts, two workers, bad input.
 
-Each test gets its own broker: `congestion-latest` is a catalog topic, and workers of different tests
-must not see each other's values. Workers run as `baystream worker` processes, as users run them.
+Each test gets a broker of its own (on Kafka: the shared cluster with its topics recreated), since
+`congestion-latest` is a catalog topic and workers of different tests must not see each other's values.
+Workers run as `baystream worker` processes, as users run them.
 """
 
 from __future__ import annotations
@@ -9,13 +10,12 @@ from __future__ import annotations
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from confluent_kafka import Producer
 
-from infra.broker import EmbeddedBroker, free_port
+from infra.broker import free_port
 from infra.kafka_config import producer_config
 from infra.reader import read_topic
 from infra.settings import Settings
@@ -38,15 +38,11 @@ from tests.streams.worker_harness import (
     wait_until,
 )
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
-def own_broker() -> Iterator[Settings]:
-    with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True, table_store="memory://", metrics_port=0)
-        ensure_topics(settings.with_overrides(app_id="unused"))
-        yield settings
+def own_broker(isolated_broker: Settings) -> Settings:
+    ensure_topics(isolated_broker.with_overrides(app_id="unused"))
+    return isolated_broker
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +130,8 @@ def test_two_workers_share_the_partitions_and_agree_with_one(
         assert same(got, want), differences(got, want)
         held = [w.output().rsplit("assigned input partitions", 1)[-1] for w in workers]
         assert all("[]" not in h.split("\n")[0] for h in held), held
-        assert [w.stop(signal.SIGINT, timeout=15) for w in workers] == [0, 0]  # Ctrl-C stops both cleanly
+        codes = [w.stop(signal.SIGINT, timeout=15) for w in workers]
+        assert codes == [0, 0], [w.output()[-3000:] for w in workers]  # Ctrl-C stops both cleanly
     finally:
         for worker in workers:
             worker.close()

@@ -17,6 +17,7 @@ from infra.settings import Settings
 from producers.publisher import Publisher
 from schemas.wire import Codec
 from streams.model import IndicatorValue
+from tests.cli import cli_env
 
 _PREFIX = os.environ.get("WORKER_PREFIX", "").split()
 """Profiling aid: e.g. WORKER_PREFIX="py-spy record -o prof.txt -f raw --" runs each worker under py-spy."""
@@ -29,15 +30,12 @@ class WorkerProcess:
 
     def __init__(self, settings: Settings, app_id: str, *extra_args: str, metrics_port: int = 0):
         self.log: IO[bytes] = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log")  # noqa: SIM115
-        env = dict(os.environ)
-        env.update(
-            BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
-            BAYSTREAM_EMBEDDED="1",
+        env = cli_env(
+            settings,
             BAYSTREAM_TABLE_STORE="memory://",
             BAYSTREAM_METRICS_PORT=str(metrics_port),
             BAYSTREAM_WORKER_WEB_PORT="0",
             BAYSTREAM_APP_ID=app_id,
-            BAYSTREAM_PARTITIONS=str(settings.partitions),
             BAYSTREAM_PUBLISH_INTERVAL_S="1",
         )
         self.process = subprocess.Popen(

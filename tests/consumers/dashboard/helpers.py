@@ -33,7 +33,10 @@ def private_topics(settings: Settings, prefix: str) -> FeedTopics:
     topics = FeedTopics(f"{prefix}-latest", f"{prefix}-indicators", f"{prefix}-alerts")
     admin = AdminClient(admin_config(settings))
     futures = admin.create_topics(
-        [NewTopic(name, num_partitions=3, replication_factor=1) for name in topics.__dict__.values()]
+        [
+            NewTopic(name, num_partitions=3, replication_factor=settings.replication_factor)
+            for name in topics.__dict__.values()
+        ]
     )
     for future in futures.values():
         future.result(15)

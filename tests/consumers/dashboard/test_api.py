@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from prometheus_client import REGISTRY
 
 from consumers.dashboard.feed import FeedTopics
 from consumers.dashboard.service import DashboardOptions
-from infra.broker import EmbeddedBroker
 from infra.settings import Settings
+from tests.brokers import Broker
 from tests.consumers.dashboard.helpers import (
     BASE_TIME,
     Publisher,
@@ -19,8 +18,6 @@ from tests.consumers.dashboard.helpers import (
     served_dashboard,
     wait_for,
 )
-
-pytestmark = pytest.mark.integration
 
 
 def _values(body: dict) -> dict[tuple[str, str], float | None]:
@@ -154,17 +151,18 @@ def test_page_and_static_files_are_served_by_the_package(broker_settings: Settin
         assert all(not s["has_data"] for s in scopes["scopes"])
 
 
-def test_health_reports_a_lost_broker_and_the_last_state_stays_served() -> None:
-    with EmbeddedBroker() as own:
-        settings = Settings(bootstrap=own.bootstrap, embedded=True, metrics_port=0)
-        topics = private_topics(settings, "lost-broker")
-        Publisher(settings, topics).indicators([indicator("SPB", "vessels_waiting", 9.0)])
-        with served_dashboard(settings, DashboardOptions(topics=topics)) as dash:
-            assert dash.wait_ready()["broker_trouble"] is None
-            own.stop()
-            status, health = wait_for(lambda: (lambda r: r if r[1]["broker_trouble"] else None)(dash.get("/healthz")))
-            assert status == 200 and health["status"] == "ok"
-            assert _values(dash.get("/api/indicators")[1]) == {("SPB", "vessels_waiting"): 9.0}
+def test_health_reports_a_lost_broker_and_the_last_state_stays_served(
+    stoppable_broker: tuple[Broker, Settings],
+) -> None:
+    own, settings = stoppable_broker
+    topics = private_topics(settings, "lost-broker")
+    Publisher(settings, topics).indicators([indicator("SPB", "vessels_waiting", 9.0)])
+    with served_dashboard(settings, DashboardOptions(topics=topics)) as dash:
+        assert dash.wait_ready()["broker_trouble"] is None
+        own.stop()
+        status, health = wait_for(lambda: (lambda r: r if r[1]["broker_trouble"] else None)(dash.get("/healthz")))
+        assert status == 200 and health["status"] == "ok"
+        assert _values(dash.get("/api/indicators")[1]) == {("SPB", "vessels_waiting"): 9.0}
 
 
 def test_waits_for_topics_that_do_not_exist_yet(broker_settings: Settings, fresh_name: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from infra.broker import free_port
 from infra.cli import main
 from infra.settings import Settings
+from tests.cli import cli_env
 from tests.consumers.dashboard.helpers import wait_for
 
 
@@ -27,15 +27,9 @@ def test_bad_webhook_configuration_is_refused_before_starting(
     assert "webhooks[1]: min_level must be one of GREEN, AMBER, RED" in capsys.readouterr().err
 
 
-@pytest.mark.integration
 def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> None:
     metrics_port = free_port()
-    env = {
-        **os.environ,
-        "BAYSTREAM_BOOTSTRAP": str(broker_settings.bootstrap),
-        "BAYSTREAM_EMBEDDED": "1",
-        "BAYSTREAM_METRICS_PORT": str(metrics_port),
-    }
+    env = cli_env(broker_settings, BAYSTREAM_METRICS_PORT=str(metrics_port))
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.cli", "dashboard", "--port", "0"],
         env=env,
