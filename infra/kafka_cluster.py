@@ -109,6 +109,31 @@ def class_archive() -> Path:
     return libs.parent / f"classes-{hashlib.sha256(key.encode()).hexdigest()[:12]}.jsa"
 
 
+_archive_tried: set[Path] = set()
+
+
+def ensure_class_archive() -> None:
+    """Write the class archive once per JDK and jar set, from a one-node cluster started and stopped.
+
+    A JVM writes the archive as it exits cleanly; a node of a larger cluster may not exit cleanly (see
+    `KafkaCluster._wait_down`), one node alone always does. Costs one node start (a few seconds) the first
+    time; without an archive (if writing it fails) nodes load their classes from the jars, only slower.
+    """
+    archive = class_archive()
+    if archive.is_file() or archive in _archive_tried:
+        return
+    _archive_tried.add(archive)
+    for stale in archive.parent.glob("classes-*.tmp"):  # of trainers whose Python process died
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > 600:
+                stale.unlink()
+    trainer = KafkaCluster(1)
+    trainer._dump_to = archive.with_suffix(f".{uuid.uuid4().hex[:12]}.tmp")
+    with contextlib.suppress(BrokerError):
+        trainer.start(timeout=60)
+    trainer.stop()
+
+
 LOG4J2 = """\
 status = warn
 appender.out.type = Console
@@ -182,8 +207,11 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-RAFT_SHUTDOWN = b"Beginning graceful shutdown (org.apache.kafka.raft.KafkaRaftClient)"
-"""The log line of a node whose broker and controller have shut down, its Raft client going last."""
+BROKER_DOWN = b"Transition from SHUTTING_DOWN to SHUTDOWN (kafka.server.BrokerServer)"
+"""Logged once a node's broker has shut down (logs flushed); its controller and Raft client go next."""
+APPROVED = b"The controller has asked us to exit controlled shutdown"
+"""Logged when the controller quorum has approved a node's controlled shutdown."""
+QUORUM_LOST_GRACE = 3.0
 
 
 def cluster_defaults(brokers: int) -> dict[str, str]:
@@ -306,6 +334,8 @@ class KafkaCluster:
             for i, node_id in enumerate(range(1, brokers + 1))
         }
         self._started = False
+        self._dump_to: Path | None = None
+        """Set on the one-node cluster that writes the class archive (`ensure_class_archive`)."""
 
     def _free_ports(self, count: int, first: int | None) -> list[int]:
         ports = [first] if first else []
@@ -453,9 +483,7 @@ class KafkaCluster:
         node.log.write(f"=== baystream: starting node {node.node_id} at {time.strftime('%H:%M:%S')} ===\n".encode())
         node.log.flush()
         node.log_offset = node.log.tell()
-        archive = class_archive()
-        dumping = any(n.dumping is not None for n in self._nodes.values())
-        node.dumping = None if archive.is_file() or dumping else archive.with_suffix(f".{os.getpid()}.tmp")
+        node.dumping = self._dump_to
         node.process = subprocess.Popen(
             self._java("kafka.Kafka", str(node.config_path), heap_mb=self.heap_mb, dump=node.dumping),
             stdout=node.log,
@@ -475,13 +503,16 @@ class KafkaCluster:
     def _wait_down(self, nodes: list[_Node], timeout: float) -> None:
         """SIGTERM the nodes together, SIGKILL whichever is still up after `timeout`, reap them all.
 
-        When every other node is gone, the last one's broker and controller have shut down and its Raft
-        client waits for a new quorum leader that cannot be elected any more (Kafka gives up after 5 s):
-        that wait is cut short with SIGKILL, its logs being closed by then.
+        A node's controlled shutdown needs the controller quorum. Once fewer than a majority of the nodes
+        run, the nodes still up can never get it (Kafka would wait 5 minutes) nor elect a Raft leader
+        (5 s): each is killed as soon as its broker has shut down (logs flushed), or after
+        `QUORUM_LOST_GRACE` if it was still waiting for the controller. Its data stays; a node killed
+        before flushing recovers its logs at the next start, as after any crash.
         """
         for node in nodes:
             self._signal(node, signal.SIGTERM)
         deadline = time.monotonic() + timeout
+        quorum_lost_at: float | None = None
         pending = [node for node in nodes if node.process is not None]
         while pending:
             for node in list(pending):
@@ -490,25 +521,37 @@ class KafkaCluster:
                     self._reaped(node)
             if not pending:
                 return
-            last = pending[0]
-            alone = len(pending) == 1 and not any(n.alive() for n in self._nodes.values() if n is not last)
-            if time.monotonic() > deadline or (
-                alone and self.brokers > 1 and last.dumping is None and self._only_raft_left(last)
-            ):
-                for node in pending:
-                    self._signal(node, signal.SIGKILL)
-                    if node.process is not None:
-                        node.process.wait()
+            now = time.monotonic()
+            if quorum_lost_at is None and sum(n.alive() for n in self._nodes.values()) <= self.brokers // 2:
+                quorum_lost_at = now
+            for node in pending:
+                if now > deadline:
+                    self._kill(node, f"still up {timeout:g}s after SIGTERM")
+                elif quorum_lost_at is not None and node.dumping is None:
+                    shutdown = self._log_since_start(node)
+                    if BROKER_DOWN in shutdown:
+                        self._kill(node, "broker shut down, controller quorum gone")
+                    elif APPROVED not in shutdown and now - quorum_lost_at > QUORUM_LOST_GRACE:
+                        self._kill(node, "controlled shutdown cannot be approved: controller quorum gone")
             time.sleep(0.05)
 
-    def _only_raft_left(self, node: _Node) -> bool:
-        """Whether the node's log, since its last start, shows its Raft client's final shutdown step."""
+    def _kill(self, node: _Node, why: str) -> None:
+        if node.log is not None:
+            with contextlib.suppress(OSError, ValueError):
+                node.log.write(f"=== baystream: SIGKILL node {node.node_id}: {why} ===\n".encode())
+                node.log.flush()
+        self._signal(node, signal.SIGKILL)
+        if node.process is not None:
+            node.process.wait()
+
+    def _log_since_start(self, node: _Node) -> bytes:
+        """What the node's current JVM has logged so far."""
         try:
             with open(node.log_path, "rb") as log:
                 log.seek(node.log_offset)
-                return RAFT_SHUTDOWN in log.read()
+                return log.read()
         except OSError:
-            return False
+            return b""
 
     def _reaped(self, node: _Node) -> None:
         """After a node's JVM exited: the watchdog forgets it; the class archive it wrote is put in place
@@ -567,6 +610,8 @@ class KafkaCluster:
                 _WATCHDOG.tell(f"d{self.workdir}")
             self._started = True
         try:
+            if self._dump_to is None:
+                ensure_class_archive()
             self._format()
             for node in self._nodes.values():
                 self._launch(node)
