@@ -212,6 +212,7 @@ BROKER_DOWN = b"Transition from SHUTTING_DOWN to SHUTDOWN (kafka.server.BrokerSe
 APPROVED = b"The controller has asked us to exit controlled shutdown"
 """Logged when the controller quorum has approved a node's controlled shutdown."""
 QUORUM_LOST_GRACE = 3.0
+PORT_TAKEN = b"Address already in use"
 
 
 def cluster_defaults(brokers: int) -> dict[str, str]:
@@ -322,6 +323,7 @@ class KafkaCluster:
         self._own_workdir = workdir is None
         self.workdir = Path(tempfile.mkdtemp(prefix="baystream-kafka-")) if workdir is None else Path(workdir)
         self.log_dir = Path(log_dir) if log_dir is not None else self.workdir
+        self._first_port = port
         ports = self._free_ports(2 * brokers, first=port)
         self._nodes = {
             node_id: _Node(
@@ -419,8 +421,10 @@ class KafkaCluster:
             *args,
         ]
 
-    def _format(self) -> None:
-        """Write every node's config and format its log dir (once: a formatted node is left as it is)."""
+    def _format(self) -> bool:
+        """Write every node's config and format its log dir (once: a formatted node is left as it is).
+
+        True when every node was formatted now (a new cluster)."""
         kafka_libs()  # the clear error before anything else
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -437,7 +441,7 @@ class KafkaCluster:
             if not (node.data_dir / "meta.properties").exists():
                 todo.append(node)
         if not todo:
-            return
+            return False
         self._storage_format(todo[:1], cluster_id)
         first = todo[0].data_dir
         if sorted(path.name for path in first.iterdir()) == ["bootstrap.checkpoint", "meta.properties"]:
@@ -450,6 +454,7 @@ class KafkaCluster:
                 (node.data_dir / "meta.properties").write_text(meta, encoding="utf-8")
         else:  # another Kafka version writes more: let its tool format every node
             self._storage_format(todo[1:], cluster_id)
+        return len(todo) == len(self._nodes)
 
     def _storage_format(self, nodes: list[_Node], cluster_id: str) -> None:
         """`kafka-storage format` for these nodes, in parallel."""
@@ -612,14 +617,35 @@ class KafkaCluster:
         try:
             if self._dump_to is None:
                 ensure_class_archive()
-            self._format()
+            fresh = self._format()
             for node in self._nodes.values():
                 self._launch(node)
-            self._wait_up(list(self._nodes.values()), timeout)
+            try:
+                self._wait_up(list(self._nodes.values()), timeout)
+            except BrokerError:
+                # Ports are picked free, then bound seconds later by the JVMs: another process may have
+                # taken one in between. A new cluster tries once more on other ports.
+                if not fresh or not any(PORT_TAKEN in self._log_since_start(n) for n in self._nodes.values()):
+                    raise
+                self._wait_down(list(self._nodes.values()), 20.0)
+                self._new_ports()
+                self._format()
+                for node in self._nodes.values():
+                    self._launch(node)
+                self._wait_up(list(self._nodes.values()), timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _new_ports(self) -> None:
+        """Other ports for every node (but a port given to the constructor), on an empty data dir."""
+        ports = self._free_ports(2 * self.brokers, first=self._first_port)
+        for i, node in enumerate(self._nodes.values()):
+            node.port, node.controller_port = ports[2 * i], ports[2 * i + 1]
+            shutil.rmtree(node.home, ignore_errors=True)
+            if node.log is not None:
+                node.log.write(b"=== baystream: a port was taken: starting again on other ports ===\n")
 
     def running(self) -> bool:
         """True while at least one node's JVM runs (a cluster with a node killed on purpose still runs)."""
