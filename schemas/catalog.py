@@ -2,6 +2,12 @@
 
 Earlier versions live in `avro/history/<Name>/v<N>.avsc`; they are what old data was written with, and
 every single-object fingerprint of them resolves here so the newest reader can read old records.
+
+Enums evolve by appending (docs/schemas.md). Every enum of the contract has the symbol `UNKNOWN_SYMBOL`,
+appended after the symbols it had, and declares it its `default`: a reader given a newer writer's schema
+(Schema Registry, or any Avro reader with both schemas) reads a symbol it does not know as UNKNOWN instead
+of failing. Later symbols go after UNKNOWN, so no symbol ever changes its index. UNKNOWN is the reader's
+alone: `schemas.validation` rejects it in anything published, so the worker dead-letters such a record.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 AVRO_DIR = Path(__file__).parent / "avro"
 INPUT_TYPES = ("VesselArrival", "GateMove", "ContainerEvent", "ChassisCheckout", "RailDeparture")
 OUTPUT_TYPES = ("CongestionIndicator", "CongestionAlert", "DeadLetter")
+UNKNOWN_SYMBOL = "UNKNOWN"
+"""The default of every enum: the reader's stand-in for a symbol of a newer version; never published."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,10 @@
 A validator is compiled once per event type (straight-line source, `exec`'d: it runs for every event
 published); `validate` returns every problem, not just the first, so a publisher sees all that is wrong
 with an event in one go.
+
+An enum's UNKNOWN (its default, schemas/catalog.py) is rejected with `STAND_IN_REASON`: a reader gets it
+for a symbol of a newer version it does not know, so an event holding it says nothing the engine could
+count. Publishers cannot send it, and the worker dead-letters a record read that way (stage `validate`).
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ _KINDS: dict[str, tuple[str, str]] = {
     "string_array": ("type(v) is not list or not all(type(x) is str for x in v)", "a list of strings"),
 }
 
+STAND_IN_REASON = "{symbol} is the reader's stand-in for a symbol this version does not know; it cannot be published"
+"""Why an enum's stand-in (UNKNOWN) is refused; the symbol is filled in."""
+
 _REMEMBERED = frozenset({"port", "facility", "trucker", "carrier", "vessel_imo", "size"})
 """Fields with few distinct values: their valid values are remembered, so each is checked once. Not event
 ids (unique), containers (their check is cached in `identifiers`) nor chassis (a pool of many thousands)."""
@@ -62,6 +69,15 @@ if v is None:
 elif {wrong}:
     append(FieldError({name!r}, expected_{i}, v))
 """
+_ENUM_WITH_STAND_IN = """\
+v = get({name!r})
+if v is None:
+    {if_none}
+elif {wrong}:
+    append(FieldError({name!r}, stand_in_reason_{i} if type(v) is str and v == stand_in_{i} else expected_{i}, v))
+"""
+"""An enum with a stand-in: not one of the publishable symbols, and the stand-in gets its own reason (only
+on the error path, so a valid event pays nothing for it)."""
 _DOMAIN = """\
 elif (p := domain_{i}(v)) is not None:
     append(FieldError({name!r}, p, v))
@@ -98,7 +114,12 @@ def _compile(type_name: str) -> Validator:
             wanted = "one of " + ", ".join(info.symbols)
             namespace[f"symbols_{i}"] = frozenset(info.symbols)
         if_none = "pass" if info.nullable else f"append(FieldError({info.name!r}, required_{i}, None))"
-        code.append(_FIELD.format(name=info.name, i=i, if_none=if_none, wrong=wrong))
+        template = _FIELD
+        if info.stand_in is not None:
+            template = _ENUM_WITH_STAND_IN
+            namespace[f"stand_in_{i}"] = info.stand_in
+            namespace[f"stand_in_reason_{i}"] = STAND_IN_REASON.format(symbol=info.stand_in)
+        code.append(template.format(name=info.name, i=i, if_none=if_none, wrong=wrong))
         namespace[f"required_{i}"] = f"is required ({wanted})"
         namespace[f"expected_{i}"] = f"expected {wanted}"
         domain = _DOMAIN_CHECKS.get(info.name)

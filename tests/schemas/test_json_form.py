@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas.catalog import catalog
 from schemas.errors import InvalidEvent
+from schemas.fields import fields_of
 from schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
 from tests.events import ALL_TYPES, event
 from tests.schemas.strategies import any_event
@@ -101,3 +104,45 @@ def test_any_json_value_in_any_field_is_an_invalid_event_or_valid(type_name: str
         parse_event(event(type_name, **{field: value}))
     except InvalidEvent as exc:
         assert exc.errors
+
+
+ENUM_SYMBOLS = [
+    (type_name, info.name, symbol)
+    for type_name in ALL_TYPES
+    for info in fields_of(type_name)
+    if info.kind == "enum"
+    for symbol in info.symbols
+]
+
+
+@pytest.mark.parametrize(
+    ("type_name", "field", "symbol"), ENUM_SYMBOLS, ids=[f"{t}.{f}={s}" for t, f, s in ENUM_SYMBOLS]
+)
+def test_every_symbol_of_every_enum_can_be_published(type_name: str, field: str, symbol: str) -> None:
+    assert parse_event(event(type_name, **{field: symbol}))[field] == symbol
+
+
+def test_the_publishable_symbols_are_exactly_those_of_the_version_before_unknown() -> None:
+    published: dict[tuple[str, str], list[str]] = {}
+    for t, f, symbol in ENUM_SYMBOLS:
+        published.setdefault((t, f), []).append(symbol)
+    before: dict[tuple[str, str], list[str]] = {}
+    for type_name in ALL_TYPES:
+        previous = json.loads(catalog().versions[type_name][-2].text)
+        for field in previous["fields"]:
+            branches = field["type"] if isinstance(field["type"], list) else [field["type"]]
+            for branch in branches:
+                if isinstance(branch, dict) and branch["type"] == "enum":
+                    before[type_name, field["name"]] = branch["symbols"]
+    assert published == before
+    assert len(ENUM_SYMBOLS) == 37
+
+
+@pytest.mark.parametrize("type_name", ALL_TYPES)
+def test_unknown_cannot_be_published_in_any_enum(type_name: str) -> None:
+    enums = [info.name for info in fields_of(type_name) if info.kind == "enum"]
+    problems = _errors(event(type_name, **dict.fromkeys(enums, "UNKNOWN")))
+    reason = "UNKNOWN is the reader's stand-in for a symbol this version does not know; it cannot be published"
+    assert problems == dict.fromkeys(enums, reason)
+    with pytest.raises(InvalidEvent, match=f"field 'classifier': {reason}, got 'UNKNOWN'"):
+        parse_line(json.dumps(event(type_name, classifier="UNKNOWN")))

@@ -47,6 +47,9 @@ def reference(record: dict[str, Any]) -> list[FieldError]:
                 errors.append(FieldError(info.name, f"is required ({wanted})", None))
             continue
         wrong = type(value) not in types or value == ""
+        if not wrong and info.kind == "enum" and value == info.stand_in:
+            errors.append(FieldError(info.name, STAND_IN, value))  # what a reader gets for a newer symbol
+            continue
         if not wrong and info.kind == "enum":
             wrong = value not in info.symbols
         if not wrong and info.kind == "timestamp":
@@ -64,6 +67,8 @@ def reference(record: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
+STAND_IN = "UNKNOWN is the reader's stand-in for a symbol this version does not know; it cannot be published"
+
 _ODD_VALUES: list[Any] = [
     None,
     "",
@@ -77,6 +82,9 @@ _ODD_VALUES: list[Any] = [
     "ABCDE",
     "IN",
     "ACTUAL",
+    "UNKNOWN",
+    "unknown",
+    "RED",
     "20",
     "53",
     "MSCU0000007",
@@ -196,6 +204,24 @@ def test_remembered_values_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 21
     assert validate(dict(base, facility="bad one"))[0].field == "facility"
     assert validate(dict(base, facility="bad one"))[0].field == "facility"  # problems are never remembered
+
+
+class Shouting(str):
+    """A str subclass equal to the stand-in: not a plain str, so the type error comes first."""
+
+
+def test_the_stand_in_symbol_is_refused_in_every_enum() -> None:
+    fields = [(t, info) for t in catalog().current for info in fields_of(t) if info.kind == "enum"]
+    assert len(fields) == 17  # every enum field of the contract: 14 in the inputs, 3 of type Level
+    for type_name, info in fields:
+        assert info.stand_in == "UNKNOWN" and "UNKNOWN" not in info.symbols, (type_name, info.name)
+        record = {**_base(type_name), info.name: "UNKNOWN"}
+        assert FieldError(info.name, STAND_IN, "UNKNOWN") in validate(record)
+        assert str(FieldError(info.name, STAND_IN, "UNKNOWN")) == f"field {info.name!r}: {STAND_IN}, got 'UNKNOWN'"
+        odd = validate({**_base(type_name), info.name: Shouting("UNKNOWN")})
+        assert FieldError(info.name, "expected one of " + ", ".join(info.symbols), "UNKNOWN") in odd
+    with pytest.raises(InvalidEvent, match="UNKNOWN is the reader's stand-in"):
+        ensure_valid(parse_event(event("GateMove")) | {"move_type": "UNKNOWN"})
 
 
 def test_unknown_or_missing_type() -> None:
