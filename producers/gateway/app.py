@@ -1,7 +1,8 @@
 """The aiohttp application: authenticate, rate-limit, read, check the whole batch, publish, answer.
 
 Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSON), 422 (contract),
-403 (role), then 202 once the broker acknowledged every event, or 503 naming those it did not.
+403 (role); then 503 when the idempotency memory cannot be brought up to date (tail.py: nothing published);
+then 202 once the broker acknowledged every event, or 503 naming those it did not.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from producers.gateway.idempotency import IdempotencyWindow
 from producers.gateway.identities import Identity, KeyRing
 from producers.gateway.openapi import document
 from producers.gateway.rate_limit import RateLimiter
+from producers.gateway.tail import AcceptedTail, MemoryUnavailable
 
 SERVICE = "gateway"
 log = logging.getLogger(__name__)
@@ -38,6 +40,12 @@ class GatewayConfig:
     burst: int = 40
     idempotency_window_s: float = 900.0
     ack_timeout_s: float = 30.0
+    sync_timeout_s: float | None = None
+    """How long a request waits for the idempotency memory to catch up before 503 (None: ack_timeout_s)."""
+
+    @property
+    def sync_timeout(self) -> float:
+        return self.ack_timeout_s if self.sync_timeout_s is None else self.sync_timeout_s
 
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
@@ -71,17 +79,31 @@ def api_key(request: web.Request) -> str | None:
 
 
 class Gateway:
-    """The state of one gateway process: identities, rate limits, idempotency, and the publisher."""
+    """The state of one gateway process: identities, rate limits, idempotency, and the publisher.
 
-    def __init__(self, keyring: KeyRing, config: GatewayConfig, clock: Callable[[], float] = time.monotonic):
+    Idempotency keys are `(source, event_id)`: the party's code as stamped in `source`, which is what the
+    memory reads back from the topics (tail.py). `clock` paces the rate limits; `wall_clock` is the
+    window's, in the time of the records' timestamps.
+    """
+
+    def __init__(
+        self,
+        keyring: KeyRing,
+        config: GatewayConfig,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ):
         self.keyring = keyring
         self.config = config
         self.clock = clock
+        self.wall_clock = wall_clock
         self.limiter = RateLimiter(config.rate_per_s, config.burst)
         self.window = IdempotencyWindow(config.idempotency_window_s)
         self.in_flight: dict[tuple[str, str], asyncio.Future[str | None]] = {}
-        """(party, event_id) being published by some request right now -> its outcome (None when acked)."""
+        """(source, event_id) being published by some request right now -> its outcome (None when acked)."""
         self.publisher: AsyncPublisher | None = None
+        self.memory: AcceptedTail | None = None
+        """Keeps `window` current with what is on the input topics; None: this process's acceptances only."""
 
     async def handle(self, request: web.Request) -> tuple[str, web.Response]:
         """(party label, response) of one POST /v1/events."""
@@ -129,14 +151,19 @@ class Gateway:
     async def publish(self, identity: Identity, records: list[dict[str, Any]]) -> web.Response:
         """Publish the events not accepted before; 202 when all are acknowledged, else 503 naming the failed."""
         assert self.publisher is not None, "the gateway's publisher starts with the app"
-        now = self.clock()
+        if self.memory is not None:
+            try:
+                await self.memory.sync()
+            except MemoryUnavailable as exc:
+                return self._unavailable(identity, records, str(exc))
+        now = self.wall_clock()
         loop = asyncio.get_running_loop()
         fresh: list[tuple[int, dict[str, Any]]] = []
         waiting: list[tuple[int, asyncio.Future[str | None]]] = []
         duplicates: list[int] = []
         mine: set[tuple[str, str]] = set()
         for index, record in enumerate(records):
-            key = (identity.party, record["event_id"])
+            key = (identity.code, record["event_id"])
             if key in mine or self.window.seen(key, now):
                 duplicates.append(index)
             elif key in self.in_flight:  # a concurrent retry of this batch: share its outcome
@@ -153,11 +180,11 @@ class Gateway:
         finally:
             acked = []
             for (_, record), outcome in zip(fresh, outcomes, strict=True):
-                key = (identity.party, record["event_id"])
+                key = (identity.code, record["event_id"])
                 self.in_flight.pop(key).set_result(outcome)
                 if outcome is None:
                     acked.append(key)
-            self.window.remember(acked, self.clock())
+            self.window.remember(acked, self.wall_clock())
         failed = [
             {"index": i, "event_id": r["event_id"], "reason": outcome}
             for (i, r), outcome in zip(fresh, outcomes, strict=True)
@@ -185,6 +212,18 @@ class Gateway:
         return _json(
             202, {"event_ids": ids, "published": published, "duplicates": [ids[i] for i in sorted(duplicates)]}
         )
+
+    def _unavailable(self, identity: Identity, records: list[dict[str, Any]], why: str) -> web.Response:
+        """503 for a batch the memory could not vouch for: nothing was published, all of it is to retry."""
+        GATEWAY_EVENTS.labels(identity.party, "unavailable").inc(len(records))
+        log.warning("%s: idempotency memory not current, batch of %d refused: %s", identity.party, len(records), why)
+        reason = f"cannot tell which events were accepted before: {why}"
+        items = [{"index": i, "event_id": r["event_id"], "reason": reason} for i, r in enumerate(records)]
+        message = (
+            f"the gateway could not check {len(records)} event(s) against those already accepted; nothing "
+            "published; retry the whole batch (event ids already accepted are not published twice)"
+        )
+        return _error(503, message, items, Retry_After="1")
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
@@ -220,12 +259,37 @@ def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None 
         publisher = Publisher(settings, validate=False, **overrides)
         gateway.publisher = AsyncPublisher(publisher, asyncio.get_running_loop())
 
-    async def stop_publisher(app: web.Application) -> None:
+    async def start_memory(app: web.Application) -> None:
+        """Read the window back from the input topics; listen once caught up (or after the sync timeout)."""
+        if config.idempotency_window_s <= 0:
+            return
+        sources = {identity.code for identity in keyring.identities}
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        gateway.memory = memory = AcceptedTail(settings, gateway.window, sources, loop, config.sync_timeout)
+        memory.start()
+        try:
+            await memory.sync()
+        except MemoryUnavailable as exc:
+            log.warning("gateway: idempotency memory not caught up at start (answering 503 until it is): %s", exc)
+        else:
+            log.info(
+                "gateway: idempotency memory caught up in %.2fs: %d records read, %d ids remembered",
+                time.monotonic() - started,
+                memory.records_read,
+                len(gateway.window),
+            )
+
+    async def stop(app: web.Application) -> None:
+        loop = asyncio.get_running_loop()
+        if gateway.memory is not None:
+            await loop.run_in_executor(None, gateway.memory.close)
         if gateway.publisher is not None:
-            await asyncio.get_running_loop().run_in_executor(None, gateway.publisher.close)
+            await loop.run_in_executor(None, gateway.publisher.close)
 
     app.on_startup.append(start_publisher)
-    app.on_cleanup.append(stop_publisher)
+    app.on_startup.append(start_memory)
+    app.on_cleanup.append(stop)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/openapi.json", get_openapi)
     app.router.add_get("/v1/health", get_health)

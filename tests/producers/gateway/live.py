@@ -1,18 +1,29 @@
-"""Helpers for tests against a running gateway: parties with fresh keys, a plain HTTP client, topic reads."""
+"""Helpers for tests against a running gateway: parties with fresh keys, a plain HTTP client, topic reads,
+`baystream gateway` as a child process."""
 
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from infra.broker import free_port
 from infra.reader import read_topic
 from infra.settings import Settings
-from producers.gateway.identities import Identity, KeyRing, Role, hash_key, new_key
+from producers.gateway.identities import RULES, Identity, KeyRing, Role, hash_key, new_key
 from schemas.wire import codec_for
+from tests.cli import cli_env
+
+ROOT = Path(__file__).resolve().parents[3]
 
 PARTIES: dict[str, tuple[Role, str]] = {
     "abcd-trucking": (Role.TRUCKER, "ABCD"),
@@ -62,3 +73,73 @@ def on_topic(settings: Settings, topic: str, event_ids: Iterable[str]) -> dict[s
         if record["event_id"] in wanted:
             found[record["event_id"]].append(((message.key() or b"").decode(), record))
     return dict(found)
+
+
+def keys_json(keys: dict[str, str]) -> str:
+    """The BAYSTREAM_GATEWAY_KEYS of the PARTIES holding `keys` (party -> key), for a `baystream gateway` child."""
+    entries: dict[str, dict[str, str]] = {}
+    for party, (role, code) in PARTIES.items():
+        field = RULES[role].identity_field
+        entries[party] = {"key_sha256": hash_key(keys[party]), "role": role.value, field: code}
+    return json.dumps(entries)
+
+
+class GatewayProcess:
+    """`baystream gateway` as its own process on `settings`' broker, as in production; `kill()` is SIGKILL.
+
+    Started with the keys of `keys` and no rate limit to speak of; `url` answers once the gateway listens,
+    i.e. once its idempotency memory has caught up with the input topics.
+    """
+
+    def __init__(self, settings: Settings, keys: dict[str, str], **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        extra = {
+            "BAYSTREAM_GATEWAY_KEYS": keys_json(keys),
+            "BAYSTREAM_GATEWAY_RATE_PER_S": "100000",
+            "BAYSTREAM_GATEWAY_BURST": "100000",
+            "BAYSTREAM_METRICS_PORT": "0",
+            **env,
+        }
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the child runs, closed in __exit__
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "gateway", "--port", str(self.port)],
+            env=cli_env(settings, **extra),
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 60.0) -> GatewayProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"baystream gateway exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if get(f"{self.url}/v1/health")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise TimeoutError(f"baystream gateway not listening after {timeout:g}s:\n{self.output()}")
+
+    def output(self) -> str:
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no flush, no cleanup, whatever is in flight stays where it is."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def __enter__(self) -> GatewayProcess:
+        return self.wait_ready()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()

@@ -171,13 +171,22 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_unacknowledged_events_answer_503_and_stay_retryable(keys: dict[str, str]):
+@pytest.mark.parametrize(
+    ("window_s", "reason"),
+    [
+        (0.0, "no acknowledgement within 1s"),  # no memory to ask: the broker's silence answers
+        (900.0, "cannot tell which events were accepted before"),  # the memory cannot read: nothing produced
+    ],
+)
+def test_unacknowledged_events_answer_503_and_stay_retryable(keys: dict[str, str], window_s: float, reason: str):
     dead = Settings(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
     batch = gate_moves(2)
-    with BackgroundServer(make_app(dead, _RING, GatewayConfig(ack_timeout_s=1.0))) as server:
+    config = GatewayConfig(ack_timeout_s=1.0, idempotency_window_s=window_s)
+    with BackgroundServer(make_app(dead, _RING, config)) as server:
         first = post(server.url, batch, keys["abcd-trucking"])
         again = post(server.url, batch, keys["abcd-trucking"])
-    for status, _headers, answer in (first, again):  # failed ids are not remembered as accepted
-        assert status == 503
+    for status, headers, answer in (first, again):  # failed ids are not remembered as accepted
+        assert status == 503 and headers["Retry-After"] == "1"
         assert [(i["index"], i["event_id"]) for i in answer["items"]] == list(enumerate(ids(batch)))
+        assert all(i["reason"].startswith(reason) for i in answer["items"]), answer["items"]
         assert "retry the whole batch" in answer["error"]

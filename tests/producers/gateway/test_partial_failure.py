@@ -41,7 +41,7 @@ def test_only_the_unacknowledged_events_are_published_again() -> None:
     records = [parse_event(event("GateMove")) for _ in range(4)]
     ids = [r["event_id"] for r in records]
     broker = FlakyBroker(failing={ids[1], ids[3]})
-    gateway = Gateway(KeyRing([TRUCKER]), GatewayConfig(), clock=lambda: 0.0)
+    gateway = Gateway(KeyRing([TRUCKER]), GatewayConfig(), clock=lambda: 0.0, wall_clock=lambda: 0.0)
     gateway.publisher = broker  # type: ignore[assignment]
 
     status, body = answer(gateway, records)
@@ -60,7 +60,7 @@ def test_only_the_unacknowledged_events_are_published_again() -> None:
 def test_the_window_ends() -> None:
     records = [parse_event(event("GateMove"))]
     now = [0.0]
-    gateway = Gateway(KeyRing([TRUCKER]), GatewayConfig(idempotency_window_s=60), clock=lambda: now[0])
+    gateway = Gateway(KeyRing([TRUCKER]), GatewayConfig(idempotency_window_s=60), wall_clock=lambda: now[0])
     broker = FlakyBroker(failing=set())
     gateway.publisher = broker  # type: ignore[assignment]
     assert answer(gateway, records)[1]["published"] == 1
