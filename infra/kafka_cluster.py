@@ -105,7 +105,10 @@ def class_archive() -> Path:
     java = Path(java_binary()).resolve()
     stat = java.stat()
     libs = kafka_libs()
-    key = f"{java}:{stat.st_size}:{stat.st_mtime_ns}:{(libs / '.complete').read_text(encoding='utf-8').strip()}"
+    # The JVM checks the jars' sizes and times against the archive: a fetch again (a new libs folder)
+    # needs a new archive, as another java does.
+    jars = libs.stat()
+    key = f"{java}:{stat.st_size}:{stat.st_mtime_ns}:{jars.st_ino}:{jars.st_mtime_ns}"
     return libs.parent / f"classes-{hashlib.sha256(key.encode()).hexdigest()[:12]}.jsa"
 
 

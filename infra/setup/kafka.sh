@@ -28,8 +28,15 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 
+# The java infra/kafka_cluster.py runs: JAVA_HOME's, else the one on PATH. Kafka 4 needs Java 17 or later.
+java_major() {
+  local java=java
+  [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java="$JAVA_HOME/bin/java"
+  command -v "$java" >/dev/null 2>&1 || { echo 0; return; }
+  "$java" -version 2>&1 | sed -n -E '1s/.*version "(1\.)?([0-9]+).*/\2/p'
+}
 missing=()
-command -v java >/dev/null 2>&1 || [ -x "${JAVA_HOME:-/nonexistent}/bin/java" ] || missing+=(openjdk-17-jre-headless)
+[ "$(java_major)" -ge 17 ] 2>/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
@@ -45,6 +52,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   rm -f "$log"
   hash -r
   command -v mvn >/dev/null 2>&1 || fail "apt-get installed maven but mvn is not on PATH"
+  [ "$(java_major)" -ge 17 ] 2>/dev/null ||
+    fail "Kafka $version needs Java 17 or later; java is still $(java_major): set JAVA_HOME to a Java 17"
 fi
 
 mkdir -p "$dest" || fail "cannot create $dest"
