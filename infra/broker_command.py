@@ -106,7 +106,8 @@ def _run_kafka(args: argparse.Namespace, settings: Settings) -> int:
         )
         while cluster.running():
             time.sleep(0.2)
-        print("baystream broker: every Kafka node exited", file=sys.stderr)
+        tails = "\n".join(f"node {n}: {cluster.log_tail(n, 5)}" for n in cluster.node_ids)
+        print(f"baystream broker: every Kafka node exited; their logs end with:\n{tails}", file=sys.stderr)
         return 1
     except _Stop:
         return 0

@@ -474,8 +474,14 @@ class KafkaCluster:
                 heap_mb=128,
             )
             formatting.append((node, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)))
-        for node, process in formatting:
-            output, _ = process.communicate(timeout=120)
+        try:
+            results = [(node, process, process.communicate(timeout=120)[0]) for node, process in formatting]
+        except BaseException:  # a timeout, Ctrl-C: none of them outlives the start
+            for _, process in formatting:
+                process.kill()
+                process.wait()
+            raise
+        for node, process, output in results:
             if process.returncode != 0:
                 text = output.decode(errors="replace").strip().splitlines()
                 raise BrokerError(f"formatting node {node.node_id} failed: {text[-1] if text else process.returncode}")
