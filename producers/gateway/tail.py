@@ -307,12 +307,14 @@ class AcceptedTail:
         positions: dict[Partition, int] = {}
         read = self._peeker.read
         failed = False
+        eofs = 0
         for message in messages:
             tp = (message.topic() or "", message.partition() or 0)
             offset = message.offset() or 0
             error = message.error()
             if error is not None:
                 if error.code() == KafkaError._PARTITION_EOF:
+                    eofs += 1
                     positions[tp] = max(positions.get(tp, 0), offset)
                 else:
                     failed = True
@@ -330,7 +332,7 @@ class AcceptedTail:
                 continue
             if key is not None:
                 entries.append((key, now if kind == TIMESTAMP_NOT_AVAILABLE else stamp / 1000))
-        self.records_read += len(messages)
+        self.records_read += len(messages) - eofs
         if not failed and self.problem is not None:
             self._set_problem(None)
         return entries, positions
