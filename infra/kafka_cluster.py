@@ -45,6 +45,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -196,8 +197,13 @@ class _Watchdog:
     def __init__(self) -> None:
         self._process: subprocess.Popen[str] | None = None
         self._pid = 0
+        self._lock = threading.Lock()
 
     def tell(self, line: str) -> None:
+        with self._lock:
+            self._tell(line)
+
+    def _tell(self, line: str) -> None:
         if self._process is None or self._pid != os.getpid():  # a forked child gets a watchdog of its own
             self._process = subprocess.Popen(
                 [sys.executable, "-c", WATCHDOG],
