@@ -1,9 +1,12 @@
-"""Publish throughput: validate + serialize + produce + delivery report, on the embedded broker.
+"""Publish throughput: validate + serialize + produce + delivery report.
 
-    .venv/bin/python bench/publish.py [--events 200000] [--registry mock://bench]
+    .venv/bin/python bench/publish.py [--events 200000] [--registry mock://bench] [--engine {tansu,kafka}]
+                                      [--bootstrap HOST:PORT,...]
 
 Builds the events first (not timed), then times Publisher.publish over all of them plus the final flush,
-so every event counted was acknowledged by the broker (acks=all, idempotent producer).
+so every event counted was acknowledged by the broker (acks=all, idempotent producer). On the embedded
+broker by default; `--engine kafka`: a local 3-broker Apache Kafka cluster, where acks=all means the leader
+and at least one follower (min.insync.replicas 2) have the record (bench/engines.py).
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ import argparse
 import cProfile
 import gc
 import pstats
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from infra.broker import EmbeddedBroker
-from infra.settings import Settings
-from infra.topics import create_topics
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.engines import add_engine_arguments, bench_broker, machine
 from producers.publisher import Publisher
 from schemas.identifiers import with_check_digit
 from schemas.json_form import parse_event
@@ -86,13 +91,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--registry", default=None, help="Schema Registry URL (mock:// for the Confluent format)")
     parser.add_argument("--profile", action="store_true", help="print the top functions by own time")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     events = make_events(args.events)
     # The prebuilt events are bench input, not publisher work: keep the cyclic GC from rescanning them.
     gc.freeze()
-    with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True)
-        create_topics(settings)
+    with bench_broker(args.engine, args.bootstrap) as broker:
+        settings = broker.settings
+        print(f"{broker.describe()}; {machine()}", flush=True)
         with Publisher(settings, codec=codec_for(args.registry)) as warm:
             warm.publish_all(events[:1000])
         publisher = Publisher(settings, codec=codec_for(args.registry))
@@ -108,11 +114,14 @@ def main() -> None:
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         thread = time.thread_time() - thread0
         assert publisher.delivered == len(events), publisher.delivered
+        del warm, publisher  # their clients disconnect before the broker stops (else librdkafka logs it)
+        load = machine()
     fmt = "Confluent (registry)" if args.registry else "single-object"
     print(
         f"{len(events)} events, {fmt}: {len(events) / wall:,.0f} events/s wall; "
         f"{len(events) / thread:,.0f} events/s per CPU-second of the publishing thread (one core); "
-        f"{wall:.2f}s wall, {thread:.2f}s CPU in that thread, {cpu:.2f}s CPU in the whole process"
+        f"{wall:.2f}s wall, {thread:.2f}s CPU in that thread, {cpu:.2f}s CPU in the whole process; "
+        f"after the run: {load}"
     )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)

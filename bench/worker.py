@@ -1,8 +1,12 @@
 """Worker throughput and event-to-indicator latency, beside the same engine in a plain consumer loop.
 
     .venv/bin/python bench/worker.py [--events 100000] [--rate 5000] [--seconds 20] [--store rocksdb://]
+                                     [--engine {tansu,kafka}] [--bootstrap HOST:PORT,...]
 
-1. Throughput: N simulated events (congested-2021 scenario) preloaded on the embedded broker, then
+On the embedded broker by default; `--engine kafka`: a local 3-broker Apache Kafka cluster (replication
+factor 3, min.insync.replicas 2, acks=all: bench/engines.py). A new broker (cluster) for each part.
+
+1. Throughput: N simulated events (congested-2021 scenario) preloaded on the broker, then
    - the plain loop: a confluent-kafka consumer reading all input partitions, the worker's own
      `InputProcessor` (decode, validate, apply) and a partial per touched partition per batch: the ceiling;
    - one `baystream worker` process (Faust, tables, partials, combiner, publishing), timed by its own
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import subprocess
 import sys
@@ -27,9 +30,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from infra.broker import EmbeddedBroker, free_port
+from bench.engines import add_engine_arguments, bench_broker, child_env, machine
+from infra.broker import free_port
 from infra.kafka_config import consumer_config
 from infra.settings import Settings
 from infra.topics import INPUT_TOPICS
@@ -82,10 +88,8 @@ class Worker:
 
     def __init__(self, settings: Settings, app_id: str, store: str, state_dir: str, *args: str):
         self.metrics_port = free_port()
-        env = dict(os.environ)
-        env.update(
-            BAYSTREAM_BOOTSTRAP=str(settings.bootstrap),
-            BAYSTREAM_EMBEDDED="1",
+        env = child_env(
+            settings,
             BAYSTREAM_APP_ID=app_id,
             BAYSTREAM_TABLE_STORE=store,
             BAYSTREAM_STATE_DIR=state_dir,
@@ -180,24 +184,24 @@ def steady(settings: Settings, stream: Iterator[dict[str, Any]], rate: float, se
     return sent
 
 
-def worker_latency(rate: float, seconds: float, store: str, state_dir: str) -> tuple[float, float, int, float]:
-    with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
-        ensure_topics(settings.with_overrides(app_id="bench-latency"))
-        worker = Worker(settings, "bench-latency", store, state_dir)
-        try:
-            while not worker.ready():
-                time.sleep(0.2)
-            time.sleep(2.0)  # let the recovery finish and the fetchers start
-            stream = iter(events(int(rate * seconds) + 1000, seed=2))
-            started = time.perf_counter()
-            sent = steady(settings, stream, rate, seconds)
-            achieved = sent / (time.perf_counter() - started)
-            time.sleep(3.0)
-            buckets = lag_buckets(worker.metrics())
-            return quantile(0.5, buckets), quantile(0.99, buckets), int(buckets[-1][1]), achieved
-        finally:
-            worker.stop()
+def worker_latency(
+    settings: Settings, rate: float, seconds: float, store: str, state_dir: str
+) -> tuple[float, float, int, float]:
+    ensure_topics(settings.with_overrides(app_id="bench-latency"))
+    worker = Worker(settings, "bench-latency", store, state_dir)
+    try:
+        while not worker.ready():
+            time.sleep(0.2)
+        time.sleep(2.0)  # let the recovery finish and the fetchers start
+        stream = iter(events(int(rate * seconds) + 1000, seed=2))
+        started = time.perf_counter()
+        sent = steady(settings, stream, rate, seconds)
+        achieved = sent / (time.perf_counter() - started)
+        time.sleep(3.0)
+        buckets = lag_buckets(worker.metrics())
+        return quantile(0.5, buckets), quantile(0.99, buckets), int(buckets[-1][1]), achieved
+    finally:
+        worker.stop()
 
 
 def main() -> None:
@@ -207,29 +211,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--store", default="rocksdb://", help="worker table store (default rocksdb://)")
     parser.add_argument("--standard-path", action="store_true", help="also time the worker with --no-fast-path")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     preload = events(args.events)
-    print(f"{len(preload)} simulated events (congested-2021); {os.cpu_count()} cores", flush=True)
-    with tempfile.TemporaryDirectory() as state_dir, EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
+    print(f"{len(preload)} simulated events (congested-2021)", flush=True)
+    with tempfile.TemporaryDirectory() as state_dir, bench_broker(args.engine, args.bootstrap) as broker:
+        settings = broker.settings
+        print(f"{broker.describe()}; {machine()}", flush=True)
         ensure_topics(settings.with_overrides(app_id="bench-throughput"))
         with Publisher(settings) as publisher:
             publisher.publish_all(preload)
         ceiling = plain_loop(settings, len(preload))
-        print(f"plain confluent-kafka loop, same engine: {ceiling:,.0f} events/s", flush=True)
+        print(f"plain confluent-kafka loop, same engine: {ceiling:,.0f} events/s; {machine()}", flush=True)
         through = worker_throughput(settings, len(preload), args.store, state_dir)
         print(
-            f"one worker ({args.store}): {through:,.0f} events/s = {through / ceiling:.0%} of the plain loop",
+            f"one worker ({args.store}): {through:,.0f} events/s = {through / ceiling:.0%} of the plain loop; "
+            f"{machine()}",
             flush=True,
         )
         if args.standard_path:
             standard = worker_throughput(settings, len(preload), args.store, state_dir, "--no-fast-path")
             print(f"one worker, Faust's per-event streams (--no-fast-path): {standard:,.0f} events/s", flush=True)
-    with tempfile.TemporaryDirectory() as state_dir:
-        p50, p99, observed, achieved = worker_latency(args.rate, args.seconds, args.store, state_dir)
+    with tempfile.TemporaryDirectory() as state_dir, bench_broker(args.engine, args.bootstrap) as broker:
+        p50, p99, observed, achieved = worker_latency(broker.settings, args.rate, args.seconds, args.store, state_dir)
     print(
         f"latency at {achieved:,.0f} events/s for {args.seconds:g}s: p50 {p50 * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms ({observed} events observed)",
+        f"p99 {p99 * 1000:.0f} ms ({observed} events observed); {machine()}",
         flush=True,
     )
 

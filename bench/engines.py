@@ -1,0 +1,129 @@
+"""The broker a benchmark runs on: `--engine {tansu,kafka}` and `--bootstrap`, the test suite's engines.
+
+Each part of a benchmark runs on a broker of its own with empty catalog topics (`bench_broker`):
+- `tansu` (default): the embedded Tansu broker (memory store).
+- `kafka`: a local Apache Kafka cluster of 3 KRaft nodes (infra/kafka_cluster.py; `make kafka` fetches it),
+  as the test suite runs it (tests/brokers.py): topics with replication factor 3 and `min.insync.replicas`
+  2, idempotent `acks=all` producers (infra/kafka_config.py), 6 s group sessions. A new cluster for each part
+  (10-20 s to start on 2 cores, not timed), as Tansu gets a new broker.
+- `--bootstrap HOST:PORT,...`: an existing Kafka cluster instead, with the same settings (replication factor
+  from `BAYSTREAM_TEST_REPLICATION_FACTOR`, default 3). Treated as disposable, as the tests treat
+  `BAYSTREAM_TEST_BOOTSTRAP`: before each part every topic on it but Kafka's internal ones is deleted and the
+  catalog recreated (tests/brokers.py `reset_topics`).
+
+Child processes get their environment from tests/cli.py (`cli_env`). A benchmark script puts the
+repository's root first on `sys.path` before importing this (tests/ is not an installed package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+
+from infra.kafka_cluster import KAFKA_VERSION
+from infra.kafka_config import admin_config, producer_config
+from infra.settings import Settings
+from infra.topics import CATALOG, create_topics, reconcile_topics
+from tests.brokers import KAFKA_BROKERS, reset_topics, settings_for, start_broker
+from tests.cli import cli_env
+
+ENGINES = ("tansu", "kafka")
+
+child_env = cli_env
+"""The environment of a `baystream` child process on these settings (tests/cli.py)."""
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="tansu",
+        help=f"tansu: the embedded broker (memory store, default); kafka: a local {KAFKA_BROKERS}-broker Apache "
+        f"Kafka {KAFKA_VERSION} KRaft cluster (replication factor 3, min.insync.replicas 2, acks=all)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        default=None,
+        help="an existing Kafka cluster instead (host:port,...); DISPOSABLE: its topics are deleted and recreated",
+    )
+
+
+@dataclass(frozen=True)
+class BenchBroker:
+    """The broker of one part of a benchmark and the settings pointing at it."""
+
+    engine: str
+    """tansu, kafka (a local cluster started for this part) or external (`--bootstrap`)."""
+    settings: Settings
+
+    def describe(self) -> str:
+        """What it is, read back from the broker: nodes, replicas, min.insync.replicas, acks."""
+        if self.engine == "tansu":
+            return f"Tansu (embedded, memory store) at {self.settings.bootstrap}"
+        admin = AdminClient(admin_config(self.settings))
+        metadata = admin.list_topics(timeout=15)
+        topic = CATALOG[0].name
+        replicas = min(len(p.replicas) for p in metadata.topics[topic].partitions.values())
+        resource = ConfigResource(ResourceType.TOPIC, topic)
+        isr = admin.describe_configs([resource], request_timeout=15)[resource].result()["min.insync.replicas"]
+        what = f"Apache Kafka {KAFKA_VERSION} (local KRaft cluster)" if self.engine == "kafka" else "Kafka cluster"
+        return (
+            f"{what}, {len(metadata.brokers)} brokers at {self.settings.bootstrap}: {topic} has {replicas} "
+            f"replicas, min.insync.replicas {isr.value}; producers acks={producer_config(self.settings)['acks']}"
+        )
+
+
+@contextmanager
+def bench_broker(engine: str, bootstrap: str | None = None) -> Iterator[BenchBroker]:
+    """A broker with the catalog topics, empty: new (stopped when the block ends), or `bootstrap`'s, reset."""
+    if bootstrap:
+        settings = settings_for("kafka", bootstrap)
+        reset_topics(settings)
+        # A broker whose listing still shows the deleted topics makes create_topics take them for existing
+        # ones and leave them uncreated: the benchmark would run on auto-created topics without the catalog's
+        # configs (no compaction). Check once more (creating what is missing), fail rather than measure that.
+        unchecked = [r.name for r in reconcile_topics(settings) if any("not checked" in n for n in r.notes)]
+        if unchecked:
+            raise RuntimeError(f"catalog topics not recreated on {bootstrap}: {', '.join(unchecked)}")
+        listed_everywhere(settings, [t.name for t in CATALOG])
+        yield BenchBroker("external", settings)
+        return
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: {' or '.join(ENGINES)}")
+    broker = start_broker(engine)
+    try:
+        settings = settings_for(engine, broker.bootstrap)
+        create_topics(settings)
+        listed_everywhere(settings, [t.name for t in CATALOG])
+        yield BenchBroker(engine, settings)
+    finally:
+        broker.stop()
+
+
+def listed_everywhere(settings: Settings, topics: list[str], timeout: float = 60.0) -> None:
+    """Until every broker lists `topics`: a new topic reaches each broker's metadata a little after the
+    controller made it (0.5-3 s apart on this machine), and a client asking a broker that has not seen it
+    yet is told it does not exist."""
+    deadline = time.monotonic() + timeout
+    for address in str(settings.bootstrap).split(","):
+        admin = AdminClient(admin_config(settings.with_overrides(bootstrap=address)))
+        while True:
+            listed = admin.list_topics(timeout=15).topics
+            missing = [name for name in topics if name not in listed or listed[name].error is not None]
+            if not missing:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{address} does not list {', '.join(missing)} after {timeout:g}s")
+            time.sleep(0.2)
+
+
+def machine() -> str:
+    """Cores and load average now: figures on a shared machine mean little without them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.2f} {five:.2f} {fifteen:.2f}"
