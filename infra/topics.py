@@ -238,7 +238,7 @@ def _reconcile_existing(
     for t in topics:
         metadata = present.get(t.name)
         rf = _replication_factor(metadata) if metadata is not None else None
-        if metadata is not None:
+        if metadata is not None and metadata.partitions:  # none while the topic is being created or deleted
             partitions, asked = len(metadata.partitions), t.partitions or settings.partitions
             if partitions != asked:
                 notes[t.name].append(

@@ -216,6 +216,13 @@ def test_partitions_and_replication_factor_are_reported_never_changed(fake: Fake
     assert {len(p.replicas) for p in fake.topics[GATE_MOVES].partitions.values()} == {1}
 
 
+def test_a_topic_without_partition_metadata_yet_is_not_reported_as_resized(fake: FakeBroker) -> None:
+    create_topics(SETTINGS)
+    fake.topics[GATE_MOVES].partitions.clear()  # metadata of a topic a broker is still creating
+    report = _reports()[GATE_MOVES]
+    assert (report.outcome, report.notes) == ("exists", ())
+
+
 def test_a_broker_that_cannot_describe_configs_is_reported_and_skipped(fake: FakeBroker) -> None:
     create_topics(SETTINGS)
     fake.topics[GATE_MOVES].configs["retention.ms"] = "1"
