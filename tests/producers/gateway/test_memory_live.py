@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from confluent_kafka import Producer
 
+from infra.kafka_config import producer_config
 from infra.settings import Settings
 from infra.topics import GATE_MOVES
 from producers.gateway.app import GatewayConfig, make_app
 from producers.gateway.server import BackgroundServer
+from schemas.json_form import parse_event
+from schemas.wire import codec_for
 from tests.events import event
 from tests.producers.gateway.live import GatewayProcess, keyring_with_fresh_keys, on_topic, post
 
@@ -115,3 +119,23 @@ def test_a_gateway_killed_with_batches_in_flight(broker_settings: Settings):
     published = sum(answer["published"] for _, _, answer in retried.values())
     assert published == sum(1 for n in before.values() if n == 0)  # exactly what was missing
     assert copies(broker_settings, everything) == {i: 1 for i in ids(everything)}
+
+
+def test_events_published_in_large_record_batches_are_all_known_at_once(broker_settings: Settings):
+    """Events of a party put on the topic by a Kafka client (as `baystream publish` does), in record batches of
+    thousands: a gateway started right after knows every one, the last record of the last batch included.
+
+    (Tansu answers the end offset of a partition as the *first* offset of its last record batch plus one:
+    reaching it must mean the whole batch is in the memory.)
+    """
+    sent = [parse_event(event("GateMove", source="ABCD")) for _ in range(6000)]
+    codec = codec_for(broker_settings.schema_registry)
+    producer = Producer(producer_config(broker_settings, **{"linger.ms": 200, "batch.num.messages": 10_000}))
+    for record in sent:
+        producer.produce(GATE_MOVES, codec.encode(record, GATE_MOVES), b"APMT")  # one partition, big batches
+    assert producer.flush(30) == 0
+    tail_end = [{**r, "event_time": "2024-05-01T12:00:00Z"} for r in sent[-50:]]
+    with BackgroundServer(make_app(broker_settings, RING, CONFIG)) as gateway:
+        status, _, answer = post(gateway.url, tail_end, TRUCKER)
+    assert status == 202, answer
+    assert answer["published"] == 0 and answer["duplicates"] == ids(tail_end)
