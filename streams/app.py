@@ -213,10 +213,10 @@ class IndicatorWorker:
         self.combiner_table = _bytes_table(app, "combiner", 1)
         self.held: list[Message] = []
         """Records applied but not yet covered by a checkpoint: acked (committable) after the next one."""
+        self.positioned_generation = -1
+        """The consumer generation whose assignment `start_offsets` restored: input records wait for it."""
         self.context: dict[int, Message | PartitionContext] = {}
         """A record of each input partition: Faust's tables pick partition and store from it."""
-        self.to_restore: set[int] = set()
-        """Input partitions assigned in this generation, restored once the tables are recovered."""
         self.unreported: set[int] = set()
         self.unsaved: set[int] = set()
         self.reported_at = time.monotonic()
@@ -245,17 +245,20 @@ class IndicatorWorker:
         """One batch: apply, dead-letter; the records stay unacked until a checkpoint covers them."""
         assignment = self.app.consumer.assignment()
         generation = self.app.consumer_generation_id
+        epoch = cast(fast_path.BatchingConsumer, self.app.consumer).seek_epoch
+        if self.positioned_generation != generation:
+            return  # not yet restored and repositioned for this assignment: fetched again once it is
         records = []
         for m in messages:
-            # Fetched before a rebalance: Faust seeks again from the committed offsets, and applying these on
-            # top of a state restored from an older checkpoint would skip the records in between.
+            # Fetched before a rebalance or a repositioning (`start_offsets`): applying these on top of the
+            # restored state would skip the records between its end and theirs. They are fetched again.
             if m.tp not in assignment or getattr(m, "generation_id", generation) != generation:
+                continue
+            if not fast_path.current(m, epoch):
                 continue
             records.append(_record(m))
             self.held.append(m)
             self.context[m.partition] = m
-        for number in {r.partition for r in records} - self.processor.partitions.keys():
-            self.restore(number)
         outcome = self.processor.process(records)
         for letter in outcome.dead_letters:
             self._send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
@@ -272,13 +275,37 @@ class IndicatorWorker:
             self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
         self.unreported.add(number)
 
-    async def on_rebalance_complete(self, sender: Any = None, **_: Any) -> None:
-        """Tables recovered: restore every input partition of the assignment, also those with nothing to read
-        (their committed offsets may already be at the end while the combiner holds an older partial)."""
-        assigned = {tp.partition for tp in self.app.consumer.assignment() if tp.topic in INPUT_TOPICS}
-        for number in sorted((self.to_restore & assigned) - self.processor.partitions.keys()):
+    async def start_offsets(self, assignment: set[TP]) -> dict[TP, int]:
+        """Tables recovered, the consumer at the committed offsets: restore what was assigned and read on from
+        where each restored state ends, not from the committed offset.
+
+        Usually the same or earlier (offsets are committed only once a checkpoint covers them). But a table
+        recovery can come back with an older checkpoint than the newest (the embedded broker understates a
+        partition's end offset when its last batch holds several records, so Faust stops reading early), and
+        reading on from the committed offset would then skip the records in between. Also restores the input
+        partitions that have nothing new to read, so they are reported.
+
+        Every assigned partition is restored again, even one this worker held before: state and position are
+        reset together, so they agree whenever Faust seeks (held records are replayed, then acked again)."""
+        starts: dict[TP, int] = {}
+        restored: dict[int, int | None] = {}
+        for number in sorted({tp.partition for tp in assignment if tp.topic in INPUT_TOPICS}):
             self.restore(number)
-        self.to_restore = set()
+            partition = self.processor.partitions[number]
+            restored[number] = partition.position if partition.offsets else None
+        for tp in assignment:
+            if tp.topic in INPUT_TOPICS:
+                starts[tp] = self.processor.partitions[tp.partition].offsets.get(tp.topic, 0)
+            elif tp.topic == self.partials_name:
+                self.board, self.board_held, self.board_unsaved = None, [], {}
+                with on_behalf_of(PartitionContext(tp.topic, tp.partition)):
+                    starts[tp] = self._board().covered
+        self.held = [message for message in self.held if message.tp not in starts]
+        self.positioned_generation = self.app.consumer_generation_id
+        if restored:
+            shown = ", ".join(f"p{n} at {'the start' if at is None else at}" for n, at in restored.items())
+            print(f"restored input partitions from their checkpoints: {shown}", flush=True)
+        return starts
 
     async def flush(self) -> None:
         """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
@@ -345,6 +372,10 @@ class IndicatorWorker:
 
     def handle_partials(self, events: Sequence[EventT]) -> None:
         """Newest partials in, changed values and alerts out; acked once a board checkpoint covers them."""
+        if not events or self.positioned_generation != self.app.consumer_generation_id:
+            return  # the board is restored and the partials repositioned first (`start_offsets`)
+        epoch = cast(fast_path.BatchingConsumer, self.app.consumer).seek_epoch
+        events = [event for event in events if fast_path.current(event.message, epoch)]
         if not events:
             return
         self.board_context = events[-1].message
@@ -352,6 +383,7 @@ class IndicatorWorker:
             board = self._board()
         for event in events:
             self.board_held.append(event.message)
+            board.covered = event.message.offset + 1
             data = event.message.value
             if data is None:
                 continue
@@ -428,7 +460,6 @@ class IndicatorWorker:
     async def on_assigned(self, sender: Any, assigned: set[TP], **_: Any) -> None:
         """Say which input partitions this worker holds now (operators and tests read it)."""
         mine = sorted({tp.partition for tp in assigned if tp.topic in INPUT_TOPICS})
-        self.to_restore |= set(mine)
         combiner = any(tp.topic == self.partials_name for tp in assigned)
         print(f"assigned input partitions {mine}{' and the combiner' if combiner else ''}", flush=True)
 
@@ -440,7 +471,6 @@ class IndicatorWorker:
             if tp.topic in INPUT_TOPICS:
                 self.processor.drop(tp.partition)
                 self.context.pop(tp.partition, None)
-                self.to_restore.discard(tp.partition)
             elif tp.topic == self.partials_name:
                 self.board = None
                 self.board_held, self.board_unsaved, self.board_context = [], {}, None
@@ -493,7 +523,7 @@ def create_app(
     app.timer(min(tuning.partial_interval_s, tuning.checkpoint_interval_s) / 2, on_leader=False)(worker.flush)
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
-    app.on_rebalance_complete.connect(cast(Any, worker.on_rebalance_complete))
+    app.start_offsets = worker.start_offsets
     app.indicator_worker = worker  # type: ignore[attr-defined]
     return app
 

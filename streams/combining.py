@@ -35,6 +35,9 @@ class Board:
         self.published: dict[Key, tuple[float | None, str | None]] = {}
         self.arrivals: Counter[int] = Counter()
         """Broker timestamps (ms) of the events in the partials accepted since the last publish."""
+        self.covered = 0
+        """Next offset of the partials topic: every partial before it is in this board (where a restored
+        board resumes reading)."""
 
     def offer(self, message: Mapping[str, Any]) -> bool:
         """Take a partial message unless this source already sent a newer one; True if taken."""
@@ -74,6 +77,7 @@ class Board:
         return {
             "combiner": self.combiner.to_state(),
             "positions": self.positions,
+            "covered": self.covered,
             "published": [[s, i, v, lv] for (s, i), (v, lv) in self.published.items()],
         }
 
@@ -82,4 +86,5 @@ class Board:
         board = cls(restore(state["combiner"]))
         board.positions = {str(k): int(v) for k, v in state["positions"].items()}
         board.published = {(s, i): (v, lv) for s, i, v, lv in state["published"]}
+        board.covered = int(state.get("covered", 0))
         return board

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, TopicMetadata
 
 from infra.broker import EmbeddedBroker
 from infra.kafka_config import admin_config
 from infra.settings import Settings
-from infra.topics import create_topics
+from infra.topics import CATALOG, create_topics
 
 KAFKA_BROKERS = 3
 """The Apache Kafka cluster of the suite: replication factor 3, min.insync.replicas 2."""
@@ -101,22 +102,41 @@ class EngineUnderTest:
 
 
 def reset_topics(settings: Settings, timeout: float = 60.0) -> None:
-    """Delete every topic but Kafka's internal ones, wait until they are gone, recreate the catalog."""
+    """Delete every topic but Kafka's internal ones and recreate the catalog, once every broker agrees.
+
+    Brokers learn of deletions and creations a little after the controller: a broker with stale metadata
+    would tell `create_topics` that a deleted topic still exists, or a reader that a new one does not.
+    """
     admin = AdminClient(admin_config(settings))
     names = [name for name in admin.list_topics(timeout=15).topics if not name.startswith("_")]
     if names:
         for future in admin.delete_topics(names, operation_timeout=30).values():
             future.result()
     deadline = time.monotonic() + timeout
-    while set(names) & set(admin.list_topics(timeout=15).topics):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"topics not deleted within {timeout:g}s")
-        time.sleep(0.2)
-    while True:  # the controller may still be removing them: creating too early fails, retry until it takes
+    _wait_on_every_broker(settings, lambda listed: not set(names) & set(listed), deadline, f"{names} deleted")
+    catalog = [spec.name for spec in CATALOG]
+    while True:
         try:
             create_topics(settings)
+            _wait_on_every_broker(settings, _lists_all(catalog), min(deadline, time.monotonic() + 5), "catalog")
             return
-        except Exception:
+        except (KafkaException, TimeoutError):  # created too early, or told "exists" by a stale broker
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def _lists_all(topics: list[str]) -> Callable[[Mapping[str, TopicMetadata]], bool]:
+    return lambda listed: all(name in listed and not listed[name].error for name in topics)
+
+
+def _wait_on_every_broker(
+    settings: Settings, condition: Callable[[Mapping[str, TopicMetadata]], bool], deadline: float, what: str
+) -> None:
+    """Until the metadata of each broker (asked one by one) meets `condition`."""
+    for address in str(settings.bootstrap).split(","):
+        admin = AdminClient(admin_config(settings.with_overrides(bootstrap=address)))
+        while not condition(admin.list_topics(timeout=15).topics):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{address}: not yet {what}")
+            time.sleep(0.2)

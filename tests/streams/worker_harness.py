@@ -70,7 +70,12 @@ class WorkerProcess:
         return int(self.process.returncode)
 
     def close(self) -> None:
+        """Kill it if still running; its log is kept in $WORKER_LOGS (if set) for a post-mortem."""
         self.stop(signal.SIGKILL)
+        keep = os.environ.get("WORKER_LOGS")
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            Path(keep, f"{time.strftime('%H%M%S')}-{self.process.pid}.log").write_text(self.output())
         self.log.close()
 
 
@@ -120,7 +125,7 @@ def wait_for_values(settings: Settings, expected: Values, timeout: float = 90.0)
 
 def input_fully_committed(settings: Settings, group: str) -> bool:
     """True when the worker group's committed offsets of every input partition are at its end."""
-    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka import Consumer, KafkaException, TopicPartition
 
     from infra.kafka_config import consumer_config
     from infra.topics import INPUT_TOPICS
@@ -133,6 +138,8 @@ def input_fully_committed(settings: Settings, group: str) -> bool:
             if high > 0 and tp.offset < high:
                 return False
         return True
+    except KafkaException:  # e.g. NOT_COORDINATOR while the group coordinator moves: ask again
+        return False
     finally:
         consumer.close()
 
