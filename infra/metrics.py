@@ -77,7 +77,7 @@ EVENTS_REJECTED = Counter(
 GATEWAY_EVENTS = Counter(
     "baystream_gateway_events_total",
     "Events the HTTP gateway handled, per party (from the keys file) and outcome "
-    "(accepted, duplicate, invalid, forbidden, failed).",
+    "(accepted, duplicate, invalid, forbidden, failed, unavailable).",
     ["party", "outcome"],
 )
 GATEWAY_REQUESTS = Counter(
