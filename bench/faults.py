@@ -44,6 +44,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -65,7 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from bench.engines import bench_broker, child_env, listed_everywhere, machine
+from bench.engines import bench_broker, child_env, machine
 from infra.broker import free_port
 from infra.kafka_config import admin_config, consumer_config
 from infra.reader import read_topic
@@ -115,10 +116,14 @@ class Outcome:
     differences: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
     """Facts for the scenario's line (kill moments, replays deduplicated, ...)."""
-    problems: list[str] = field(default_factory=list)
-    """Things that went wrong besides losses (a worker exiting by itself, a check that timed out, ...)."""
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    """Things that went wrong besides losses, by kind (a worker exiting by itself, commits lagging, ...):
+    every occurrence's detail, in order."""
     seconds: float = 0.0
     logs: Path | None = None
+
+    def problem(self, kind: str, detail: str) -> None:
+        self.problems.setdefault(kind, []).append(detail)
 
     @property
     def failed(self) -> bool:
@@ -142,7 +147,10 @@ class Outcome:
         if self.details:
             text += " [" + "; ".join(self.details) + "]"
         if self.problems:
-            text += " PROBLEMS: " + "; ".join(self.problems)
+            text += " PROBLEMS: " + "; ".join(
+                f"{kind} x{len(seen)} (first: {seen[0]})" if len(seen) > 1 else f"{kind} ({seen[0]})"
+                for kind, seen in self.problems.items()
+            )
         if self.logs is not None:
             text += f" (logs: {self.logs})"
         return text
@@ -203,13 +211,18 @@ def recreated(settings: Settings, timeout: float = 90.0) -> None:
     """
     deadline = time.monotonic() + timeout
     names = [topic.name for topic in CATALOG]
+    addresses = str(settings.bootstrap).split(",")
+    admins = [AdminClient(admin_config(settings.with_overrides(bootstrap=address))) for address in addresses]
     while True:
-        listed_everywhere(settings, names, timeout=timeout)
+        # creates what is missing (a broker listing a deleted topic made create_topics skip it), checks configs
         unchecked = [r.name for r in reconcile_topics(settings) if any("not checked" in n for n in r.notes)]
-        if not unchecked:
+        listed = [admin.list_topics(timeout=15).topics for admin in admins]
+        missing = {name for topics in listed for name in names if name not in topics or topics[name].error}
+        if not missing and not unchecked:
             return
         if time.monotonic() > deadline:
-            raise RuntimeError(f"catalog topics not recreated on {settings.bootstrap}: {', '.join(unchecked)}")
+            what = ", ".join(sorted(missing) or unchecked)
+            raise RuntimeError(f"catalog topics not recreated on {settings.bootstrap}: {what}")
         time.sleep(1.0)
 
 
@@ -479,35 +492,61 @@ class ChangelogWatch:
             self.consumer.close()
 
 
-def uncommitted(settings: Settings, group: str, timeout: float = 10.0) -> list[str] | None:
-    """The input partitions whose committed offset (of the group) is not at its end, as `topic/p: committed
-    c, n more records`; None when the broker could not tell. The end is where a fetch from the committed
-    offset finds nothing: not ListOffsets', which Tansu may understate (see TopicTail)."""
+Where = tuple[str, int]
+
+
+def input_offsets(settings: Settings, group: str, timeout: float = 10.0) -> tuple[dict[Where, int], dict[Where, int]]:
+    """The group's committed offset and the end of every input partition (topic, p); KafkaException when the
+    broker cannot tell. The end is where a fetch from the committed offset finds nothing: not ListOffsets',
+    which Tansu may understate (see TopicTail)."""
     consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False, "enable.partition.eof": True}))
     try:
         wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.partitions)]
         committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(wanted, timeout=timeout)}
         consumer.assign([TopicPartition(t, p, max(c, OFFSET_BEGINNING)) for (t, p), c in committed.items()])
-        more: Counter[tuple[str, int]] = Counter()
-        at_end: set[tuple[str, int]] = set()
+        ends = {where: max(offset, 0) for where, offset in committed.items()}
+        at_end: set[Where] = set()
         deadline = time.monotonic() + timeout
         while len(at_end) < len(committed):
             if time.monotonic() > deadline:
-                return None
+                raise KafkaException(f"no end of every input partition within {timeout:g}s")
             message = consumer.poll(0.2)
             if message is None:
                 continue
             where = (message.topic() or "", message.partition() or 0)
             error = message.error()
             if error is None:
-                more[where] += 1
+                ends[where] = (message.offset() or 0) + 1
             elif error.code() == PARTITION_EOF:
                 at_end.add(where)
-        return [f"{t}/{p}: committed {committed[(t, p)]}, {n} more records" for (t, p), n in sorted(more.items())]
-    except KafkaException:  # a broker down or restarting: cannot tell
-        return None
+        return committed, ends
     finally:
         consumer.close()
+
+
+def uncommitted(settings: Settings, group: str, timeout: float = 10.0) -> list[str] | None:
+    """The input partitions whose committed offset (of the group) is not at its end, as `topic/p: committed
+    c, end e`; None when the broker could not tell."""
+    try:
+        committed, ends = input_offsets(settings, group, timeout)
+    except KafkaException:  # a broker down or restarting
+        return None
+    behind = [(where, end) for where, end in sorted(ends.items()) if max(committed[where], 0) < end]
+    return [f"{t}/{p}: committed {committed[(t, p)]}, end {end}" for (t, p), end in behind]
+
+
+def caught_up(settings: Settings, board: PartialBoard) -> bool:
+    """True when the newest partial of every input partition covers its end (position: the sum of its topics'
+    next offsets): the worker has read, applied and reported everything, whatever it committed."""
+    try:
+        _, ends = input_offsets(settings, settings.app_id)
+    except KafkaException:
+        return False
+    board.read()
+    return all(
+        board.best.get(f"p{p}", (-1, {}))[0] == sum(ends[(t, p)] for t in INPUT_TOPICS)
+        for p in range(settings.partitions)
+    )
 
 
 def fully_committed(settings: Settings, group: str) -> bool:
@@ -578,9 +617,11 @@ def settle(
     timeout: float = 180.0,
     quiet_s: float = 30.0,
     watch: Callable[[], None] | None = None,
+    commit_grace_s: float = 20.0,
 ) -> Verdict:
-    """Wait until the group committed every input record and congestion-latest equals the replay (or stays
-    as it is for `quiet_s` with everything committed, or `timeout`); then compare values and counts."""
+    """Wait until the group committed every input record and congestion-latest equals the replay; or until
+    the values are equal but the commits still lag `commit_grace_s` later, or nothing changed for `quiet_s`
+    with everything committed, or `timeout`. Then compare values and counts."""
     want = expected_values(events)
     want_counts = expected_counts(events)
     started = time.monotonic()
@@ -588,6 +629,7 @@ def settle(
     unchanged_since = started
     committed = False
     left: list[str] | None = None
+    equal_since: float | None = None
     while True:
         if watch is not None:
             watch()
@@ -597,7 +639,11 @@ def settle(
         left = uncommitted(settings, app_id)
         committed = left == []
         now = time.monotonic()
-        if committed and same(values, want):
+        equal = same(values, want)
+        if equal and committed:
+            break
+        equal_since = (equal_since or now) if equal else None
+        if equal_since is not None and now - equal_since > commit_grace_s:
             break
         if (committed and now - unchanged_since > quiet_s) or now - started > timeout:
             break
@@ -685,9 +731,12 @@ def record_verdict(outcome: Outcome, verdict: Verdict, journal: Journal, label: 
         journal.write(f"  differs: {line}")
     if label != "final":
         if verdict.differences or verdict.lost or verdict.twice:
-            outcome.problems.append(
-                f"{label} check: {len(verdict.differences)} values differ, lost {verdict.lost}, twice {verdict.twice}"
+            outcome.problem(
+                "an intermediate check differed",
+                f"{label}: {len(verdict.differences)} values differ, lost {verdict.lost}, twice {verdict.twice}",
             )
+        if not verdict.committed:
+            outcome.problem("input not committed at a check", f"{label}: {verdict.uncommitted}")
         return
     outcome.lost += verdict.lost
     outcome.twice += verdict.twice
@@ -695,7 +744,7 @@ def record_verdict(outcome: Outcome, verdict: Verdict, journal: Journal, label: 
     outcome.details.append(f"replays deduplicated {verdict.deduplicated}")
     outcome.details.append(f"settled in {verdict.settled_in:.0f} s")
     if not verdict.committed:
-        outcome.problems.append(f"input not fully committed at the end: {verdict.uncommitted}")
+        outcome.problem("input not fully committed at the end", str(verdict.uncommitted))
 
 
 # -- publishing --------------------------------------------------------------------------------------------
@@ -787,9 +836,10 @@ class Workers:
             self.exited(name, worker, code)
 
     def exited(self, name: str, worker: Worker, code: int) -> None:
-        problem = f"worker {name} (log {worker.log_path.name}) exited by itself with status {code}"
-        self.outcome.problems.append(problem)
-        self.journal.write(problem)
+        crashes = re.findall(r"Crashed reason=(.*)", worker.output())
+        reason = crashes[0].strip()[:200] if crashes else "no crash reason logged"
+        self.outcome.problem("a worker exited by itself", f"{worker.log_path.name}: status {code}, {reason}")
+        self.journal.write(f"worker {name} (log {worker.log_path.name}) exited by itself with status {code}: {reason}")
 
     def check(self) -> None:
         """Respawn any worker that exited by itself (and report it)."""
@@ -818,6 +868,8 @@ def wait_until(condition: Callable[[], bool], timeout: float, step: float = 0.05
 class Moment:
     description: str
     timed_out: bool = False
+    uncommitted: list[str] | None = None
+    """At a quiet moment: the input partitions whose committed offsets lag what the worker applied."""
     record: tuple[str, int, int, str] | None = None
     """The changelog record (topic, partition, offset, key) the kill followed, for the checkpoint moments."""
 
@@ -825,11 +877,13 @@ class Moment:
 DELAYS = {"checkpoint": (0.0, 0.0), "checkpoint+": (0.0, 1.0), "assigned+": (0.0, 2.0), "quiet": (0.0, 1.5)}
 DELAYS["startup"] = (0.3, 4.0)
 """The random part of each moment, in seconds (drawn before waiting, so a seed gives the same draws)."""
-WAIT_S = 120.0
+WAIT_S = 60.0
 """Longest wait for a moment; a worker that does not get there in time is a finding (Moment.timed_out)."""
 
 
-def kill_moment(mode: str, delay: float, worker: Worker, watch: ChangelogWatch, settings: Settings) -> Moment:
+def kill_moment(
+    mode: str, delay: float, worker: Worker, watch: ChangelogWatch, settings: Settings, board: PartialBoard
+) -> Moment:
     """Wait for the moment of `mode` (the chunk just published), then `delay` seconds more."""
     if mode == "startup":
         time.sleep(max(0.0, worker.spawned + delay - time.monotonic()))
@@ -839,12 +893,14 @@ def kill_moment(mode: str, delay: float, worker: Worker, watch: ChangelogWatch, 
             return Moment(f"no assignment printed within {WAIT_S:g}s", timed_out=worker.alive())
         time.sleep(delay)
         return Moment(f"{delay:.2f}s after the assignment")
-    if mode == "quiet":
-        if not wait_until(lambda: fully_committed(settings, settings.app_id) or not worker.alive(), WAIT_S, 0.2):
-            left = uncommitted(settings, settings.app_id)
-            return Moment(f"not everything committed within {WAIT_S:g}s: {left}", timed_out=worker.alive())
+    if mode == "quiet":  # nothing new to read: everything applied and reported (committed or not)
+        if not wait_until(lambda: caught_up(settings, board) or not worker.alive(), WAIT_S, 0.2):
+            return Moment(f"not caught up within {WAIT_S:g}s", timed_out=worker.alive())
         time.sleep(delay)
-        return Moment(f"quiet: everything committed, {delay:.2f}s later")
+        left = uncommitted(settings, settings.app_id)
+        return Moment(
+            f"quiet: everything read and reported, {delay:.2f}s later; not committed: {left}", uncommitted=left
+        )
     seen = watch.next_record(WAIT_S, worker.alive)
     if seen is None:
         alive = worker.alive()
@@ -893,9 +949,13 @@ def scenario_kills(ctx: Context, number: int, kills: int, burners: int = 0) -> O
             published += pieces[index]
             journal.write(f"published chunk {index} ({len(pieces[index])} events, {again} again); moment {mode}")
             workers.check()
-            moment = kill_moment(mode, delay, workers.live["w"], watch, settings)
+            moment = kill_moment(mode, delay, workers.live["w"], watch, settings, board)
+            if moment.uncommitted:
+                outcome.problem(
+                    "commits behind the applied state at a quiet kill", f"kill {index + 1}: {moment.uncommitted}"
+                )
             if moment.timed_out:
-                outcome.problems.append(f"kill {index + 1} ({mode}): {moment.description}")
+                outcome.problem(f"no {mode} moment within {WAIT_S:g}s", f"kill {index + 1}: {moment.description}")
             modes[mode] += 1
             workers.kill("w", f"kill {index + 1}/{kills}, {mode}: {moment.description}")
             if moment.record is not None and "#" in moment.record[3] and not watch.header_followed(*moment.record):
@@ -1059,7 +1119,7 @@ def scenario_brokers(ctx: Context, number: int) -> Outcome:
         journal.write(f"published chunk 0 ({len(pieces[0])} events)")
         wait_until(lambda: worker.assignments() > 0, 120)
         wait_for_topic(settings, f"{app_id}-checkpoints-changelog")
-        wait_until(lambda: fully_committed(settings, app_id), 120, 0.5)
+        wait_until(lambda: caught_up(settings, board), 120, 0.5)
         flow_error: list[BaseException] = []
         flowing = threading.Event()
         republished = Counter[str]()
@@ -1104,7 +1164,7 @@ def scenario_brokers(ctx: Context, number: int) -> Outcome:
             outcome.details.append(f"cluster restart {time.monotonic() - began:.0f} s")
         flowing.wait(600)
         if flow_error:
-            outcome.problems.append(f"publishing failed: {flow_error[0]!r}")
+            outcome.problem("publishing failed", repr(flow_error[0]))
         if republished["events"]:
             outcome.details.append(f"{republished['events']} events published again after failed deliveries")
         check(settings, events, latest, board, outcome, journal, workers.check, timeout=300)
@@ -1313,7 +1373,7 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
             finally:
                 gateway.stop()
         if queue:
-            outcome.problems.append(f"{len(queue)} batches never answered 202")
+            outcome.problem("batches never answered 202", str(len(queue)))
         found = on_topics(settings)
     ids = [i for _, batch_ids, _ in batches for i in batch_ids]
     missing = [i for i in ids if found[i] == 0]
@@ -1328,7 +1388,7 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
         f"202 but not on the topic: {len(accepted_missing)}",
     ]
     if accepted_missing:
-        outcome.problems.append(f"{len(accepted_missing)} events of batches answered 202 are not on their topic")
+        outcome.problem("events of batches answered 202 not on their topic", str(len(accepted_missing)))
     journal.write(f"on the topics: {len(found)} distinct ids, {sum(found.values())} records")
     outcome.seconds = time.monotonic() - started
     journal.write(outcome.line())
