@@ -11,12 +11,20 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from infra.settings import Settings
 from infra.topics import create_topics
 from tests.brokers import Broker, EngineUnderTest, engines, settings_for, start_broker
 
 BROKER_FIXTURES = {"engine", "broker_settings", "isolated_broker", "stoppable_broker"}
+
+# Property tests check properties, not speed: hypothesis' 200 ms deadline per example failed them on a machine
+# shared with brokers and JVMs (a 30 ms example took 299 ms once); likewise the too-slow health check of the
+# data generation. Speed is measured in bench/.
+hypothesis_settings.register_profile("baystream", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("baystream")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

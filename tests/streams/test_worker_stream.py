@@ -56,6 +56,13 @@ def expected(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float 
     return as_values(replay(events, IndicatorConfig(), check_every_minutes=10**9).indicators)
 
 
+def restored_positions(output: str) -> dict[str, int]:
+    """Partition -> position of its restored checkpoint (0: none), from the worker's last restore line."""
+    line = output.rsplit("restored input partitions from their checkpoints: ", 1)[-1].splitlines()[0]
+    parts = (part.split(" at ") for part in line.split(", "))
+    return {name: 0 if at == "the start" else int(at) for name, at in parts}
+
+
 def test_stream_and_replay_agree(own_broker: Settings, day: list[dict[str, Any]], fresh_name: str) -> None:
     publish(own_broker, day)
     worker = WorkerProcess(own_broker, fresh_name)
@@ -89,9 +96,13 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
         want = expected(day)
         got = wait_for_values(own_broker, want)
         assert same(got, want), (differences(got, want), second.output()[-3000:])
-        # restored, not recomputed from nothing: the first half came back from the checkpoints
+        # restored, not recomputed from nothing: what the checkpoints held is not processed again. (On Tansu a
+        # checkpoint may not come back, see docs/worker.md: that partition is replayed from the start.)
+        restored = restored_positions(second.output())
         processed = second.counter(port, "baystream_events_processed_total")
-        assert 0 < processed <= len(day) - half
+        assert 0 < processed <= len(day) - sum(restored.values()), (processed, restored)
+        if not own_broker.embedded:
+            assert sum(restored.values()) > 0, restored
     finally:
         second.close()
 

@@ -111,7 +111,7 @@ def same(a: Values, b: Values, rel: float = 1e-9) -> bool:
     return True
 
 
-def wait_for_values(settings: Settings, expected: Values, timeout: float = 90.0) -> Values:
+def wait_for_values(settings: Settings, expected: Values, timeout: float = 180.0) -> Values:
     """Poll congestion-latest until it equals `expected` (or the time is up: returns what is there)."""
     deadline = time.monotonic() + timeout
     seen: Values = {}
