@@ -1307,7 +1307,8 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
     """Batches answered 202 at least once."""
     republished = 0
     """Events a retry of a batch already answered 202 published again (the gateway forgot them)."""
-    unanswered = 0
+    unanswered: Counter[str] = Counter()
+    """Requests without an answer: cut by the kill, or refused (the gateway gone)."""
     retried_answered = 0
     queue: deque[int] = deque(range(len(batches)))
     lock = threading.Lock()
@@ -1326,7 +1327,7 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
                 def client(
                     gateway: Gateway = gateway, answered_now: list[int] = answered_now, stop: threading.Event = stop
                 ) -> None:
-                    nonlocal republished, unanswered
+                    nonlocal republished
                     while not stop.is_set():
                         with lock:
                             if not queue:
@@ -1336,12 +1337,14 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
                         try:
                             status, answer = post(gateway.url, body, keys[party])
                         except (OSError, ValueError) as exc:  # cut or refused: no answer
+                            how = "refused" if isinstance(exc, urllib.error.URLError) else "cut"
                             with lock:
-                                unanswered += 1
+                                unanswered[how] += 1
                                 queue.append(index)
-                            journal.write(f"  batch {index}: no answer ({type(exc).__name__})")
-                            if gateway.process.poll() is not None:
+                            journal.write(f"  batch {index}: no answer, {how} ({type(exc).__name__})")
+                            if stop.is_set() or gateway.process.poll() is not None:
                                 return
+                            time.sleep(0.05)
                             continue
                         with lock:
                             if status == 202:
@@ -1360,10 +1363,11 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
                 if not last:
                     enough = kill_after
                     wait_until(lambda: len(answered_now) >= enough or not queue, 300, 0.002)  # noqa: B023
+                    gateway.process.send_signal(signal.SIGKILL)
+                    stop.set()  # the clients send nothing more to this one
                     gateway.kill()
                     outcome.gateway_kills += 1
                     journal.write(f"SIGKILL gateway {round_number + 1} after {len(answered_now)} answers")
-                    stop.set()
                 for thread in threads:
                     thread.join(600 if last else 120)
                 with lock:  # retry about half of this round's answered batches as well
@@ -1382,7 +1386,7 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
     outcome.twice = sum(found[i] - 1 for i in ids if found[i] > 1)
     outcome.details += [
         f"{len(batches)} batches",
-        f"{unanswered} requests without an answer",
+        f"requests without an answer: {unanswered['cut']} cut by a kill, {unanswered['refused']} refused",
         f"{retried_answered} answered batches retried",
         f"retries published {republished} events again",
         f"202 but not on the topic: {len(accepted_missing)}",
