@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,13 @@ async def start_dashboard(
 async def serve_forever(settings: Settings, options: DashboardOptions, host: str | None, port: int | None) -> None:
     running = await start_dashboard(settings, options, host, port)
     print(f"baystream dashboard: {running.url}  (API: {running.url}/api/openapi.json)", flush=True)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Our own handlers: a container's SIGTERM stops it cleanly too, and a SIGINT that a launching shell set to
+    # "ignore" (a background job of a script inherits that) is handled anyway.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
         await running.stop()

@@ -55,7 +55,7 @@ def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> 
             with urllib.request.urlopen(metrics_url, timeout=5) as response:
                 assert b'baystream_http_requests_total{method="GET",route="/healthz"' in response.read()
         process.send_signal(signal.SIGINT)
-        assert process.wait(60) in (0, 130)  # closing its Kafka clients takes seconds on a loaded machine
+        assert process.wait(60) == 0  # a clean stop (its Kafka clients may take seconds to close on a loaded machine)
     finally:
         if process.poll() is None:
             process.kill()
