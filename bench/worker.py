@@ -13,13 +13,17 @@ factor 3, min.insync.replicas 2, acks=all: bench/engines.py). A new broker (clus
      `baystream_events_consumed_total` from the first event to the last.
 2. Latency: a fresh broker and worker, events published at a steady rate; p50 and p99 of the worker's
    `baystream_processing_lag_seconds` histogram (broker timestamp to the publish of the indicators that
-   include the event), interpolated within buckets as Prometheus' histogram_quantile does.
+   include the event), interpolated within buckets as Prometheus' histogram_quantile does; and the CPU time
+   the broker (Tansu, or the three Kafka JVMs), the worker and the publisher used meanwhile (from /proc).
+
+`--only throughput` or `--only latency` runs one part.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import re
 import subprocess
 import sys
@@ -27,6 +31,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +189,52 @@ def steady(settings: Settings, stream: Iterator[dict[str, Any]], rate: float, se
     return sent
 
 
-def worker_latency(
-    settings: Settings, rate: float, seconds: float, store: str, state_dir: str
-) -> tuple[float, float, int, float]:
+BROKER_COMMANDS = ("tansu", "kafka.Kafka")
+"""What a broker's command line holds: the embedded Tansu, the JVM of a local Kafka node."""
+
+
+def cpu_seconds(worker_pid: int) -> dict[str, float]:
+    """CPU time (user + system) so far of the broker processes this process started, the worker, and this
+    process (the publisher), read from /proc (Linux; empty elsewhere). An external cluster is not counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    used = {"broker": 0.0, "worker": 0.0, "publisher": 0.0}
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read().decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if pid == me:
+            used["publisher"] += seconds
+        elif pid == worker_pid:
+            used["worker"] += seconds
+        elif int(fields[1]) == me and any(name in command for name in BROKER_COMMANDS):
+            used["broker"] += seconds
+    return used
+
+
+@dataclass
+class Latency:
+    p50: float
+    p99: float
+    observed: int
+    achieved: float
+    """Events/s the publisher kept up."""
+    wall: float
+    """Seconds from the first event published until the histogram was read."""
+    cpu: dict[str, float]
+    """CPU seconds of the broker(s), the worker and the publisher over `wall`."""
+
+
+def worker_latency(settings: Settings, rate: float, seconds: float, store: str, state_dir: str) -> Latency:
     ensure_topics(settings.with_overrides(app_id="bench-latency"))
     worker = Worker(settings, "bench-latency", store, state_dir)
     try:
@@ -194,25 +242,21 @@ def worker_latency(
             time.sleep(0.2)
         time.sleep(2.0)  # let the recovery finish and the fetchers start
         stream = iter(events(int(rate * seconds) + 1000, seed=2))
+        cpu0 = cpu_seconds(worker.process.pid)
         started = time.perf_counter()
         sent = steady(settings, stream, rate, seconds)
         achieved = sent / (time.perf_counter() - started)
         time.sleep(3.0)
         buckets = lag_buckets(worker.metrics())
-        return quantile(0.5, buckets), quantile(0.99, buckets), int(buckets[-1][1]), achieved
+        cpu1 = cpu_seconds(worker.process.pid)
+        cpu = {role: cpu1[role] - cpu0.get(role, 0.0) for role in cpu1}
+        wall = time.perf_counter() - started
+        return Latency(quantile(0.5, buckets), quantile(0.99, buckets), int(buckets[-1][1]), achieved, wall, cpu)
     finally:
         worker.stop()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--rate", type=float, default=5000.0)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--store", default="rocksdb://", help="worker table store (default rocksdb://)")
-    parser.add_argument("--standard-path", action="store_true", help="also time the worker with --no-fast-path")
-    add_engine_arguments(parser)
-    args = parser.parse_args()
+def throughput(args: argparse.Namespace) -> None:
     preload = events(args.events)
     print(f"{len(preload)} simulated events (congested-2021)", flush=True)
     with tempfile.TemporaryDirectory() as state_dir, bench_broker(args.engine, args.bootstrap) as broker:
@@ -232,13 +276,34 @@ def main() -> None:
         if args.standard_path:
             standard = worker_throughput(settings, len(preload), args.store, state_dir, "--no-fast-path")
             print(f"one worker, Faust's per-event streams (--no-fast-path): {standard:,.0f} events/s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=5000.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--store", default="rocksdb://", help="worker table store (default rocksdb://)")
+    parser.add_argument("--standard-path", action="store_true", help="also time the worker with --no-fast-path")
+    parser.add_argument("--only", choices=("throughput", "latency"), default=None, help="run one part only")
+    add_engine_arguments(parser)
+    args = parser.parse_args()
+    if args.only != "latency":
+        throughput(args)
+    if args.only == "throughput":
+        return
     with tempfile.TemporaryDirectory() as state_dir, bench_broker(args.engine, args.bootstrap) as broker:
-        p50, p99, observed, achieved = worker_latency(broker.settings, args.rate, args.seconds, args.store, state_dir)
+        if args.only == "latency":
+            print(f"{broker.describe()}; {machine()}", flush=True)
+        latency = worker_latency(broker.settings, args.rate, args.seconds, args.store, state_dir)
     print(
-        f"latency at {achieved:,.0f} events/s for {args.seconds:g}s: p50 {p50 * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms ({observed} events observed); {machine()}",
+        f"latency at {latency.achieved:,.0f} events/s for {args.seconds:g}s: p50 {latency.p50 * 1000:.0f} ms, "
+        f"p99 {latency.p99 * 1000:.0f} ms ({latency.observed} events observed); {machine()}",
         flush=True,
     )
+    if latency.cpu:
+        used = ", ".join(f"{role} {seconds:.1f} s" for role, seconds in latency.cpu.items())
+        print(f"CPU time over those {latency.wall:.1f} s: {used}", flush=True)
 
 
 if __name__ == "__main__":
