@@ -73,7 +73,7 @@ class _Stop(BaseException):
 def _run_kafka(args: argparse.Namespace, settings: Settings) -> int:
     from infra.broker import BrokerError
     from infra.kafka_cluster import KafkaCluster
-    from infra.topics import create_topics
+    from infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
 
     if args.brokers < 1:
         print("baystream broker: --brokers must be at least 1", file=sys.stderr)
@@ -93,7 +93,9 @@ def _run_kafka(args: argparse.Namespace, settings: Settings) -> int:
     try:
         cluster.start()
         if not args.no_topics:
-            create_topics(settings.with_overrides(bootstrap=cluster.bootstrap, replication_factor=rf, embedded=False))
+            on_cluster = settings.with_overrides(bootstrap=cluster.bootstrap, replication_factor=rf, embedded=False)
+            create_topics(on_cluster)
+            wait_until_every_broker_lists(on_cluster, [topic.name for topic in CATALOG])
         print(cluster.bootstrap, flush=True)
         nodes = "1 broker" if args.brokers == 1 else f"{args.brokers} brokers"
         print(

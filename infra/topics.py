@@ -8,6 +8,7 @@ creates the missing topics with them and brings the configs of existing topics b
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -341,6 +342,21 @@ def create_topics(settings: Settings, timeout: float = 15.0) -> dict[str, str]:
             log.warning("topic %s: %s", report.name, note)
         outcome[report.name] = report.outcome
     return outcome
+
+
+def wait_until_every_broker_lists(settings: Settings, names: list[str], timeout: float = 30.0) -> None:
+    """Until each broker's own metadata (asked one by one) lists `names`: brokers learn of new topics a little
+    after the controller made them, and a client asking a broker that has not would be told they do not exist."""
+    deadline = time.monotonic() + timeout
+    for address in str(settings.bootstrap).split(","):
+        admin = AdminClient(admin_config(settings.with_overrides(bootstrap=address)))
+        while True:
+            listed = admin.list_topics(timeout=15).topics
+            if all(name in listed and not listed[name].error for name in names):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{address} does not list {sorted(set(names) - set(listed))} after {timeout:g}s")
+            time.sleep(0.2)
 
 
 def describe_topics(settings: Settings, timeout: float = 15.0) -> list[tuple[str, int, str, str]]:

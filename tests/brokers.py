@@ -21,7 +21,7 @@ from confluent_kafka.admin import AdminClient, TopicMetadata
 from infra.broker import EmbeddedBroker
 from infra.kafka_config import admin_config
 from infra.settings import Settings
-from infra.topics import CATALOG, create_topics
+from infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
 
 KAFKA_BROKERS = 3
 """The Apache Kafka cluster of the suite: replication factor 3, min.insync.replicas 2."""
@@ -118,16 +118,12 @@ def reset_topics(settings: Settings, timeout: float = 60.0) -> None:
     while True:
         try:
             create_topics(settings)
-            _wait_on_every_broker(settings, _lists_all(catalog), min(deadline, time.monotonic() + 5), "catalog")
+            wait_until_every_broker_lists(settings, catalog, timeout=max(0.0, min(5.0, deadline - time.monotonic())))
             return
         except (KafkaException, TimeoutError):  # created too early, or told "exists" by a stale broker
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
-
-
-def _lists_all(topics: list[str]) -> Callable[[Mapping[str, TopicMetadata]], bool]:
-    return lambda listed: all(name in listed and not listed[name].error for name in topics)
 
 
 def _wait_on_every_broker(
