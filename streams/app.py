@@ -272,7 +272,8 @@ class IndicatorWorker:
         the checkpoint change nothing, so without this report the combiner would keep the stale one."""
         context = self.context.setdefault(number, PartitionContext(INPUT_TOPICS[0], number))
         with on_behalf_of(context):
-            self.processor.load(number, checkpoint.read(self.checkpoints, f"p{number}"))
+            data = checkpoint.read_whole(self.checkpoints, f"p{number}")
+            self.processor.load(number, None if data is None else checkpoint.decode(data))
         self.unreported.add(number)
 
     async def start_offsets(self, assignment: set[TP]) -> dict[TP, int]:
@@ -419,13 +420,14 @@ class IndicatorWorker:
     def _board(self) -> Board:
         """The board, restored from the combiner table when this worker has just taken the combiner over."""
         if self.board is None:
-            state = checkpoint.read(self.combiner_table, BOARD_KEY)
+            board = checkpoint.read_whole(self.combiner_table, BOARD_KEY)
+            state = None if board is None else checkpoint.decode(board)
             if state is None:
                 self.board = Board(self.kit.new_combiner())
             else:
                 self.board = Board.from_state(state, self.kit.restore_combiner)
                 for source in state["positions"]:
-                    data = checkpoint.read_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}")
+                    data = checkpoint.read_whole(self.combiner_table, f"{PARTIAL_KEY}{source}")
                     if data is not None:
                         self.board.offer(checkpoint.decode(data))
                 self.board.take_arrivals()

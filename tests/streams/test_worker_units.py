@@ -75,6 +75,21 @@ def test_checkpoints_alternate_slots_so_a_torn_write_keeps_the_previous_one() ->
     assert checkpoint.read(store, "p1") is None
 
 
+def test_a_torn_checkpoint_reads_as_none_so_the_worker_replays() -> None:
+    """A table recovered part-way through a write (Tansu's end offsets): header and chunk of other writes."""
+    store: dict[str, bytes] = {}
+    checkpoint.write(store, "p0", {"n": 1})
+    checkpoint.write(store, "p0", {"n": 22})
+    checkpoint.write(store, "p0", {"n": 333})  # slot 0 again: its chunk overwritten, header to slot 0
+    del store["p0#1.0"]
+    store["p0"] = b'{"slot": 1, "chunks": 1, "size": 5}'  # a header whose chunk never arrived
+    assert checkpoint.read_whole(store, "p0") is None
+    store["p0"] = b'{"slot": 0, "chunks": 1, "size": 999}'  # a header of another write than the chunk
+    assert checkpoint.read_whole(store, "p0") is None
+    with pytest.raises(ValueError):
+        checkpoint.read_bytes(store, "p0")
+
+
 # -- input processor ---------------------------------------------------------------------------------------
 
 
