@@ -56,6 +56,13 @@ def expected(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float 
     return as_values(replay(events, IndicatorConfig(), check_every_minutes=10**9).indicators)
 
 
+def assert_matches_replay(settings: Settings, events: list[dict[str, Any]], worker: WorkerProcess) -> None:
+    """congestion-latest comes to equal the replay of `events` (the worker's output shown when not)."""
+    want = expected(events)
+    got = wait_for_values(settings, want)
+    assert same(got, want), (differences(got, want), worker.output()[-3000:])
+
+
 def restored_positions(output: str) -> dict[str, int]:
     """Partition -> position of its restored checkpoint (0: none), from the worker's last restore line."""
     line = output.rsplit("restored input partitions from their checkpoints: ", 1)[-1].splitlines()[0]
@@ -93,9 +100,7 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
     port = free_port()
     second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
-        want = expected(day)
-        got = wait_for_values(own_broker, want)
-        assert same(got, want), (differences(got, want), second.output()[-3000:])
+        assert_matches_replay(own_broker, day, second)
         # restored, not recomputed from nothing: what the checkpoints held is not processed again. (On Tansu a
         # checkpoint may not come back, see docs/worker.md: that partition is replayed from the start.)
         restored = restored_positions(second.output())
@@ -123,9 +128,7 @@ def test_a_restarted_worker_reports_partitions_it_has_nothing_new_to_read_for(
     assert latest(own_broker) == {}  # no partial was ever sent, so nothing was published
     second = WorkerProcess(own_broker, fresh_name)
     try:
-        want = expected(day)
-        got = wait_for_values(own_broker, want)
-        assert same(got, want), (differences(got, want), second.output()[-3000:])
+        assert_matches_replay(own_broker, day, second)
     finally:
         second.close()
 
@@ -153,9 +156,7 @@ def test_a_checkpoint_lost_from_the_table_means_a_replay_never_a_skip(
     port = free_port()
     second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
-        want = expected(day)
-        got = wait_for_values(own_broker, want)
-        assert same(got, want), (differences(got, want), second.output()[-3000:])
+        assert_matches_replay(own_broker, day, second)
         assert second.counter(port, "baystream_events_processed_total") == len(day)  # all of it, once
     finally:
         second.close()
