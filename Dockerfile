@@ -14,6 +14,7 @@ COPY producers ./producers
 COPY streams ./streams
 COPY consumers ./consumers
 COPY infra ./infra
+COPY baystream ./baystream
 RUN pip install '.[rocksdb]' && rm -rf /src
 
 RUN useradd --create-home --uid 10001 baystream \

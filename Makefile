@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Compile the simulator's model with mypyc when its sources changed (pure Python if it cannot).
 compiled: $(STAMP)
-	$(BIN)/python -m infra.compile_simulator
+	$(BIN)/python -m baystream.infra.compile_simulator
 
 ## Start the embedded broker, topics, workers, simulator, dashboard and metrics; Ctrl-C stops all.
 run: $(STAMP) compiled

@@ -20,11 +20,11 @@ from statistics import fmean
 from types import MappingProxyType
 from typing import Any
 
-from producers.simulator import simulate
-from producers.simulator.summary import DailyFigures
-from streams.config import IndicatorConfig
-from streams.model import COMPLEX_SCOPE
-from streams.replay import replay
+from baystream.producers.simulator import simulate
+from baystream.producers.simulator.summary import DailyFigures
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.model import COMPLEX_SCOPE
+from baystream.streams.replay import replay
 
 TEU_OF_LENGTH = {"2": 1, "4": 2, "L": 2}
 """TEU by the ISO size-type's length code (20 ft, 40 ft, 45 ft)."""

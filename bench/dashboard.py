@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp
 from prometheus_client import REGISTRY
 
+from baystream.consumers.dashboard.feed import FeedTopics
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
 from bench.engines import add_engine_arguments, bench_broker, machine
-from consumers.dashboard.feed import FeedTopics
-from consumers.dashboard.service import DashboardOptions
-from infra.reader import read_topic
-from infra.settings import Settings
 from tests.consumers.dashboard.helpers import Publisher, ServedDashboard, indicator, served_dashboard
 from tests.consumers.dashboard.scenario import scenario
 

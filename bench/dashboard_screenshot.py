@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from consumers.dashboard.feed import FeedTopics
-from consumers.dashboard.service import DashboardOptions
-from infra.broker import EmbeddedBroker
-from infra.settings import Settings
-from infra.topics import create_topics
+from baystream.consumers.dashboard.feed import FeedTopics
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.infra.broker import EmbeddedBroker
+from baystream.infra.settings import Settings
+from baystream.infra.topics import create_topics
 from tests.consumers.dashboard.cdp import Chromium
 from tests.consumers.dashboard.helpers import Publisher, served_dashboard
 from tests.consumers.dashboard.scenario import scenario

@@ -21,9 +21,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from producers.simulator import simulate
-    from streams.config import IndicatorConfig
-    from streams.engine import Combiner, PartitionEngine
+    from baystream.producers.simulator import simulate
+    from baystream.streams.config import IndicatorConfig
+    from baystream.streams.engine import Combiner, PartitionEngine
 
     events = list(simulate(args.scenario, args.hours, args.seed))
     config = IndicatorConfig()

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
-from infra.kafka_cluster import KAFKA_VERSION
-from infra.kafka_config import admin_config, producer_config
-from infra.settings import Settings
-from infra.topics import CATALOG, create_topics
+from baystream.infra.kafka_cluster import KAFKA_VERSION
+from baystream.infra.kafka_config import admin_config, producer_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG, create_topics
 from tests.brokers import KAFKA_BROKERS, reset_topics, settings_for, start_broker
 from tests.cli import cli_env
 

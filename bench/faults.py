@@ -66,22 +66,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from baystream.infra.broker import free_port
+from baystream.infra.kafka_config import admin_config, consumer_config
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG, INPUT_TOPICS, reconcile_topics
+from baystream.producers.gateway.identities import RULES, Role, hash_key, new_key
+from baystream.producers.publisher import Publisher
+from baystream.producers.simulator import simulate
+from baystream.schemas.json_form import to_json
+from baystream.schemas.wire import Codec
+from baystream.streams import checkpoint
+from baystream.streams.app import ensure_topics, partials_topic
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import PartitionEngine
+from baystream.streams.replay import replay
 from bench.engines import bench_broker, child_env, machine
-from infra.broker import free_port
-from infra.kafka_config import admin_config, consumer_config
-from infra.reader import read_topic
-from infra.settings import Settings
-from infra.topics import CATALOG, INPUT_TOPICS, reconcile_topics
-from producers.gateway.identities import RULES, Role, hash_key, new_key
-from producers.publisher import Publisher
-from producers.simulator import simulate
-from schemas.json_form import to_json
-from schemas.wire import Codec
-from streams import checkpoint
-from streams.app import ensure_topics, partials_topic
-from streams.config import IndicatorConfig
-from streams.engine import PartitionEngine
-from streams.replay import replay
 from tests.brokers import KAFKA_BROKERS, reset_topics, settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,7 +248,7 @@ class Worker:
         )
         self._log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "worker", "--checkpoint-interval", CHECKPOINT_INTERVAL, *args],
+            [sys.executable, "-m", "baystream", "worker", "--checkpoint-interval", CHECKPOINT_INTERVAL, *args],
             env=env,
             cwd=ROOT,
             stdout=self._log,
@@ -1211,7 +1211,7 @@ class Gateway:
             BAYSTREAM_METRICS_PORT="0",
         )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "gateway", "--port", str(self.port), "--keys", str(keys_file)],
+            [sys.executable, "-m", "baystream", "gateway", "--port", str(self.port), "--keys", str(keys_file)],
             env=env,
             cwd=ROOT,
             stdout=self._log,
@@ -1504,7 +1504,7 @@ def main() -> int:
         print(f"skipped (Kafka only): {skipped}", flush=True)
     ctx = Context(Arena("tansu"), args.seed, hours, logs, args.quick, check_every, say=lambda s: print(s, flush=True))
     if args.engine == "kafka":
-        from infra.kafka_cluster import KafkaCluster
+        from baystream.infra.kafka_cluster import KafkaCluster
 
         cluster = KafkaCluster(brokers=KAFKA_BROKERS, log_dir=logs / "kafka")
         (logs / "kafka").mkdir(exist_ok=True)

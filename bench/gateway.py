@@ -25,11 +25,11 @@ from pathlib import Path
 
 import aiohttp
 
-from infra.broker import EmbeddedBroker
-from infra.settings import Settings
-from infra.topics import create_topics
-from producers.gateway.identities import hash_key, new_key
-from schemas.identifiers import with_check_digit
+from baystream.infra.broker import EmbeddedBroker
+from baystream.infra.settings import Settings
+from baystream.infra.topics import create_topics
+from baystream.producers.gateway.identities import hash_key, new_key
+from baystream.schemas.identifiers import with_check_digit
 
 TERMINALS = ["APMT", "ETS", "EAGLE", "TRAP", "WBCT", "YUSEN", "ITS", "LBCT", "SSAPCT", "SSATA", "MATU", "TTI"]
 
@@ -139,7 +139,7 @@ def main() -> None:
                 {"bench-trucking": {"key_sha256": hash_key(key), "role": "trucker", "scac": "ABCD"}}
             ),
         )
-        command = [sys.executable, "-m", "infra.cli", "gateway", "--port", str(port)]
+        command = [sys.executable, "-m", "baystream", "gateway", "--port", str(port)]
         gateway = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:

@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from baystream.producers.publisher import Publisher
+from baystream.schemas.identifiers import with_check_digit
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import codec_for
 from bench.engines import add_engine_arguments, bench_broker, machine
-from producers.publisher import Publisher
-from schemas.identifiers import with_check_digit
-from schemas.json_form import parse_event
-from schemas.wire import codec_for
 
 TERMINALS = ["APMT", "ETS", "EAGLE", "TRAP", "WBCT", "YUSEN", "ITS", "LBCT", "SSAPCT", "SSATA", "MATU", "TTI"]
 

@@ -17,9 +17,9 @@ import platform
 import time
 from collections.abc import Callable
 
-from producers.simulator import simulate, simulate_chunks, simulate_raw
-from producers.simulator.output import FileSink, drain, paused_gc
-from producers.simulator.rendering import to_line
+from baystream.producers.simulator import simulate, simulate_chunks, simulate_raw
+from baystream.producers.simulator.output import FileSink, drain, paused_gc
+from baystream.producers.simulator.rendering import to_line
 
 
 def _timed(rows: list[tuple[str, Callable[[], int]]], repeat: int) -> dict[str, tuple[int, float, float]]:

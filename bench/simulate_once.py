@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 import sys
 
-from producers.simulator import COMPILED, simulate_chunks
-from producers.simulator.output import FileSink, drain
+from baystream.producers.simulator import COMPILED, simulate_chunks
+from baystream.producers.simulator.output import FileSink, drain
 
 
 def main() -> None:

@@ -39,17 +39,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
+from baystream.infra.broker import free_port
+from baystream.infra.kafka_config import consumer_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import INPUT_TOPICS
+from baystream.producers.publisher import Publisher
+from baystream.producers.simulator import simulate
+from baystream.schemas.wire import Codec
+from baystream.streams import checkpoint
+from baystream.streams.app import engine_kit, ensure_topics
+from baystream.streams.processing import InputProcessor, RawRecord
 from bench.engines import add_engine_arguments, bench_broker, child_env, machine
-from infra.broker import free_port
-from infra.kafka_config import consumer_config
-from infra.settings import Settings
-from infra.topics import INPUT_TOPICS
-from producers.publisher import Publisher
-from producers.simulator import simulate
-from schemas.wire import Codec
-from streams import checkpoint
-from streams.app import engine_kit, ensure_topics
-from streams.processing import InputProcessor, RawRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,7 +103,7 @@ class Worker:
         )
         self.log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "worker", *args],
+            [sys.executable, "-m", "baystream", "worker", *args],
             env=env,
             cwd=ROOT,
             stdout=self.log,

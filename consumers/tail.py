@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "print a topic's records as JSON lines"
 
@@ -18,10 +18,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.reader import read_topic
-    from schemas.errors import DecodeError
-    from schemas.json_form import dumps
-    from schemas.wire import codec_for
+    from baystream.infra.reader import read_topic
+    from baystream.schemas.errors import DecodeError
+    from baystream.schemas.json_form import dumps
+    from baystream.schemas.wire import codec_for
 
     codec = codec_for(settings.schema_registry)
     undecodable = 0

@@ -12,7 +12,7 @@ import sys
 import time
 from types import FrameType
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "run a local broker on 127.0.0.1: embedded Tansu (memory only, default) or an Apache Kafka cluster"
 
@@ -38,8 +38,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("baystream broker: the tansu engine runs one broker; use --engine kafka for more", file=sys.stderr)
         return 2
 
-    from infra.kafka_cluster import start_engine
-    from infra.topics import create_topics
+    from baystream.infra.kafka_cluster import start_engine
+    from baystream.infra.topics import create_topics
 
     broker = start_engine("tansu", port=args.port)
 
@@ -71,9 +71,9 @@ class _Stop(BaseException):
 
 
 def _run_kafka(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.broker import BrokerError
-    from infra.kafka_cluster import KafkaCluster
-    from infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
+    from baystream.infra.broker import BrokerError
+    from baystream.infra.kafka_cluster import KafkaCluster
+    from baystream.infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
 
     if args.brokers < 1:
         print("baystream broker: --brokers must be at least 1", file=sys.stderr)

@@ -12,19 +12,20 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from infra.settings import SettingsError, load_settings
+from baystream import __version__
+from baystream.infra.settings import SettingsError, load_settings
 
 COMMANDS: dict[str, str] = {
-    "broker": "infra.broker_command",
-    "topics": "infra.topics_command",
-    "publish": "producers.file_publish",
-    "tail": "consumers.tail",
-    "simulate": "producers.simulator.command",
-    "indicators": "streams.command",
-    "worker": "streams.worker",
-    "dashboard": "consumers.dashboard.command",
-    "gateway": "producers.gateway.command",
-    "demo": "infra.demo",
+    "broker": "baystream.infra.broker_command",
+    "topics": "baystream.infra.topics_command",
+    "publish": "baystream.producers.file_publish",
+    "tail": "baystream.consumers.tail",
+    "simulate": "baystream.producers.simulator.command",
+    "indicators": "baystream.streams.command",
+    "worker": "baystream.streams.worker",
+    "dashboard": "baystream.consumers.dashboard.command",
+    "gateway": "baystream.producers.gateway.command",
+    "demo": "baystream.infra.demo",
 }
 
 
@@ -43,6 +44,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
     parser = argparse.ArgumentParser(
         prog="baystream", description="Event-streaming backbone of the San Pedro Bay port complex."
     )
+    parser.add_argument("--version", action="version", version=f"baystream {__version__}")
     parser.add_argument("--config", help="TOML settings file (also BAYSTREAM_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = _available()
@@ -65,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         # The errors a user can act on get one line and an exit status, whichever command met them.
-        from infra.kafka_config import BrokerNotConfigured
-        from producers.publisher import PublishError
+        from baystream.infra.kafka_config import BrokerNotConfigured
+        from baystream.producers.publisher import PublishError
 
         if isinstance(exc, BrokerNotConfigured | PublishError):
             print(f"baystream {args.command}: {exc}", file=sys.stderr)

@@ -1,6 +1,6 @@
 """Compile the simulator's model modules with mypyc (`make` runs it; see producers/simulator/compiled.py).
 
-    python -m infra.compile_simulator [--root DIR]
+    python -m baystream.infra.compile_simulator [--root DIR]
 
 Builds into `<prefix>/baystream-compiled/<digest of the sources>`, removes older builds, and exits 0 with
 a note when there is nothing to do or no compiler: the pure-Python simulator is always there to fall back on.
@@ -16,9 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from producers.simulator import compiled
+from baystream.producers.simulator import compiled
 
-REPO = compiled.PACKAGE_DIR.parent.parent
+REPO = compiled.PACKAGE_DIR.parents[2]
+"""The folder holding the `baystream` package: the modules are compiled as `baystream.producers.simulator.*`."""
 
 
 def build(root: Path) -> Path:

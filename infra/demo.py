@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "run the whole backbone on the embedded broker: worker, simulator, dashboard, gateway"
 
@@ -55,9 +55,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.broker import EmbeddedBroker
-    from infra.cli import _available
-    from infra.topics import create_topics
+    from baystream.infra.broker import EmbeddedBroker
+    from baystream.infra.cli import _available
+    from baystream.infra.topics import create_topics
 
     # Ctrl-C (also when started from a script that ignores SIGINT) and SIGTERM both stop everything.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 BAYSTREAM_METRICS_PORT=str(child.metrics_port),
                 BAYSTREAM_STATE_DIR=state_dir,
             )
-            cmd = [sys.executable, "-m", "infra.cli", child.command, *child.args]
+            cmd = [sys.executable, "-m", "baystream", child.command, *child.args]
             processes.append(subprocess.Popen(cmd, env=env))
             print(f"  {child.note}; metrics http://127.0.0.1:{child.metrics_port}/metrics")
         print("Ctrl-C stops everything.", flush=True)

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
-from infra.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
+from baystream.infra.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 UNMATCHED = "unmatched"

@@ -55,7 +55,7 @@ from typing import IO, Any
 
 from confluent_kafka.admin import AdminClient
 
-from infra.broker import _QUIET, BrokerError, EmbeddedBroker, free_port
+from baystream.infra.broker import _QUIET, BrokerError, EmbeddedBroker, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "infra" / "setup" / "kafka" / "pom.xml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 EMBEDDED_SESSION_TIMEOUT_MS = 6000
 """Tansu holds a group join for about half the session timeout: keep it short on the embedded broker."""

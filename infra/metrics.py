@@ -182,7 +182,7 @@ def serve_metrics(port: int, addr: str | None = None) -> WSGIServer | None:
 
 
 def _metrics_host() -> str:
-    from infra.settings import SettingsError, load_settings
+    from baystream.infra.settings import SettingsError, load_settings
 
     try:
         return load_settings().metrics_host

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
 
-from infra.kafka_config import consumer_config
-from infra.settings import Settings
+from baystream.infra.kafka_config import consumer_config
+from baystream.infra.settings import Settings
 
 
 def read_topic(

@@ -17,8 +17,8 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic, ResourceType
 
-from infra.kafka_config import admin_config
-from infra.settings import Settings
+from baystream.infra.kafka_config import admin_config
+from baystream.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "create the catalog topics (and restore their configs), or list them"
 
@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.topics import describe_topics, reconcile_topics
+    from baystream.infra.topics import describe_topics, reconcile_topics
 
     if args.action == "create":
         for report in reconcile_topics(settings):

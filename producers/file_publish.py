@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from infra.settings import Settings
-from schemas.errors import InvalidEvent
+from baystream.infra.settings import Settings
+from baystream.schemas.errors import InvalidEvent
 
 HELP = "publish JSON-lines events from a file (or - for stdin); validates everything first"
 
@@ -27,7 +27,7 @@ class InvalidInput(ValueError):
 
 def parse_lines(lines: Iterable[str], max_problems: int = 20) -> list[dict[str, Any]]:
     """Every non-blank line to a validated event; InvalidInput lists the bad ones (line numbers from 1)."""
-    from schemas.json_form import parse_line
+    from baystream.schemas.json_form import parse_line
 
     records: list[dict[str, Any]] = []
     problems: list[tuple[int, InvalidEvent]] = []
@@ -54,8 +54,8 @@ def _open(path: str) -> TextIO:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.metrics import EVENTS_REJECTED
-    from producers.publisher import Publisher, PublishError
+    from baystream.infra.metrics import EVENTS_REJECTED
+    from baystream.producers.publisher import Publisher, PublishError
 
     try:
         with _open(args.file) as handle:

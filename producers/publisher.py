@@ -13,12 +13,12 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from infra.kafka_config import producer_config
-from infra.metrics import DELIVERY_SECONDS, EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED
-from infra.settings import Settings
-from infra.topics import KEY_FIELD_FOR_SCHEMA, TOPIC_FOR_SCHEMA
-from schemas.validation import ensure_valid
-from schemas.wire import Codec, codec_for
+from baystream.infra.kafka_config import producer_config
+from baystream.infra.metrics import DELIVERY_SECONDS, EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED
+from baystream.infra.settings import Settings
+from baystream.infra.topics import KEY_FIELD_FOR_SCHEMA, TOPIC_FOR_SCHEMA
+from baystream.schemas.validation import ensure_valid
+from baystream.schemas.wire import Codec, codec_for
 
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
 

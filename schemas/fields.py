@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from schemas.catalog import UNKNOWN_SYMBOL, catalog
+from baystream.schemas.catalog import UNKNOWN_SYMBOL, catalog
 
 NO_DEFAULT = object()
 

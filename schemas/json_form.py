@@ -14,10 +14,10 @@ from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # what json.dumps quotes strings with (ensure_ascii)
 from typing import Any
 
-from schemas.catalog import INPUT_TYPES, catalog
-from schemas.errors import FieldError, InvalidEvent
-from schemas.fields import NO_DEFAULT, field_names, fields_of
-from schemas.validation import validate
+from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.errors import FieldError, InvalidEvent
+from baystream.schemas.fields import NO_DEFAULT, field_names, fields_of
+from baystream.schemas.validation import validate
 
 
 def format_time(value: datetime) -> str:

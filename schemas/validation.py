@@ -15,10 +15,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from schemas import identifiers as ids
-from schemas.catalog import INPUT_TYPES, catalog
-from schemas.errors import FieldError, InvalidEvent
-from schemas.fields import fields_of
+from baystream.schemas import identifiers as ids
+from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.errors import FieldError, InvalidEvent
+from baystream.schemas.fields import fields_of
 
 Check = Callable[[Any], "str | None"]
 Validator = Callable[[Mapping[str, Any]], list[FieldError]]

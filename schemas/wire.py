@@ -17,9 +17,9 @@ from typing import Any, Protocol
 import fastavro
 from fastavro import schemaless_reader
 
-from schemas.avro_encoder import Encoder, encoder_for
-from schemas.catalog import SchemaCatalog, SchemaVersion, catalog
-from schemas.errors import DecodeError
+from baystream.schemas.avro_encoder import Encoder, encoder_for
+from baystream.schemas.catalog import SchemaCatalog, SchemaVersion, catalog
+from baystream.schemas.errors import DecodeError
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = 0

@@ -27,15 +27,27 @@ import faust
 from faust import Stream
 from faust.types import TP, EventT, Message, StreamT
 
-from infra.kafka_config import faust_broker_url, faust_security, producer_config, session_timeout_ms
-from infra.metrics import CONSUMER_LAG, EVENTS_PUBLISH_FAILED, PROCESSING_LAG_SECONDS, STATE_ENTRIES, set_indicator
-from infra.settings import Settings
-from infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST, DEAD_LETTER, INPUT_TOPICS
-from schemas.wire import Codec, codec_for
-from streams import checkpoint, fast_path
-from streams.combining import Board, Combiner
-from streams.model import IndicatorValue, PartitionEngineAPI
-from streams.processing import InputProcessor, RawRecord
+from baystream.infra.kafka_config import faust_broker_url, faust_security, producer_config, session_timeout_ms
+from baystream.infra.metrics import (
+    CONSUMER_LAG,
+    EVENTS_PUBLISH_FAILED,
+    PROCESSING_LAG_SECONDS,
+    STATE_ENTRIES,
+    set_indicator,
+)
+from baystream.infra.settings import Settings
+from baystream.infra.topics import (
+    CONGESTION_ALERTS,
+    CONGESTION_INDICATORS,
+    CONGESTION_LATEST,
+    DEAD_LETTER,
+    INPUT_TOPICS,
+)
+from baystream.schemas.wire import Codec, codec_for
+from baystream.streams import checkpoint, fast_path
+from baystream.streams.combining import Board, Combiner
+from baystream.streams.model import IndicatorValue, PartitionEngineAPI
+from baystream.streams.processing import InputProcessor, RawRecord
 
 BOARD_KEY = "board"
 PARTIAL_KEY = "partial/"
@@ -55,8 +67,8 @@ class EngineKit:
 
 def engine_kit(settings: Settings) -> EngineKit:
     """The engine of streams/engine with the indicator configuration the settings name."""
-    from streams.config import config_from_settings
-    from streams.engine import Combiner, PartitionEngine
+    from baystream.streams.config import config_from_settings
+    from baystream.streams.engine import Combiner, PartitionEngine
 
     config = config_from_settings(settings)
     return EngineKit(
@@ -97,8 +109,8 @@ def ensure_topics(settings: Settings) -> None:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from infra.kafka_config import admin_config
-    from infra.topics import create_topics
+    from baystream.infra.kafka_config import admin_config
+    from baystream.infra.topics import create_topics
 
     create_topics(settings)
     admin = AdminClient(admin_config(settings))

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from streams.model import Alert, CombinerAPI, IndicatorValue
+from baystream.streams.model import Alert, CombinerAPI, IndicatorValue
 
 
 class Combiner(CombinerAPI, Protocol):

@@ -10,10 +10,10 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 if TYPE_CHECKING:
-    from streams.config import IndicatorConfig
+    from baystream.streams.config import IndicatorConfig
 
 HELP = "congestion indicators offline: replay a JSON-lines file through the engine"
 
@@ -44,7 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.config import IndicatorConfigError, config_from_settings
+    from baystream.streams.config import IndicatorConfigError, config_from_settings
 
     try:
         config = config_from_settings(settings)
@@ -59,9 +59,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
-    from producers.file_publish import InvalidInput
-    from schemas.json_form import parse_time
-    from streams.replay import events_from_lines, replay
+    from baystream.producers.file_publish import InvalidInput
+    from baystream.schemas.json_form import parse_time
+    from baystream.streams.replay import events_from_lines, replay
 
     until = None
     if args.at:

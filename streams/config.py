@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 PORTS = ("USLAX", "USLGB")
 _RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.metrics import DEAD_LETTERS
-from schemas.errors import FieldError
+from baystream.infra.metrics import DEAD_LETTERS
+from baystream.schemas.errors import FieldError
 
 STAGES = ("decode", "validate", "process")
 """Where a record was rejected: its bytes, its content, or the engine applying it."""

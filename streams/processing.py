@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from infra.metrics import EVENTS_CONSUMED, EVENTS_DEDUPLICATED, EVENTS_PROCESSED
-from infra.topics import TOPIC_FOR_SCHEMA
-from schemas.errors import DecodeError
-from schemas.validation import validate
-from schemas.wire import Codec
-from streams.dead_letter import dead_letter, field_errors_reason
-from streams.model import PartitionEngineAPI
+from baystream.infra.metrics import EVENTS_CONSUMED, EVENTS_DEDUPLICATED, EVENTS_PROCESSED
+from baystream.infra.topics import TOPIC_FOR_SCHEMA
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.validation import validate
+from baystream.schemas.wire import Codec
+from baystream.streams.dead_letter import dead_letter, field_errors_reason
+from baystream.streams.model import PartitionEngineAPI
 
 EngineFactory = Callable[[], PartitionEngineAPI]
 EngineRestorer = Callable[[Mapping[str, Any]], PartitionEngineAPI]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from streams.config import IndicatorConfig
-from streams.engine import Combiner, PartitionEngine
-from streams.engine.series import MINUTE_MS
-from streams.model import Alert, IndicatorValue
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import Combiner, PartitionEngine
+from baystream.streams.engine.series import MINUTE_MS
+from baystream.streams.model import Alert, IndicatorValue
 
 SOURCE = "replay"
 
@@ -34,7 +34,7 @@ class Snapshot:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form `baystream indicators replay` prints."""
-        from schemas.json_form import format_time, to_json
+        from baystream.schemas.json_form import format_time, to_json
 
         return {
             "as_of": format_time(self.as_of) if self.as_of else None,
@@ -52,7 +52,7 @@ def events_from_lines(lines: Iterable[str], chunk: int = 10_000) -> Iterator[dic
     Raises `producers.file_publish.InvalidInput` naming the bad lines (numbered from 1 in the whole input)
     of the first chunk that has any.
     """
-    from producers.file_publish import InvalidInput, parse_lines
+    from baystream.producers.file_publish import InvalidInput, parse_lines
 
     buffer: list[str] = []
     first = 1

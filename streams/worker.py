@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "run the indicator worker (Faust): input topics in, congestion indicators and alerts out"
 
@@ -42,9 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     import faust
 
-    from infra.kafka_config import bootstrap
-    from infra.metrics import serve_metrics
-    from streams.app import Tuning, create_app, ensure_topics
+    from baystream.infra.kafka_config import bootstrap
+    from baystream.infra.metrics import serve_metrics
+    from baystream.streams.app import Tuning, create_app, ensure_topics
 
     bootstrap(settings)
     ensure_topics(settings)

@@ -18,10 +18,10 @@ from typing import Protocol
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, TopicMetadata
 
-from infra.broker import EmbeddedBroker
-from infra.kafka_config import admin_config
-from infra.settings import Settings
-from infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
+from baystream.infra.broker import EmbeddedBroker
+from baystream.infra.kafka_config import admin_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG, create_topics, wait_until_every_broker_lists
 
 KAFKA_BROKERS = 3
 """The Apache Kafka cluster of the suite: replication factor 3, min.insync.replicas 2."""
@@ -70,7 +70,7 @@ def start_broker(engine: str, brokers: int = KAFKA_BROKERS) -> Broker:
     """A new broker of `engine`, running (tansu: memory only; kafka: `brokers` KRaft nodes)."""
     if engine == "tansu":
         return EmbeddedBroker().start()
-    from infra.kafka_cluster import KafkaCluster
+    from baystream.infra.kafka_cluster import KafkaCluster
 
     return KafkaCluster(brokers=brokers).start()
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -31,7 +31,7 @@ def baystream(
 ) -> subprocess.CompletedProcess[str]:
     """`baystream ARGS` against the given settings; returns the completed process (never raises on exit status)."""
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", *args],
+        [sys.executable, "-m", "baystream", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from infra.settings import Settings
-from infra.topics import create_topics
+from baystream.infra.settings import Settings
+from baystream.infra.topics import create_topics
 from tests.brokers import Broker, EngineUnderTest, engines, settings_for, start_broker
 
 BROKER_FIXTURES = {"engine", "broker_settings", "isolated_broker", "stoppable_broker"}

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from consumers.dashboard import scopes
-from consumers.dashboard.openapi import OPENAPI
-from consumers.dashboard.service import DashboardService
-from consumers.dashboard.store import ALERT_FIELDS, api_form
-from schemas.json_form import parse_time
+from baystream.consumers.dashboard import scopes
+from baystream.consumers.dashboard.openapi import OPENAPI
+from baystream.consumers.dashboard.service import DashboardService
+from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
+from baystream.schemas.json_form import parse_time
 
 MAX_ALERTS = 1000
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from consumers.dashboard.api import DashboardApi, add_routes
-from consumers.dashboard.service import DashboardOptions, DashboardService
-from infra.http_metrics import metrics_handler, metrics_middleware
-from infra.settings import Settings
+from baystream.consumers.dashboard.api import DashboardApi, add_routes
+from baystream.consumers.dashboard.service import DashboardOptions, DashboardService
+from baystream.infra.http_metrics import metrics_handler, metrics_middleware
+from baystream.infra.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 SERVICE_KEY: web.AppKey[DashboardService] = web.AppKey("dashboard", DashboardService)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "serve the live congestion dashboard, its REST API and the alert webhooks"
 
@@ -22,11 +22,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import logging
 
-    from consumers.dashboard.app import serve_forever
-    from consumers.dashboard.service import DashboardOptions
-    from consumers.dashboard.webhooks import WebhookConfigError, parse_subscriptions
-    from infra.kafka_config import bootstrap
-    from infra.metrics import serve_metrics
+    from baystream.consumers.dashboard.app import serve_forever
+    from baystream.consumers.dashboard.service import DashboardOptions
+    from baystream.consumers.dashboard.webhooks import WebhookConfigError, parse_subscriptions
+    from baystream.infra.kafka_config import bootstrap
+    from baystream.infra.metrics import serve_metrics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     bootstrap(settings)  # no broker configured: a clear error before anything starts

@@ -17,12 +17,12 @@ from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from infra.kafka_config import consumer_config
-from infra.metrics import CONSUMER_DECODE_ERRORS, EVENTS_CONSUMED
-from infra.settings import Settings
-from infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST
-from schemas.errors import DecodeError
-from schemas.wire import codec_for
+from baystream.infra.kafka_config import consumer_config
+from baystream.infra.metrics import CONSUMER_DECODE_ERRORS, EVENTS_CONSUMED
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.wire import codec_for
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 50

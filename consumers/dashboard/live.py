@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from infra.metrics import SSE_CLIENTS
+from baystream.infra.metrics import SSE_CLIENTS
 
 HEARTBEAT_S = 15.0
 _CLOSE = None

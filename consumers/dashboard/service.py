@@ -10,12 +10,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.dashboard.feed import FeedBatch, FeedTopics, IndicatorFeed
-from consumers.dashboard.live import LiveHub
-from consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
-from consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
-from infra.metrics import set_indicator
-from infra.settings import Settings
+from baystream.consumers.dashboard.feed import FeedBatch, FeedTopics, IndicatorFeed
+from baystream.consumers.dashboard.live import LiveHub
+from baystream.consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
+from baystream.consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
+from baystream.infra.metrics import set_indicator
+from baystream.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.json_form import format_time
+from baystream.schemas.json_form import format_time
 
 INDICATOR_FIELDS = ("scope", "indicator", "value", "level", "as_of", "computed_at")
 ALERT_FIELDS = ("alert_id", "scope", "previous_level", "level", "congestion_index", "as_of", "message")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from infra.metrics import WEBHOOK_DELIVERIES, WEBHOOK_QUEUE_DEPTH
+from baystream.infra.metrics import WEBHOOK_DELIVERIES, WEBHOOK_QUEUE_DEPTH
 
 LEVELS = ("GREEN", "AMBER", "RED")
 DELIVERY_HEADER = "X-Baystream-Delivery"

@@ -18,16 +18,16 @@ from typing import Any, cast
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from infra.http_metrics import metrics_middleware
-from infra.metrics import EVENTS_REJECTED, GATEWAY_EVENTS, GATEWAY_REQUESTS
-from infra.settings import Settings
-from producers.gateway.batch import BadBody, ItemProblem, check_batch, split_body
-from producers.gateway.delivery import AsyncPublisher
-from producers.gateway.idempotency import IdempotencyWindow
-from producers.gateway.identities import Identity, KeyRing
-from producers.gateway.openapi import document
-from producers.gateway.rate_limit import RateLimiter
-from producers.gateway.tail import AcceptedTail, MemoryUnavailable
+from baystream.infra.http_metrics import metrics_middleware
+from baystream.infra.metrics import EVENTS_REJECTED, GATEWAY_EVENTS, GATEWAY_REQUESTS
+from baystream.infra.settings import Settings
+from baystream.producers.gateway.batch import BadBody, ItemProblem, check_batch, split_body
+from baystream.producers.gateway.delivery import AsyncPublisher
+from baystream.producers.gateway.idempotency import IdempotencyWindow
+from baystream.producers.gateway.identities import Identity, KeyRing
+from baystream.producers.gateway.openapi import document
+from baystream.producers.gateway.rate_limit import RateLimiter
+from baystream.producers.gateway.tail import AcceptedTail, MemoryUnavailable
 
 SERVICE = "gateway"
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ async def get_health(request: web.Request) -> web.Response:
 
 def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None = None) -> web.Application:
     """The gateway app; its Publisher starts with the app and flushes when it stops."""
-    from producers.publisher import Publisher
+    from baystream.producers.publisher import Publisher
 
     config = config or GatewayConfig.from_settings(settings)
     gateway = Gateway(keyring, config)

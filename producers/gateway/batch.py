@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from producers.gateway.identities import Identity, permission_problem
-from schemas.catalog import INPUT_TYPES
-from schemas.errors import FieldError, InvalidEvent
-from schemas.json_form import parse_event
+from baystream.producers.gateway.identities import Identity, permission_problem
+from baystream.schemas.catalog import INPUT_TYPES
+from baystream.schemas.errors import FieldError, InvalidEvent
+from baystream.schemas.json_form import parse_event
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"})
 

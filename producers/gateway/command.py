@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 
 HELP = "HTTP gateway: parties publish events with an API key (POST /v1/events); see docs/gateway.md"
 
@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from producers.gateway.identities import hash_key, new_key
+    from baystream.producers.gateway.identities import hash_key, new_key
 
     if args.action == "new-key":
         key = new_key()
@@ -42,11 +42,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
-    from infra.kafka_config import bootstrap
-    from infra.metrics import serve_metrics
-    from producers.gateway.app import make_app
-    from producers.gateway.identities import KeysError
-    from producers.gateway.keys import DEMO_KEYS, load_keyring
+    from baystream.infra.kafka_config import bootstrap
+    from baystream.infra.metrics import serve_metrics
+    from baystream.producers.gateway.app import make_app
+    from baystream.producers.gateway.identities import KeysError
+    from baystream.producers.gateway.keys import DEMO_KEYS, load_keyring
 
     if args.keys:
         settings = settings.with_overrides(gateway_keys_file=args.keys)

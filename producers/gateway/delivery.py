@@ -16,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message
 
-from producers.publisher import Publisher, PublishError
+from baystream.producers.publisher import Publisher, PublishError
 
 DRAIN_EVERY_S = 30.0
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from schemas import identifiers as ids
-from schemas.errors import FieldError
-from schemas.fields import fields_of
+from baystream.schemas import identifiers as ids
+from baystream.schemas.errors import FieldError
+from baystream.schemas.fields import fields_of
 
 
 class Role(StrEnum):

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.settings import Settings
-from producers.gateway.identities import Identity, KeyRing, KeysError, hash_key, identity_from_entry
+from baystream.infra.settings import Settings
+from baystream.producers.gateway.identities import Identity, KeyRing, KeysError, hash_key, identity_from_entry
 
 DEMO_KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "demo-apmt": ("demo-terminal-apmt", {"role": "terminal", "facility": "APMT", "port": "USLAX"}),

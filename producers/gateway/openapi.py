@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from producers.gateway.identities import RULES
-from schemas import identifiers as ids
-from schemas.catalog import INPUT_TYPES, catalog
-from schemas.fields import FieldInfo, fields_of
+from baystream.producers.gateway.identities import RULES
+from baystream.schemas import identifiers as ids
+from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.fields import FieldInfo, fields_of
 
 _KINDS: dict[str, dict[str, Any]] = {
     "string": {"type": "string", "minLength": 1},

@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.catalog import INPUT_TYPES, SchemaCatalog, catalog
-from schemas.errors import DecodeError
-from schemas.wire import CONFLUENT_MAGIC, SINGLE_OBJECT_MAGIC, Codec, Registry
+from baystream.schemas.catalog import INPUT_TYPES, SchemaCatalog, catalog
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.wire import CONFLUENT_MAGIC, SINGLE_OBJECT_MAGIC, Codec, Registry
 
 _STRING, _VARINT, _BOOLEAN, _FLOAT, _DOUBLE, _NULL = -1, -2, 1, 4, 8, 0
 """How a field is skipped: by a length prefix (string, bytes), by one varint (int, long, enum), or a fixed

@@ -40,14 +40,14 @@ from typing import Any
 from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from infra.kafka_config import admin_config, consumer_config
-from infra.metrics import CONSUMER_DECODE_ERRORS
-from infra.settings import Settings
-from infra.topics import INPUT_TOPICS
-from producers.gateway.idempotency import IdempotencyWindow
-from producers.gateway.peek import Peeker
-from schemas.errors import DecodeError
-from schemas.wire import ConfluentRegistry, codec_for
+from baystream.infra.kafka_config import admin_config, consumer_config
+from baystream.infra.metrics import CONSUMER_DECODE_ERRORS
+from baystream.infra.settings import Settings
+from baystream.infra.topics import INPUT_TOPICS
+from baystream.producers.gateway.idempotency import IdempotencyWindow
+from baystream.producers.gateway.peek import Peeker
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.wire import ConfluentRegistry, codec_for
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from itertools import chain
 from typing import Any
 
-from producers.simulator import compiled as _compiled
+from baystream.producers.simulator import compiled as _compiled
 
 COMPILED = _compiled.enable(__path__)
 """True when the model runs from its compiled build (compiled.py), before any of its modules is imported."""
 
-from producers.simulator.rendering import Raw, to_record  # noqa: E402
-from producers.simulator.scenarios import get_scenario, scenario_names  # noqa: E402
+from baystream.producers.simulator.rendering import Raw, to_record  # noqa: E402
+from baystream.producers.simulator.scenarios import get_scenario, scenario_names  # noqa: E402
 
 DEFAULT_START = datetime(2024, 5, 1, tzinfo=UTC)
 """Where a run starts when no start is given: fixed, so a seed alone repeats a run."""
@@ -40,7 +40,7 @@ def simulate_raw(scenario: str, hours: float, seed: int = 0, start: datetime | N
 
 def simulate_chunks(scenario: str, hours: float, seed: int = 0, start: datetime | None = None) -> Iterator[list[Raw]]:
     """The events of `simulate`, as raw tuples in lists of a few thousand (what the sinks take)."""
-    from producers.simulator.model import HOUR, PortModel
+    from baystream.producers.simulator.model import HOUR, PortModel
 
     spec = get_scenario(scenario)
     if hours < 0:

@@ -12,8 +12,8 @@ from collections import deque
 from itertools import accumulate
 from typing import Final
 
-from producers.simulator.facilities import CHASSIS_PROVIDERS
-from producers.simulator.identities import Identities
+from baystream.producers.simulator.facilities import CHASSIS_PROVIDERS
+from baystream.producers.simulator.identities import Identities
 
 SIZES: Final = ("20", "40", "45")
 SIZE_SHARES: Final = (0.2, 0.75, 0.05)

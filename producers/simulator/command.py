@@ -15,8 +15,8 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from infra.settings import Settings
-from producers.simulator.scenarios import SCENARIOS
+from baystream.infra.settings import Settings
+from baystream.producers.simulator.scenarios import SCENARIOS
 
 HELP = "simulate the San Pedro Bay complex: events to Kafka (paced or as fast as possible) or a JSON-lines file"
 LIVE_WARMUP_DAYS = 7.0
@@ -50,7 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _start(args: argparse.Namespace) -> datetime:
-    from producers.simulator import DEFAULT_START
+    from baystream.producers.simulator import DEFAULT_START
 
     if args.start:
         start = datetime.fromisoformat(args.start)
@@ -63,9 +63,9 @@ def _start(args: argparse.Namespace) -> datetime:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from infra.metrics import SIMULATOR_EVENTS, serve_metrics
-    from producers.simulator import simulate_chunks
-    from producers.simulator.output import FileSink, PublisherSink, Sink, drain, paused_gc
+    from baystream.infra.metrics import SIMULATOR_EVENTS, serve_metrics
+    from baystream.producers.simulator import simulate_chunks
+    from baystream.producers.simulator.output import FileSink, PublisherSink, Sink, drain, paused_gc
 
     if args.hours < 0 or (args.speed is not None and args.speed <= 0):
         print("baystream simulate: --hours must be >= 0 and --speed > 0", file=sys.stderr)
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             handle = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115
             sink = FileSink(handle)
         else:
-            from producers.publisher import Publisher
+            from baystream.producers.publisher import Publisher
 
             serve_metrics(settings.metrics_port)
             publisher = Publisher(settings)

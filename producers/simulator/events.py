@@ -6,8 +6,8 @@ times are integer epoch milliseconds, as the wire keeps them.
 
 from __future__ import annotations
 
-from producers.simulator.identities import EventIds
-from producers.simulator.rendering import Raw
+from baystream.producers.simulator.identities import EventIds
+from baystream.producers.simulator.rendering import Raw
 
 
 class EventFactory:

@@ -8,8 +8,8 @@ import random
 from dataclasses import dataclass
 from typing import Final
 
-from producers.simulator.facilities import CARRIER_OWNER_CODES, LESSOR_OWNER_CODES
-from schemas.identifiers import (
+from baystream.producers.simulator.facilities import CARRIER_OWNER_CODES, LESSOR_OWNER_CODES
+from baystream.schemas.identifiers import (
     ISO6346_SERIAL_HIGH,
     ISO6346_SERIAL_LOW,
     imo_check_digit,

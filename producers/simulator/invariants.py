@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from producers.simulator.facilities import ICTF
+from baystream.producers.simulator.facilities import ICTF
 
 _CALL_STEPS = (("ARRIVED", "ANCHORAGE"), ("ARRIVED", "BERTH"), ("DEPARTED", "BERTH"))
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Final
 
-from producers.simulator.chassis import Chassis, ChassisPool
-from producers.simulator.events import EventFactory
-from producers.simulator.facilities import (
+from baystream.producers.simulator.chassis import Chassis, ChassisPool
+from baystream.producers.simulator.events import EventFactory
+from baystream.producers.simulator.facilities import (
     DESTINATIONS,
     ICTF,
     ICTF_CHASSIS,
@@ -36,11 +36,11 @@ from producers.simulator.facilities import (
     TERMINALS,
     TerminalSpec,
 )
-from producers.simulator.identities import EventIds, Identities, Vessel, digits
-from producers.simulator.rail import RailQueue
-from producers.simulator.rendering import Raw
-from producers.simulator.scenarios import Scenario
-from producers.simulator.scheduler import Scheduler
+from baystream.producers.simulator.identities import EventIds, Identities, Vessel, digits
+from baystream.producers.simulator.rail import RailQueue
+from baystream.producers.simulator.rendering import Raw
+from baystream.producers.simulator.scenarios import Scenario
+from baystream.producers.simulator.scheduler import Scheduler
 
 MINUTE: Final = 60_000
 HOUR: Final = 3_600_000

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
 from typing import Any, Protocol, TextIO
 
-from producers.simulator.rendering import Raw, line_renderer, to_record
-from schemas.catalog import INPUT_TYPES
+from baystream.producers.simulator.rendering import Raw, line_renderer, to_record
+from baystream.schemas.catalog import INPUT_TYPES
 
 METRIC_BATCH = 10_000
 

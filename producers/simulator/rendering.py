@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from schemas.fields import FieldInfo, field_names, fields_of
+from baystream.schemas.fields import FieldInfo, field_names, fields_of
 
 Raw = tuple[Any, ...]
 """(type name, *field values in schema order), event_time in epoch milliseconds."""

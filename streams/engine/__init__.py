@@ -4,8 +4,8 @@
 merges them into indicators and alerts. docs/indicators.md has the definitions as implemented.
 """
 
-from streams.engine.combiner import Combiner, alert_id
-from streams.engine.partition import PartitionEngine
-from streams.engine.totals import INDICATORS
+from baystream.streams.engine.combiner import Combiner, alert_id
+from baystream.streams.engine.partition import PartitionEngine
+from baystream.streams.engine.totals import INDICATORS
 
 __all__ = ["INDICATORS", "Combiner", "PartitionEngine", "alert_id"]

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.json_form import format_time
-from streams.config import PORTS, IndicatorConfig
-from streams.engine.index import congestion_index
-from streams.engine.totals import Limits, Totals
-from streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
+from baystream.schemas.json_form import format_time
+from baystream.streams.config import PORTS, IndicatorConfig
+from baystream.streams.engine.index import congestion_index
+from baystream.streams.engine.totals import Limits, Totals
+from baystream.streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
 
 ALERT_NAMESPACE = uuid.UUID("5b6f1c1e-7d3a-4a8e-9a57-2f0d9c4e8b21")
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from streams.engine.facility import FacilityAggregates
-from streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_count, add_sample, remove_sample
+from baystream.streams.engine.facility import FacilityAggregates
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_count, add_sample, remove_sample
 
 AggregatesOf = Callable[[str, str], FacilityAggregates]
 Row = tuple[Any, ...]

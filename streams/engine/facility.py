@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from streams.engine.series import (
+from baystream.streams.engine.series import (
     DAY_QUARTERS,
     HOUR_MINUTES,
     HOUR_MS,

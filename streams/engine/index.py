@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from streams.config import SCALED_BY_BERTHS, IndicatorConfig
+from baystream.streams.config import SCALED_BY_BERTHS, IndicatorConfig
 
 
 def congestion_index(values: Mapping[str, float | None], config: IndicatorConfig, berth_share: float) -> float | None:

@@ -10,10 +10,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from streams.config import IndicatorConfig
-from streams.engine.concerns import Chassis, Containers, Gates, Vessels
-from streams.engine.facility import FacilityAggregates
-from streams.engine.series import HOUR_MS, MINUTE_MS
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine.concerns import Chassis, Containers, Gates, Vessels
+from baystream.streams.engine.facility import FacilityAggregates
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS
 
 PRUNE_EVERY_MS = 60 * MINUTE_MS
 STATE_VERSION = 4

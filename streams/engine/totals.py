@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, SERIES, SHORT, oldest_bucket
-from streams.engine.series import DAY_MS, HOUR_MS, MINUTE_MS, pairs, triples
+from baystream.streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, SERIES, SHORT, oldest_bucket
+from baystream.streams.engine.series import DAY_MS, HOUR_MS, MINUTE_MS, pairs, triples
 
 INDICATORS = (
     "vessels_waiting",

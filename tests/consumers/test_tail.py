@@ -9,11 +9,11 @@ import time
 
 from confluent_kafka import Producer
 
-from infra.kafka_config import producer_config
-from infra.settings import Settings
-from infra.topics import create_topics
-from producers.publisher import Publisher
-from schemas.json_form import parse_event
+from baystream.infra.kafka_config import producer_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import create_topics
+from baystream.producers.publisher import Publisher
+from baystream.schemas.json_form import parse_event
 from tests.cli import baystream, cli_env
 from tests.events import event
 
@@ -38,7 +38,7 @@ def test_undecodable_records_are_named_on_stderr(broker_settings: Settings) -> N
 def test_follow_prints_new_records_as_they_arrive(broker_settings: Settings) -> None:
     create_topics(broker_settings)
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "tail", "vessel-arrivals", "--follow", "--max", "1"],
+        [sys.executable, "-m", "baystream", "tail", "vessel-arrivals", "--follow", "--max", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from infra.broker import free_port
-from infra.demo import children
-from infra.settings import Settings
+from baystream.infra.broker import free_port
+from baystream.infra.demo import children
+from baystream.infra.settings import Settings
 from tests.cli import cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,7 +88,7 @@ def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
 
 def command_available(command: str) -> bool:
     """Whether `baystream <command>` exists in this build (helpers land their commands during the session)."""
-    from infra.cli import _available
+    from baystream.infra.cli import _available
 
     return command in _available()
 

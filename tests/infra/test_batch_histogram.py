@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.metrics_core import Metric
 
-from infra.metrics import DELIVERY_SECONDS, LATENCY_BUCKETS, BatchHistogram
+from baystream.infra.metrics import DELIVERY_SECONDS, LATENCY_BUCKETS, BatchHistogram
 
 _amounts = st.lists(
     st.sampled_from([0.0, -1.0, math.inf, -math.inf, math.nan, *LATENCY_BUCKETS])

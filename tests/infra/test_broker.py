@@ -11,16 +11,16 @@ import sys
 
 import pytest
 
-from infra.broker import EmbeddedBroker
-from infra.kafka_cluster import start_engine
-from infra.settings import Settings
-from infra.topics import CATALOG, create_topics, describe_topics
+from baystream.infra.broker import EmbeddedBroker
+from baystream.infra.kafka_cluster import start_engine
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG, create_topics, describe_topics
 from tests.cli import baystream, cli_env
 
 
 def test_broker_command_prints_its_address_and_stops_on_sigterm() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "broker"],
+        [sys.executable, "-m", "baystream", "broker"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

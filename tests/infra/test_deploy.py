@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-import infra.metrics  # noqa: F401  (registers every Baystream metric)
-from infra.cli import build_parser
-from infra.settings import ENV_PREFIX, KAFKA_ENV_PREFIX, Settings
+import baystream.infra.metrics  # noqa: F401  (registers every Baystream metric)
+from baystream.infra.cli import build_parser
+from baystream.infra.settings import ENV_PREFIX, KAFKA_ENV_PREFIX, Settings
 from tests.infra.prom import DEPLOY, PROMETHEUS_DIR, ROOT, exposed_names, promtool
 
 COMPOSE = DEPLOY / "docker-compose.yml"
@@ -162,7 +162,7 @@ def test_the_package_built_as_in_the_image_ships_the_deploy_files(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     shipped = {str(p.relative_to(build)) for p in build.rglob("*") if p.is_file()}
-    deploy_files = {str(p.relative_to(ROOT)) for p in DEPLOY.rglob("*") if p.is_file()}
+    deploy_files = {f"baystream/{p.relative_to(ROOT)}" for p in DEPLOY.rglob("*") if p.is_file()}
     assert len(deploy_files) >= 9
     assert deploy_files <= shipped, deploy_files - shipped
 

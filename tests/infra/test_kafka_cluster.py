@@ -20,10 +20,10 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from infra.broker import BrokerError, free_port
-from infra.kafka_cluster import KAFKA_VERSION, KafkaCluster, cluster_defaults, kafka_libs, start_engine
-from infra.settings import Settings
-from infra.topics import CATALOG
+from baystream.infra.broker import BrokerError, free_port
+from baystream.infra.kafka_cluster import KAFKA_VERSION, KafkaCluster, cluster_defaults, kafka_libs, start_engine
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG
 from tests.cli import cli_env
 
 pytestmark = pytest.mark.integration
@@ -134,7 +134,7 @@ def test_cluster_defaults_follow_the_node_count() -> None:
 def test_broker_command_runs_a_kafka_cluster_and_stops_every_jvm_on_sigterm() -> None:
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "broker", "--engine", "kafka", "--brokers", "3"],
+        [sys.executable, "-m", "baystream", "broker", "--engine", "kafka", "--brokers", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry, Gauge, generate_latest
 
-from infra.metrics import set_indicator
-from infra.settings import Settings
-from producers.publisher import Publisher
-from schemas.json_form import parse_event
+from baystream.infra.metrics import set_indicator
+from baystream.infra.settings import Settings
+from baystream.producers.publisher import Publisher
+from baystream.schemas.json_form import parse_event
 from tests.brokers import EngineUnderTest
 from tests.events import ALL_TYPES, event
 from tests.infra.prom import Running, command_available, promtool, start, stop, wait_for_text

@@ -9,9 +9,9 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 
-import infra.metrics as metrics
-from infra.broker import free_port
-from streams.model import LEVELS
+import baystream.infra.metrics as metrics
+from baystream.infra.broker import free_port
+from baystream.streams.model import LEVELS
 from tests.infra.prom import ROOT, exposed_names, fetch_text
 
 SHARED = {name: m for name, m in vars(metrics).items() if isinstance(m, MetricWrapperBase)}

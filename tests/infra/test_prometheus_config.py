@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.demo import children
-from infra.settings import Settings
+from baystream.infra.demo import children
+from baystream.infra.settings import Settings
 from tests.infra.prom import PROMETHEUS_DIR, promtool
 
 CONFIGS = ("prometheus.yml", "prometheus-compose.yml")

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.broker import free_port
-from infra.settings import Settings
-from producers.publisher import Publisher
-from schemas.json_form import parse_event
+from baystream.infra.broker import free_port
+from baystream.infra.settings import Settings
+from baystream.producers.publisher import Publisher
+from baystream.schemas.json_form import parse_event
 from tests.events import ALL_TYPES, event
 from tests.infra.prom import (
     PROMETHEUS_DIR,

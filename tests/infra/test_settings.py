@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.kafka_config import BrokerNotConfigured, consumer_config, producer_config
-from infra.settings import Settings, SettingsError, load_settings
+from baystream.infra.kafka_config import BrokerNotConfigured, consumer_config, producer_config
+from baystream.infra.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults_serve_the_demo() -> None:

@@ -16,9 +16,9 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
-from infra import topics
-from infra.settings import Settings
-from infra.topics import (
+from baystream.infra import topics
+from baystream.infra.settings import Settings
+from baystream.infra.topics import (
     CATALOG,
     CONGESTION_LATEST,
     DAY_MS,

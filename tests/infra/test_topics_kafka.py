@@ -20,12 +20,12 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from infra.settings import Settings
-from infra.topics import CATALOG, CONGESTION_LATEST, GATE_MOVES, create_topics, spec, topic_configs
+from baystream.infra.settings import Settings
+from baystream.infra.topics import CATALOG, CONGESTION_LATEST, GATE_MOVES, create_topics, spec, topic_configs
 from tests.infra.test_topics import WEEK, eventually_described
 
 try:
-    from infra.kafka_cluster import KafkaCluster
+    from baystream.infra.kafka_cluster import KafkaCluster
 except ImportError as exc:  # pragma: no cover - only before infra/kafka_cluster.py exists
     pytest.skip(
         f"infra.kafka_cluster cannot be imported ({exc}): no Apache Kafka cluster to create the topics on",

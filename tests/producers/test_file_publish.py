@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from infra.settings import Settings
-from infra.topics import TOPIC_FOR_SCHEMA
-from schemas.json_form import parse_event, to_json
+from baystream.infra.settings import Settings
+from baystream.infra.topics import TOPIC_FOR_SCHEMA
+from baystream.schemas.json_form import parse_event, to_json
 from tests.cli import baystream
 from tests.events import ALL_TYPES, event
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from infra.broker import free_port
-from infra.reader import read_topic
-from infra.settings import Settings
-from producers.publisher import Publisher, PublishError, route
-from schemas.errors import InvalidEvent
-from schemas.json_form import parse_event
-from schemas.wire import Codec
+from baystream.infra.broker import free_port
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.producers.publisher import Publisher, PublishError, route
+from baystream.schemas.errors import InvalidEvent
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import Codec
 from tests.events import event
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from schemas.identifiers import imo_check_digit, with_check_digit
+from baystream.schemas.identifiers import imo_check_digit, with_check_digit
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

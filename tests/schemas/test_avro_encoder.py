@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.avro_encoder import CompiledEncoder, compile_encoder, encoder_for
-from schemas.catalog import SchemaVersion, catalog
-from schemas.json_form import from_json, parse_event
-from schemas.wire import Codec
+from baystream.schemas.avro_encoder import CompiledEncoder, compile_encoder, encoder_for
+from baystream.schemas.catalog import SchemaVersion, catalog
+from baystream.schemas.json_form import from_json, parse_event
+from baystream.schemas.wire import Codec
 from tests.events import event
 from tests.schemas.strategies import EPOCH, EVENTS, FAST_MAX_BYTES, records_of
 

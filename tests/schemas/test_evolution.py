@@ -23,13 +23,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from schemas.catalog import INPUT_TYPES, UNKNOWN_SYMBOL, SchemaVersion, catalog
-from schemas.errors import DecodeError, FieldError
-from schemas.fields import fields_of
-from schemas.json_form import parse_event
-from schemas.validation import STAND_IN_REASON, validate
-from schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
-from streams.processing import InputProcessor, RawRecord
+from baystream.schemas.catalog import INPUT_TYPES, UNKNOWN_SYMBOL, SchemaVersion, catalog
+from baystream.schemas.errors import DecodeError, FieldError
+from baystream.schemas.fields import fields_of
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.validation import STAND_IN_REASON, validate
+from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
+from baystream.streams.processing import InputProcessor, RawRecord
 from tests.events import event
 from tests.schemas.strategies import records_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas import identifiers as ids
+from baystream.schemas import identifiers as ids
 from tests.schemas.strategies import container, imo
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.catalog import catalog
-from schemas.errors import InvalidEvent
-from schemas.fields import fields_of
-from schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
+from baystream.schemas.catalog import catalog
+from baystream.schemas.errors import InvalidEvent
+from baystream.schemas.fields import fields_of
+from baystream.schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
 from tests.events import ALL_TYPES, event
 from tests.schemas.strategies import any_event
 

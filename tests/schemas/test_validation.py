@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas import validation
-from schemas.catalog import INPUT_TYPES, catalog
-from schemas.errors import FieldError, InvalidEvent
-from schemas.fields import fields_of
-from schemas.json_form import parse_event
-from schemas.validation import ensure_valid, validate
+from baystream.schemas import validation
+from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.errors import FieldError, InvalidEvent
+from baystream.schemas.fields import fields_of
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.validation import ensure_valid, validate
 from tests.events import ALL_TYPES, event
 from tests.schemas.strategies import EVENTS
 

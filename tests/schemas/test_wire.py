@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.catalog import INPUT_TYPES, catalog
-from schemas.errors import DecodeError
-from schemas.json_form import parse_event
-from schemas.validation import validate
-from schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
+from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.validation import validate
+from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
 from tests.events import event
 from tests.schemas.strategies import EVENTS, any_event
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.identifiers import with_check_digit
-from schemas.json_form import format_time, parse_event
-from streams.config import IndicatorConfig
-from streams.engine import Combiner, PartitionEngine
+from baystream.schemas.identifiers import with_check_digit
+from baystream.schemas.json_form import format_time, parse_event
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import Combiner, PartitionEngine
 from tests.events import event
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

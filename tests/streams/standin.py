@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.app import EngineKit
-from streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
+from baystream.streams.app import EngineKit
+from baystream.streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
 
 
 class CountingEngine:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings
-from streams.config import (
+from baystream.infra.settings import Settings
+from baystream.streams.config import (
     DEFAULT_FACILITIES,
     IndicatorConfig,
     IndicatorConfigError,
@@ -125,7 +125,7 @@ def test_as_json_reads_back_as_the_same_config() -> None:
 
 
 def test_indicators_config_command_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
-    from infra.cli import main
+    from baystream.infra.cli import main
 
     assert main(["indicators", "config"]) == 0
     printed = json.loads(capsys.readouterr().out)

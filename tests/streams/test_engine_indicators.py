@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from streams.config import Bound, IndicatorConfig
-from streams.engine import PartitionEngine
+from baystream.streams.config import Bound, IndicatorConfig
+from baystream.streams.engine import PartitionEngine
 from tests.streams.engine_events import DAY, HOUR, box, chassis, combine, discharge, gate, make, train, values, vessel
 
 

@@ -6,11 +6,11 @@ import zlib
 
 import pytest
 
-from streams.config import IndicatorConfig
-from streams.engine import PartitionEngine
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import PartitionEngine
 from tests.streams.engine_events import combine
 
-simulator = pytest.importorskip("producers.simulator")
+simulator = pytest.importorskip("baystream.producers.simulator")
 
 
 @pytest.mark.parametrize("scenario", ["congested-2021", "rail-disruption"])

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streams.config import IndicatorConfig
-from streams.engine import PartitionEngine
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import PartitionEngine
 from tests.streams.engine_events import DAY, box, chassis, combine, discharge, gate, train, vessel
 
 TERMINALS = ["APMT", "ETS", "TTI", "LBCT"]

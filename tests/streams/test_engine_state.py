@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from streams.config import IndicatorConfig
-from streams.engine import Combiner, PartitionEngine, alert_id
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine import Combiner, PartitionEngine, alert_id
 from tests.streams.engine_events import DAY, HOUR, box, chassis, combine, discharge, gate, train, values, vessel, when
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from infra.cli import main
-from schemas.json_form import to_json
-from streams.replay import replay
+from baystream.infra.cli import main
+from baystream.schemas.json_form import to_json
+from baystream.streams.replay import replay
 from tests.streams.engine_events import HOUR, gate, vessel
 
 
@@ -98,8 +98,8 @@ def test_replay_library_counts_duplicates_and_empty_input() -> None:
 
 
 def test_lines_are_read_a_chunk_at_a_time_with_whole_file_line_numbers() -> None:
-    from producers.file_publish import InvalidInput
-    from streams.replay import events_from_lines
+    from baystream.producers.file_publish import InvalidInput
+    from baystream.streams.replay import events_from_lines
 
     good = [json.dumps(to_json(e)) + "\n" for e in _events()]  # 23 lines
     assert len(list(events_from_lines(good, chunk=5))) == 23

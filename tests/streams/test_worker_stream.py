@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
-from infra.broker import free_port
-from infra.kafka_config import producer_config
-from infra.reader import read_topic
-from infra.settings import Settings
-from producers.simulator import simulate
-from schemas.json_form import parse_event
-from schemas.wire import Codec
-from streams.app import ensure_topics
-from streams.config import IndicatorConfig
-from streams.replay import replay
+from baystream.infra.broker import free_port
+from baystream.infra.kafka_config import producer_config
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.producers.simulator import simulate
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import Codec
+from baystream.streams.app import ensure_topics
+from baystream.streams.config import IndicatorConfig
+from baystream.streams.replay import replay
 from tests.events import event
 from tests.streams.worker_harness import (
     WorkerProcess,

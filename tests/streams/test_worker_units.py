@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.json_form import parse_event
-from schemas.wire import Codec
-from streams import checkpoint
-from streams.combining import Board
-from streams.dead_letter import dead_letter
-from streams.processing import InputProcessor, RawRecord
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import Codec
+from baystream.streams import checkpoint
+from baystream.streams.combining import Board
+from baystream.streams.dead_letter import dead_letter
+from baystream.streams.processing import InputProcessor, RawRecord
 from tests.events import event
 from tests.streams.standin import CountingEngine, SummingCombiner
 
@@ -225,7 +225,7 @@ def test_the_board_state_round_trips_without_republishing() -> None:
 
 
 def test_dead_letter_records_are_valid_avro_and_counted() -> None:
-    from infra.metrics import DEAD_LETTERS
+    from baystream.infra.metrics import DEAD_LETTERS
 
     before = DEAD_LETTERS.labels("gate-moves", "decode")._value.get()
     when = datetime(2024, 5, 1, tzinfo=UTC)

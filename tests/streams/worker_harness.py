@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from infra.reader import read_topic
-from infra.settings import Settings
-from producers.publisher import Publisher
-from schemas.wire import Codec
-from streams.model import IndicatorValue
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.producers.publisher import Publisher
+from baystream.schemas.wire import Codec
+from baystream.streams.model import IndicatorValue
 from tests.cli import cli_env
 
 _PREFIX = os.environ.get("WORKER_PREFIX", "").split()
@@ -39,7 +39,7 @@ class WorkerProcess:
             BAYSTREAM_PUBLISH_INTERVAL_S="1",
         )
         self.process = subprocess.Popen(
-            [*_PREFIX, sys.executable, "-m", "infra.cli", "worker", *extra_args],
+            [*_PREFIX, sys.executable, "-m", "baystream", "worker", *extra_args],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -127,8 +127,8 @@ def input_fully_committed(settings: Settings, group: str) -> bool:
     """True when the worker group's committed offsets of every input partition are at its end."""
     from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-    from infra.kafka_config import consumer_config
-    from infra.topics import INPUT_TOPICS
+    from baystream.infra.kafka_config import consumer_config
+    from baystream.infra.topics import INPUT_TOPICS
 
     consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False}))
     try:

@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from consumers.dashboard.app import RunningDashboard, start_dashboard
-from consumers.dashboard.feed import FeedTopics
-from consumers.dashboard.service import DashboardOptions
-from infra.kafka_config import admin_config, producer_config
-from infra.settings import Settings
-from schemas.wire import Codec
+from baystream.consumers.dashboard.app import RunningDashboard, start_dashboard
+from baystream.consumers.dashboard.feed import FeedTopics
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.infra.kafka_config import admin_config, producer_config
+from baystream.infra.settings import Settings
+from baystream.schemas.wire import Codec
 
 T = TypeVar("T")
 BASE_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

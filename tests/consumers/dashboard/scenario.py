@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from consumers.dashboard.scopes import COMPLEX, PORT_NAMES, TERMINALS
+from baystream.consumers.dashboard.scopes import COMPLEX, PORT_NAMES, TERMINALS
 from tests.consumers.dashboard.helpers import alert, indicator
 
 STRESS = {

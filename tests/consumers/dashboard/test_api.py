@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from consumers.dashboard.feed import FeedTopics
-from consumers.dashboard.service import DashboardOptions
-from infra.settings import Settings
+from baystream.consumers.dashboard.feed import FeedTopics
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.infra.settings import Settings
 from tests.brokers import Broker
 from tests.consumers.dashboard.helpers import (
     BASE_TIME,

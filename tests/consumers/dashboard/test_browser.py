@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from consumers.dashboard.service import DashboardOptions
-from infra.broker import free_port
-from infra.settings import Settings
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.infra.broker import free_port
+from baystream.infra.settings import Settings
 from tests.consumers.dashboard.cdp import Chromium, chromium_binary
 from tests.consumers.dashboard.helpers import (
     BASE_TIME,

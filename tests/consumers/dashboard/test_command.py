@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.broker import free_port
-from infra.cli import main
-from infra.settings import Settings
+from baystream.infra.broker import free_port
+from baystream.infra.cli import main
+from baystream.infra.settings import Settings
 from tests.cli import cli_env
 from tests.consumers.dashboard.helpers import wait_for
 
@@ -31,7 +31,7 @@ def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> 
     metrics_port = free_port()
     env = cli_env(broker_settings, BAYSTREAM_METRICS_PORT=str(metrics_port))
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "dashboard", "--port", "0"],
+        [sys.executable, "-m", "baystream", "dashboard", "--port", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

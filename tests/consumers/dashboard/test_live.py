@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from consumers.dashboard.live import LiveHub
+from baystream.consumers.dashboard.live import LiveHub
 
 
 def test_broadcast_reaches_everyone_and_a_full_client_is_dropped() -> None:

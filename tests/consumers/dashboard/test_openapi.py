@@ -6,10 +6,10 @@ import re
 
 from aiohttp import web
 
-from consumers.dashboard.app import build_app
-from consumers.dashboard.openapi import OPENAPI
-from consumers.dashboard.service import DashboardService
-from infra.settings import Settings
+from baystream.consumers.dashboard.app import build_app
+from baystream.consumers.dashboard.openapi import OPENAPI
+from baystream.consumers.dashboard.service import DashboardService
+from baystream.infra.settings import Settings
 
 
 def _served_paths(app: web.Application) -> set[tuple[str, str]]:

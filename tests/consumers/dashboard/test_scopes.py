@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumers.dashboard.scopes import describe, known_scopes, ordered
+from baystream.consumers.dashboard.scopes import describe, known_scopes, ordered
 
 
 def test_kinds_ports_and_names() -> None:

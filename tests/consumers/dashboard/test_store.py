@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consumers.dashboard.store import DashboardStore, api_form
+from baystream.consumers.dashboard.store import DashboardStore, api_form
 from tests.consumers.dashboard.helpers import BASE_TIME, alert, indicator
 
 

@@ -10,16 +10,16 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import REGISTRY
 
-from consumers.dashboard.service import DashboardOptions
-from consumers.dashboard.store import ALERT_FIELDS, api_form
-from consumers.dashboard.webhooks import (
+from baystream.consumers.dashboard.service import DashboardOptions
+from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
+from baystream.consumers.dashboard.webhooks import (
     Subscription,
     WebhookConfigError,
     WebhookDispatcher,
     backoff_s,
     parse_subscriptions,
 )
-from infra.settings import Settings
+from baystream.infra.settings import Settings
 from tests.consumers.dashboard.helpers import (
     BASE_TIME,
     Publisher,

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from infra.broker import free_port
-from infra.reader import read_topic
-from infra.settings import Settings
-from producers.gateway.identities import RULES, Identity, KeyRing, Role, hash_key, new_key
-from schemas.wire import codec_for
+from baystream.infra.broker import free_port
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.producers.gateway.identities import RULES, Identity, KeyRing, Role, hash_key, new_key
+from baystream.schemas.wire import codec_for
 from tests.cli import cli_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -103,7 +103,7 @@ class GatewayProcess:
         }
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the child runs, closed in __exit__
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", "gateway", "--port", str(self.port)],
+            [sys.executable, "-m", "baystream", "gateway", "--port", str(self.port)],
             env=cli_env(settings, **extra),
             cwd=ROOT,
             stdout=self._log,

@@ -23,14 +23,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from confluent_kafka import Producer
 
-from infra.kafka_config import producer_config
-from infra.settings import Settings
-from infra.topics import GATE_MOVES, create_topics
-from producers.gateway.app import GATEWAY, GatewayConfig, make_app
-from producers.gateway.peek import Peeker
-from producers.gateway.server import BackgroundServer
-from schemas.json_form import parse_event
-from schemas.wire import codec_for
+from baystream.infra.kafka_config import producer_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import GATE_MOVES, create_topics
+from baystream.producers.gateway.app import GATEWAY, GatewayConfig, make_app
+from baystream.producers.gateway.peek import Peeker
+from baystream.producers.gateway.server import BackgroundServer
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import codec_for
 from tests.brokers import settings_for, start_broker
 from tests.events import event
 from tests.producers.gateway.live import keyring_with_fresh_keys

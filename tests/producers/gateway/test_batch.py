@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from producers.gateway.batch import BadBody, check_batch, split_body
-from producers.gateway.identities import Identity, Role, hash_key
+from baystream.producers.gateway.batch import BadBody, check_batch, split_body
+from baystream.producers.gateway.identities import Identity, Role, hash_key
 from tests.events import ALL_TYPES, event
 
 FIELDS = sorted(

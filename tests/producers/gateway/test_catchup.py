@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from producers.gateway.tail import Catchup, MemoryUnavailable, Partition
+from baystream.producers.gateway.tail import Catchup, MemoryUnavailable, Partition
 
 P0, P1 = ("gate-moves", 0), ("gate-moves", 1)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli import main
-from producers.gateway.identities import hash_key
+from baystream.infra.cli import main
+from baystream.producers.gateway.identities import hash_key
 
 
 def test_new_key_prints_a_key_and_its_hash(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client import REGISTRY
 
-from infra.settings import Settings
-from infra.topics import GATE_MOVES, VESSEL_ARRIVALS
-from producers.gateway.app import GatewayConfig, make_app
-from producers.gateway.server import BackgroundServer
+from baystream.infra.settings import Settings
+from baystream.infra.topics import GATE_MOVES, VESSEL_ARRIVALS
+from baystream.producers.gateway.app import GatewayConfig, make_app
+from baystream.producers.gateway.server import BackgroundServer
 from tests.events import event
 from tests.producers.gateway.live import get, keyring_with_fresh_keys, on_topic, post
 

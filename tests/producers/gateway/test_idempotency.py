@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from producers.gateway.idempotency import IdempotencyWindow
+from baystream.producers.gateway.idempotency import IdempotencyWindow
 
 
 def test_remembered_within_the_window_only() -> None:

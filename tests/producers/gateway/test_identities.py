@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from producers.gateway.identities import (
+from baystream.producers.gateway.identities import (
     Identity,
     KeyRing,
     KeysError,
@@ -16,7 +16,7 @@ from producers.gateway.identities import (
     new_key,
     permission_problem,
 )
-from schemas.json_form import parse_event
+from baystream.schemas.json_form import parse_event
 from tests.events import event
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings
-from producers.gateway.identities import KeysError, Role, hash_key
-from producers.gateway.keys import DEMO_KEYS, load_keyring, read_keys_file
+from baystream.infra.settings import Settings
+from baystream.producers.gateway.identities import KeysError, Role, hash_key
+from baystream.producers.gateway.keys import DEMO_KEYS, load_keyring, read_keys_file
 
 TOML = f"""
 [abcd-trucking]

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
-from infra.kafka_config import producer_config
-from infra.settings import Settings
-from infra.topics import GATE_MOVES
-from producers.gateway.app import GatewayConfig, make_app
-from producers.gateway.server import BackgroundServer
-from schemas.json_form import parse_event
-from schemas.wire import codec_for
+from baystream.infra.kafka_config import producer_config
+from baystream.infra.settings import Settings
+from baystream.infra.topics import GATE_MOVES
+from baystream.producers.gateway.app import GatewayConfig, make_app
+from baystream.producers.gateway.server import BackgroundServer
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import codec_for
 from tests.events import event
 from tests.producers.gateway.live import GatewayProcess, keyring_with_fresh_keys, on_topic, post
 

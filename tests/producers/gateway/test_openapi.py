@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from producers.gateway.openapi import document, event_schema
-from schemas.catalog import INPUT_TYPES
-from schemas.fields import fields_of
+from baystream.producers.gateway.openapi import document, event_schema
+from baystream.schemas.catalog import INPUT_TYPES
+from baystream.schemas.fields import fields_of
 
 
 def test_every_input_type_with_its_fields_and_required_ones() -> None:
@@ -33,8 +33,8 @@ def test_every_status_is_documented_and_the_document_is_json() -> None:
 
 
 def test_the_examples_are_valid_events_a_terminal_may_publish() -> None:
-    from producers.gateway.batch import check_batch
-    from producers.gateway.identities import Identity, Role, hash_key
+    from baystream.producers.gateway.batch import check_batch
+    from baystream.producers.gateway.identities import Identity, Role, hash_key
 
     terminal = Identity("apm-terminals", Role.TERMINAL, "APMT", hash_key("k"), "USLAX")
     examples = document()["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]["examples"]

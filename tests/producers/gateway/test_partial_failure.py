@@ -11,9 +11,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from producers.gateway.app import Gateway, GatewayConfig
-from producers.gateway.identities import Identity, KeyRing, Role, hash_key
-from schemas.json_form import parse_event
+from baystream.producers.gateway.app import Gateway, GatewayConfig
+from baystream.producers.gateway.identities import Identity, KeyRing, Role, hash_key
+from baystream.schemas.json_form import parse_event
 from tests.events import event
 
 TRUCKER = Identity("abcd-trucking", Role.TRUCKER, "ABCD", hash_key("k"))

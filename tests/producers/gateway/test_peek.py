@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from producers.gateway.peek import Peeker, plan_for
-from schemas.catalog import INPUT_TYPES, SchemaCatalog, SchemaVersion, catalog
-from schemas.errors import DecodeError
-from schemas.json_form import parse_event
-from schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry, codec_for
+from baystream.producers.gateway.peek import Peeker, plan_for
+from baystream.schemas.catalog import INPUT_TYPES, SchemaCatalog, SchemaVersion, catalog
+from baystream.schemas.errors import DecodeError
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry, codec_for
 from tests.events import event
 
 CODEC = codec_for(None)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.gateway.rate_limit import RateLimiter
+from baystream.producers.gateway.rate_limit import RateLimiter
 
 
 def test_burst_then_steady_rate() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from producers.simulator import simulate
-from producers.simulator.summary import DailyFigures, DayFigures
+from baystream.producers.simulator import simulate
+from baystream.producers.simulator.summary import DailyFigures, DayFigures
 
 NORMAL_HOURS = 9 * 24 + 20
 """Nine days and 20 hours from 2024-05-01T00:00Z: ends at 12:00 Pacific, gates busy."""
@@ -32,7 +32,7 @@ def normal_run() -> NormalRun:
             yield event
 
     try:
-        from streams.replay import replay
+        from baystream.streams.replay import replay
     except ImportError:
         for _ in tap():
             pass

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli import main
-from infra.reader import read_topic
-from infra.settings import Settings
-from infra.topics import TOPIC_FOR_SCHEMA
-from producers.simulator import simulate
-from producers.simulator.command import configure, run
-from schemas.json_form import dumps, parse_line
-from schemas.wire import Codec
+from baystream.infra.cli import main
+from baystream.infra.reader import read_topic
+from baystream.infra.settings import Settings
+from baystream.infra.topics import TOPIC_FOR_SCHEMA
+from baystream.producers.simulator import simulate
+from baystream.producers.simulator.command import configure, run
+from baystream.schemas.json_form import dumps, parse_line
+from baystream.schemas.wire import Codec
 
 
 def test_to_a_file_is_the_library_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

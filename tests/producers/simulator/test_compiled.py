@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-import producers.simulator as simulator
-from producers.simulator import compiled
+import baystream.producers.simulator as simulator
+from baystream.producers.simulator import compiled
 
 RUN = """
 import sys
-from producers.simulator import COMPILED, simulate_chunks
-from producers.simulator.output import FileSink, drain
+from baystream.producers.simulator import COMPILED, simulate_chunks
+from baystream.producers.simulator.output import FileSink, drain
 print(COMPILED, file=sys.stderr)
 drain(simulate_chunks("congested-2021", 30, 3), FileSink(sys.stdout))
 """
 
 
 def _fake_build(root: Path) -> Path:
-    package = compiled.build_dir(root) / "producers" / "simulator"
+    package = compiled.build_dir(root).joinpath(*compiled.PACKAGE.split("."))
     package.mkdir(parents=True)
     for name in compiled.MODULES:
         (package / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")

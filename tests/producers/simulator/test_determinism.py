@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from producers.simulator import simulate
-from schemas.json_form import dumps
+from baystream.producers.simulator import simulate
+from baystream.schemas.json_form import dumps
 
 
 def _run(seed: int, start: datetime | None = None, scenario: str = "normal") -> list[str]:

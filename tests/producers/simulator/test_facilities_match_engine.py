@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from producers.simulator.facilities import ICTF, ICTF_CHASSIS, ICTF_PORT, TERMINALS
-from streams.config import DEFAULT_FACILITIES
+from baystream.producers.simulator.facilities import ICTF, ICTF_CHASSIS, ICTF_PORT, TERMINALS
+from baystream.streams.config import DEFAULT_FACILITIES
 
 
 def test_terminals_berths_ports_and_chassis_agree() -> None:

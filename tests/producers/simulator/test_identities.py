@@ -8,9 +8,15 @@ import uuid
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.simulator.facilities import CARRIER_OWNER_CODES
-from producers.simulator.identities import EventIds, Identities, container_number, digits
-from schemas.identifiers import chassis_problem, container_number_problem, imo_problem, scac_problem, with_check_digit
+from baystream.producers.simulator.facilities import CARRIER_OWNER_CODES
+from baystream.producers.simulator.identities import EventIds, Identities, container_number, digits
+from baystream.schemas.identifiers import (
+    chassis_problem,
+    container_number_problem,
+    imo_problem,
+    scac_problem,
+    with_check_digit,
+)
 
 
 @given(st.sampled_from(["normal", "congested-2021"]), st.integers(0, 2**32), st.integers(0, 2**42))

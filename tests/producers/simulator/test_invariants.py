@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from producers.simulator import simulate
-from producers.simulator.invariants import Checker, check_stream
-from producers.simulator.scenarios import scenario_names
-from schemas.json_form import parse_event
-from schemas.validation import validate
+from baystream.producers.simulator import simulate
+from baystream.producers.simulator.invariants import Checker, check_stream
+from baystream.producers.simulator.scenarios import scenario_names
+from baystream.schemas.json_form import parse_event
+from baystream.schemas.validation import validate
 from tests.events import event as json_event
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from producers.simulator import simulate
-from schemas.json_form import dumps, to_json
+from baystream.producers.simulator import simulate
+from baystream.schemas.json_form import dumps, to_json
 from tests.schemas.strategies import any_event
 
 

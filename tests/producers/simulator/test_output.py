@@ -6,11 +6,11 @@ import io
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from producers.simulator import simulate, simulate_chunks
-from producers.simulator.output import FileSink, drain
-from producers.simulator.rendering import Raw
-from schemas.fields import fields_of
-from schemas.json_form import parse_event, parse_line
+from baystream.producers.simulator import simulate, simulate_chunks
+from baystream.producers.simulator.output import FileSink, drain
+from baystream.producers.simulator.rendering import Raw
+from baystream.schemas.fields import fields_of
+from baystream.schemas.json_form import parse_event, parse_line
 from tests.events import event
 
 START = datetime(2024, 5, 1, tzinfo=UTC)

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from producers.simulator import scenario_names, simulate, simulate_raw
-from producers.simulator.rendering import EPOCH, time_text, to_line, to_record
-from schemas.fields import fields_of
-from schemas.json_form import dumps, format_time, parse_line
+from baystream.producers.simulator import scenario_names, simulate, simulate_raw
+from baystream.producers.simulator.rendering import EPOCH, time_text, to_line, to_record
+from baystream.schemas.fields import fields_of
+from baystream.schemas.json_form import dumps, format_time, parse_line
 
 
 @pytest.mark.parametrize("scenario", scenario_names())

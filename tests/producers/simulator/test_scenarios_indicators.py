@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from producers.simulator import simulate
-from streams.model import COMPLEX_SCOPE
-from streams.replay import Snapshot, replay
+from baystream.producers.simulator import simulate
+from baystream.streams.model import COMPLEX_SCOPE
+from baystream.streams.replay import Snapshot, replay
 from tests.producers.simulator.conftest import NormalRun
 
 NEVER = 10**9

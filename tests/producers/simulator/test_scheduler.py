@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from producers.simulator.scheduler import Scheduler
+from baystream.producers.simulator.scheduler import Scheduler
 
 
 def test_time_order_ties_in_insertion_order_and_no_past() -> None:

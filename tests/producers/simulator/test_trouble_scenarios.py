@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from producers.simulator import simulate
+from baystream.producers.simulator import simulate
 
 
 def _rail_backlog(scenario: str, hours: float) -> int:

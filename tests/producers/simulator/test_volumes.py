@@ -6,7 +6,7 @@ from statistics import fmean
 
 import pytest
 
-from producers.simulator.summary import DayFigures
+from baystream.producers.simulator.summary import DayFigures
 from tests.producers.simulator.conftest import NormalRun
 
 STEADY = slice(6, 9)
