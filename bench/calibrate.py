@@ -22,8 +22,8 @@ from typing import Any
 
 from baystream.producers.simulator import simulate
 from baystream.producers.simulator.summary import DailyFigures
+from baystream.schemas.complex import COMPLEX_ID
 from baystream.streams.config import IndicatorConfig
-from baystream.streams.model import COMPLEX_SCOPE
 from baystream.streams.replay import replay
 
 TEU_OF_LENGTH = {"2": 1, "4": 2, "L": 2}
@@ -77,7 +77,7 @@ def main() -> None:
         json.dumps(
             {
                 "as_of": snapshot.as_of,
-                "complex": {v.indicator: v.value for v in snapshot.indicators if v.scope == COMPLEX_SCOPE},
+                "complex": {v.indicator: v.value for v in snapshot.indicators if v.scope == COMPLEX_ID},
                 "levels": {v.scope: v.level for v in snapshot.indicators if v.indicator == "congestion_index"},
                 "days": [dict(d.means(), teu=teu[d.day], turn_p90=_p90(d.turn_minutes)) for d in days],
                 "turn_mean_p90_days_7_9": [round(fmean(turns), 1), _p90(turns)] if turns else None,

@@ -29,9 +29,8 @@ from baystream.infra.broker import EmbeddedBroker
 from baystream.infra.settings import Settings
 from baystream.infra.topics import create_topics
 from baystream.producers.gateway.identities import hash_key, new_key
+from baystream.schemas.complex import TERMINALS
 from baystream.schemas.identifiers import with_check_digit
-
-TERMINALS = ["APMT", "ETS", "EAGLE", "TRAP", "WBCT", "YUSEN", "ITS", "LBCT", "SSAPCT", "SSATA", "MATU", "TTI"]
 
 
 def make_batches(n_batches: int, size: int) -> list[bytes]:
@@ -47,8 +46,8 @@ def make_batches(n_batches: int, size: int) -> list[bytes]:
                     "type": "GateMove",
                     "event_id": str(uuid.uuid4()),
                     "event_time": (start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "port": "USLAX",
-                    "facility": TERMINALS[n % len(TERMINALS)],
+                    "port": TERMINALS[n % len(TERMINALS)].port,
+                    "facility": TERMINALS[n % len(TERMINALS)].code,
                     "visit_id": f"V-{n // 2}",
                     "direction": "IN" if n % 2 == 0 else "OUT",
                     "move_type": "IMPORT_PICKUP",

@@ -25,12 +25,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from baystream.producers.publisher import Publisher
+from baystream.schemas.complex import TERMINALS
 from baystream.schemas.identifiers import with_check_digit
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import codec_for
 from bench.engines import add_engine_arguments, bench_broker, machine
-
-TERMINALS = ["APMT", "ETS", "EAGLE", "TRAP", "WBCT", "YUSEN", "ITS", "LBCT", "SSAPCT", "SSATA", "MATU", "TTI"]
 
 
 def make_events(n: int) -> list[dict[str, Any]]:
@@ -38,14 +37,14 @@ def make_events(n: int) -> list[dict[str, Any]]:
     start = datetime(2024, 5, 1, tzinfo=UTC)
     events = []
     for i in range(n):
-        facility = TERMINALS[i % len(TERMINALS)]
+        terminal = TERMINALS[i % len(TERMINALS)]
         when = (start + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         common = {
             "event_id": str(uuid.uuid4()),
             "event_time": when,
-            "source": facility,
-            "port": "USLAX",
-            "facility": facility,
+            "source": terminal.code,
+            "port": terminal.port,
+            "facility": terminal.code,
         }
         container = with_check_digit(f"MSCU{i % 1_000_000:06d}")
         if i % 3 == 0:
@@ -67,7 +66,7 @@ def make_events(n: int) -> list[dict[str, Any]]:
                 "chassis_id": f"DCLZ{i % 1_000_000:06d}",
                 "action": "CHECKOUT",
                 "provider": "DCLI",
-                "location": facility,
+                "location": terminal.code,
                 "size": "40",
                 "trucker": "ABCD",
             }

@@ -1,8 +1,10 @@
-"""Facility configuration and congestion-index bounds: defaults from DOMAIN.md, overridable by a TOML file.
+"""Facility configuration and congestion-index bounds: defaults from the complex's reference data and
+DOMAIN.md's figures, overridable by a TOML file.
 
 The engine needs to know what events cannot tell it: how many berths a terminal has, how many gray-pool
 chassis a location starts with, which port a facility belongs to, and where "normal" and "crisis" lie for
-each input of the congestion index. `Settings.indicator_config` names the TOML file (docs/indicators.md).
+each input of the congestion index. The facility defaults are schemas/complex.py's terminals and rail
+yard; `Settings.indicator_config` names the TOML file (docs/indicators.md).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from types import MappingProxyType
 from typing import Any
 
 from baystream.infra.settings import Settings
+from baystream.schemas.complex import ICTF, RAIL_YARDS, TERMINALS
 
-PORTS = ("USLAX", "USLGB")
 _RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
 
 
@@ -48,28 +50,11 @@ class Bound:
     weight: float = 1.0
 
 
-def _facilities(rows: list[tuple[str, str, int, int, str]]) -> Mapping[str, Facility]:
-    return MappingProxyType({row[0]: Facility(*row) for row in rows})
-
-
-# Berths: vessel berths a terminal can work at once (DOMAIN.md berth ranges, rounded to whole ships).
-# Chassis: the ~34,000 gray-pool chassis of the Pool of Pools spread over 12 terminals and the ICTF.
-DEFAULT_FACILITIES = _facilities(
-    [
-        ("APMT", "USLAX", 6, 4000, "terminal"),
-        ("ETS", "USLAX", 4, 2500, "terminal"),
-        ("EAGLE", "USLAX", 4, 3000, "terminal"),
-        ("TRAP", "USLAX", 4, 2500, "terminal"),
-        ("WBCT", "USLAX", 4, 2500, "terminal"),
-        ("YUSEN", "USLAX", 3, 2000, "terminal"),
-        ("ITS", "USLGB", 3, 2000, "terminal"),
-        ("LBCT", "USLGB", 3, 3000, "terminal"),
-        ("SSAPCT", "USLGB", 4, 3000, "terminal"),
-        ("SSATA", "USLGB", 3, 2000, "terminal"),
-        ("MATU", "USLGB", 2, 1000, "terminal"),
-        ("TTI", "USLGB", 4, 3000, "terminal"),
-        ("ICTF", "USLGB", 0, 3500, "rail"),
-    ]
+# Berths: vessel berths a terminal can work at once (its berths in the reference data).
+# Chassis: the ~34,000 gray-pool chassis of the Pool of Pools spread over 12 terminals, and the ICTF's.
+DEFAULT_FACILITIES: Mapping[str, Facility] = MappingProxyType(
+    {t.code: Facility(t.code, t.port, len(t.berths), t.chassis, "terminal") for t in TERMINALS}
+    | {y.code: Facility(y.code, y.port, 0, y.chassis, "rail") for y in RAIL_YARDS}
 )
 
 # Congestion-index inputs (DOMAIN.md "normal and crisis values"). vessels_waiting is given for the whole
@@ -107,7 +92,7 @@ class IndicatorConfig:
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
     visit_timeout_hours: float = 24.0
     """A truck visit open this long is a lost gate OUT: it no longer counts in trucks_on_terminal."""
-    near_dock_yard: str = "ICTF"
+    near_dock_yard: str = ICTF.code
     """Where rail-bound imports that leave a terminal by truck go to wait for a train (its rail_backlog)."""
     dedup_horizon_hours: float = 168.0
     """Event ids, unmatched departures and closed vessel calls are forgotten this long after their time."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-COMPLEX_SCOPE = "SPB"
 LEVELS = ("GREEN", "AMBER", "RED")
 
 

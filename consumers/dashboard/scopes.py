@@ -1,33 +1,18 @@
 """Scope ids (facility `USLAX/APMT`, port `USLAX`, complex `SPB`) and the order people expect to see them in.
 
-The 12 container terminals of San Pedro Bay (../shared/DOMAIN.md) give the dashboard a stable tile order and
-readable names; scopes that appear in the data but are not listed here still get a tile, after these.
+The complex, its ports and its 12 container terminals (schemas/complex.py, described in docs/domain.md)
+give the dashboard a stable tile order and readable names; scopes that appear in the data but are not
+listed there still get a tile, after these.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMPLEX = "SPB"
-PORT_NAMES = {"USLAX": "Port of Los Angeles", "USLGB": "Port of Long Beach"}
-TERMINALS: tuple[tuple[str, str, str], ...] = (
-    ("USLAX", "APMT", "APM Terminals"),
-    ("USLAX", "ETS", "Everport"),
-    ("USLAX", "EAGLE", "Fenix Marine Services"),
-    ("USLAX", "TRAP", "TraPac"),
-    ("USLAX", "WBCT", "West Basin Container Terminal"),
-    ("USLAX", "YUSEN", "Yusen Terminals"),
-    ("USLGB", "ITS", "International Transportation Service"),
-    ("USLGB", "LBCT", "Long Beach Container Terminal"),
-    ("USLGB", "SSAPCT", "Pacific Container Terminal"),
-    ("USLGB", "SSATA", "SSA Pier A"),
-    ("USLGB", "MATU", "SSA C60 (Matson)"),
-    ("USLGB", "TTI", "Total Terminals International"),
-)
-OTHER_FACILITIES = {"USLGB/ICTF": "UP ICTF (near-dock rail)"}
-"""Facilities that are not container terminals but appear in the indicators (DOMAIN.md "Rail")."""
-_TERMINAL_NAMES = {f"{port}/{code}": name for port, code, name in TERMINALS} | OTHER_FACILITIES
-_ORDER = [COMPLEX, *PORT_NAMES, *(f"{port}/{code}" for port, code, _ in TERMINALS)]
+from baystream.schemas.complex import COMPLEX_ID, COMPLEX_NAME, PORT_NAMES, TERMINALS, facility_names
+
+_FACILITY_NAMES = facility_names()
+_ORDER = [COMPLEX_ID, *PORT_NAMES, *(t.scope for t in TERMINALS)]
 
 
 @dataclass(frozen=True)
@@ -43,11 +28,11 @@ class ScopeInfo:
 
 def describe(scope: str) -> ScopeInfo:
     """Kind, port and display name of a scope id."""
-    if scope == COMPLEX:
-        return ScopeInfo(scope, "complex", None, "San Pedro Bay complex")
+    if scope == COMPLEX_ID:
+        return ScopeInfo(scope, "complex", None, COMPLEX_NAME)
     if "/" in scope:
         port = scope.split("/", 1)[0]
-        return ScopeInfo(scope, "facility", port, _TERMINAL_NAMES.get(scope, scope.split("/", 1)[1]))
+        return ScopeInfo(scope, "facility", port, _FACILITY_NAMES.get(scope, scope.split("/", 1)[1]))
     return ScopeInfo(scope, "port", scope, PORT_NAMES.get(scope, scope))
 
 

@@ -1,14 +1,18 @@
-"""The San Pedro Bay complex as the simulator sees it (DOMAIN.md): terminals, berths, rail yards, carriers.
+"""The San Pedro Bay complex as the simulator sees it: the reference terminals plus their services and carriers.
 
-Berths and pool chassis per location match the indicator engine's facility defaults (streams/config.py);
-weekly calls are chosen so that a normal week keeps berths 50-60% busy. On-dock rail exists everywhere
-but at Matson's C60. The UP ICTF is the near-dock yard; containers reach it by truck.
+Codes, ports, berths, on-dock rail and pool chassis come from the complex's reference data
+(schemas/complex.py, the same the indicator engine and the dashboard read); what only the model needs is
+here: weekly calls, chosen so that a normal week keeps berths 50-60% busy, carriers and moves per call.
+On-dock rail exists everywhere but at Matson's C60. The UP ICTF is the near-dock yard; containers reach it
+by truck.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from baystream.schemas import complex as reference
 
 
 @dataclass(frozen=True)
@@ -22,31 +26,42 @@ class TerminalSpec:
     weekly_calls: int
     carriers: tuple[str, ...]
     chassis: int
-    """Gray-pool chassis on hand at the start (the ~34,000 of the Pool of Pools, ICTF_CHASSIS more at the ICTF)."""
+    """Gray-pool chassis on hand at the start (with ICTF_CHASSIS, the ~34,000 of the Pool of Pools)."""
     moves_per_call: int = 2800
     """Mean container moves (discharge + load) of one call."""
 
 
-TERMINALS: Final[tuple[TerminalSpec, ...]] = (
-    TerminalSpec("APMT", "USLAX", ("401", "402", "403", "404", "405", "406"), True, 8, ("MAEU", "HLCU", "MSCU"), 4000),
-    TerminalSpec("ETS", "USLAX", ("226", "228", "230", "232"), True, 5, ("EGLV", "CMDU"), 2500),
-    TerminalSpec("EAGLE", "USLAX", ("302", "303", "304", "305"), True, 5, ("CMDU", "HDMU"), 3000),
-    TerminalSpec("TRAP", "USLAX", ("136", "139", "144", "147"), True, 5, ("ONEY", "HDMU"), 2500),
-    TerminalSpec("WBCT", "USLAX", ("100", "102", "121", "125"), True, 5, ("COSU", "YMLU", "EGLV"), 2500),
-    TerminalSpec("YUSEN", "USLAX", ("212", "214", "218"), True, 3, ("ONEY", "ZIMU"), 2000),
-    TerminalSpec("ITS", "USLGB", ("G230", "G232", "G236"), True, 4, ("ONEY", "HDMU"), 2000),
-    TerminalSpec("LBCT", "USLGB", ("E24", "E26", "E28"), True, 4, ("OOLU", "COSU"), 3000),
-    TerminalSpec("SSAPCT", "USLGB", ("J243", "J245", "J247", "J266"), True, 5, ("COSU", "MSCU", "CMDU"), 3000),
-    TerminalSpec("SSATA", "USLGB", ("A90", "A92", "A94"), True, 4, ("MSCU", "ZIMU"), 2000),
-    TerminalSpec("MATU", "USLGB", ("C60", "C62"), False, 2, ("MATS",), 1000, moves_per_call=1500),
-    TerminalSpec("TTI", "USLGB", ("T132", "T136", "T140", "T144"), True, 4, ("MSCU", "HDMU"), 3000),
-)
+_SERVICES: Final[dict[str, tuple[int, tuple[str, ...], int]]] = {
+    "APMT": (8, ("MAEU", "HLCU", "MSCU"), 2800),
+    "ETS": (5, ("EGLV", "CMDU"), 2800),
+    "EAGLE": (5, ("CMDU", "HDMU"), 2800),
+    "TRAP": (5, ("ONEY", "HDMU"), 2800),
+    "WBCT": (5, ("COSU", "YMLU", "EGLV"), 2800),
+    "YUSEN": (3, ("ONEY", "ZIMU"), 2800),
+    "ITS": (4, ("ONEY", "HDMU"), 2800),
+    "LBCT": (4, ("OOLU", "COSU"), 2800),
+    "SSAPCT": (5, ("COSU", "MSCU", "CMDU"), 2800),
+    "SSATA": (4, ("MSCU", "ZIMU"), 2800),
+    "MATU": (2, ("MATS",), 1500),
+    "TTI": (4, ("MSCU", "HDMU"), 2800),
+}
+"""Per terminal code: weekly calls, carriers (SCAC) of its services, mean moves per call."""
+
+
+def _spec(terminal: reference.Terminal) -> TerminalSpec:
+    calls, carriers, moves = _SERVICES[terminal.code]
+    return TerminalSpec(
+        terminal.code, terminal.port, terminal.berths, terminal.on_dock_rail, calls, carriers, terminal.chassis, moves
+    )
+
+
+TERMINALS: Final[tuple[TerminalSpec, ...]] = tuple(_spec(t) for t in reference.TERMINALS)
 TERMINAL_BY_CODE: Final = {t.code: t for t in TERMINALS}
 
-ICTF: Final = "ICTF"
-ICTF_PORT: Final = "USLGB"
-ICTF_RAILROAD: Final = "UP"
-ICTF_CHASSIS: Final = 3500
+ICTF: Final = reference.ICTF.code
+ICTF_PORT: Final = reference.ICTF.port
+ICTF_RAILROAD: Final = reference.ICTF.railroad
+ICTF_CHASSIS: Final = reference.ICTF.chassis
 
 RAILROADS: Final = ("UP", "BNSF")
 DESTINATIONS: Final[dict[str, tuple[str, ...]]] = {

@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from baystream.schemas.complex import COMPLEX_ID, PORT_CODES, facility_scope
 from baystream.schemas.json_form import format_time
-from baystream.streams.config import PORTS, IndicatorConfig
+from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine.index import congestion_index
 from baystream.streams.engine.totals import Limits, Totals
-from baystream.streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
+from baystream.streams.model import Alert, IndicatorValue
 
 ALERT_NAMESPACE = uuid.UUID("5b6f1c1e-7d3a-4a8e-9a57-2f0d9c4e8b21")
 
@@ -86,17 +87,17 @@ class Combiner:
         as_of = _time(watermark)
         totals, ports = self._facility_totals(watermark)
         complex_berths = self._berths(totals)
-        port_totals: dict[str, Totals] = {port: Totals() for port in PORTS}
+        port_totals: dict[str, Totals] = {port: Totals() for port in PORT_CODES}
         everything = Totals()
         out: list[IndicatorValue] = []
         for code, t in totals.items():
             port = ports[code]
-            out.extend(self._values(f"{port}/{code}", t, complex_berths, as_of))
+            out.extend(self._values(facility_scope(port, code), t, complex_berths, as_of))
             port_totals.setdefault(port, Totals()).add(t)
             everything.add(t)
         for port, t in port_totals.items():
             out.extend(self._values(port, t, complex_berths, as_of))
-        out.extend(self._values(COMPLEX_SCOPE, everything, complex_berths, as_of))
+        out.extend(self._values(COMPLEX_ID, everything, complex_berths, as_of))
         out.sort(key=lambda v: (v.scope, v.indicator))
         self._cache = out
         return list(out)

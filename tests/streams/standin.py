@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from baystream.schemas.complex import COMPLEX_ID
 from baystream.streams.app import EngineKit
-from baystream.streams.model import COMPLEX_SCOPE, Alert, IndicatorValue
+from baystream.streams.model import Alert, IndicatorValue
 
 
 class CountingEngine:
@@ -67,10 +68,10 @@ class SummingCombiner:
         values = [IndicatorValue(f, f"{t}_count", float(n), None, as_of) for (f, t), n in sorted(totals.items())]
         total = float(sum(totals.values()))
         level = "GREEN" if total < 40 else "AMBER" if total < 70 else "RED"
-        values.append(IndicatorValue(COMPLEX_SCOPE, "congestion_index", total, level, as_of))
+        values.append(IndicatorValue(COMPLEX_ID, "congestion_index", total, level, as_of))
         if level != self.level:
             self.alerts.append(
-                Alert(f"{level}-{watermark}", COMPLEX_SCOPE, self.level, level, total, as_of, f"now {level}")
+                Alert(f"{level}-{watermark}", COMPLEX_ID, self.level, level, total, as_of, f"now {level}")
             )
             self.level = level
         return values

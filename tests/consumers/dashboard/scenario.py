@@ -12,7 +12,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from baystream.consumers.dashboard.scopes import COMPLEX, PORT_NAMES, TERMINALS
+from baystream.schemas.complex import COMPLEX_ID, PORT_NAMES, TERMINALS
 from tests.consumers.dashboard.helpers import alert, indicator
 
 STRESS = {
@@ -75,21 +75,21 @@ def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed:
     records: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     levels: dict[str, str] = {}
-    phase = {code: rnd.uniform(0, math.tau) for _, code, _ in TERMINALS}
+    phase = {t.code: rnd.uniform(0, math.tau) for t in TERMINALS}
     for step in range(steps + 1):
         at = end - timedelta(minutes=step_minutes * (steps - step))
         progress = step / max(1, steps)
         by_scope: dict[str, dict[str, float]] = {}
-        for port, code, _ in TERMINALS:
-            drift = 0.12 * math.sin(phase[code] + progress * 5) + 0.1 * (progress - 0.5)
-            by_scope[f"{port}/{code}"] = _terminal_values(STRESS[code] + drift, rnd)
+        for t in TERMINALS:
+            drift = 0.12 * math.sin(phase[t.code] + progress * 5) + 0.1 * (progress - 0.5)
+            by_scope[t.scope] = _terminal_values(STRESS[t.code] + drift, rnd)
         for port in PORT_NAMES:
             by_scope[port] = _aggregate([v for s, v in by_scope.items() if s.startswith(port + "/")])
-        by_scope[COMPLEX] = _aggregate([v for s, v in by_scope.items() if "/" in s])
+        by_scope[COMPLEX_ID] = _aggregate([v for s, v in by_scope.items() if "/" in s])
         for scope, values in by_scope.items():
             index = _index(values) if "/" in scope else 0.0
             if "/" not in scope:  # ports and the complex: the mean index of their terminals
-                members = [s for s in by_scope if "/" in s and (scope == COMPLEX or s.startswith(scope + "/"))]
+                members = [s for s in by_scope if "/" in s and (scope == COMPLEX_ID or s.startswith(scope + "/"))]
                 index = sum(_index(by_scope[m]) for m in members) / len(members)
             level = level_of(index)
             records.append(indicator(scope, "congestion_index", round(index, 1), level, at))

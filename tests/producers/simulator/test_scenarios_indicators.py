@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from baystream.producers.simulator import simulate
-from baystream.streams.model import COMPLEX_SCOPE
+from baystream.schemas.complex import COMPLEX_ID
 from baystream.streams.replay import Snapshot, replay
 from tests.producers.simulator.conftest import NormalRun
 
@@ -39,7 +39,7 @@ def congested() -> Iterator[Snapshot]:
 
 
 def test_normal_complex_indicators_are_in_the_normal_ranges(normal: Snapshot) -> None:
-    spb = _indicators(normal, COMPLEX_SCOPE)
+    spb = _indicators(normal, COMPLEX_ID)
     assert spb["vessels_waiting"] is not None and spb["vessels_waiting"] <= 6  # 0-few
     assert spb["anchor_wait_hours"] is not None and spb["anchor_wait_hours"] < 24  # < 1 day
     assert 0.4 <= (spb["berth_utilization"] or 0) <= 0.7  # 50-65%, a snapshot of ships alongside
@@ -54,14 +54,14 @@ def test_normal_complex_indicators_are_in_the_normal_ranges(normal: Snapshot) ->
 
 def test_normal_levels_are_green(normal: Snapshot) -> None:
     levels = _levels(normal)
-    assert levels[COMPLEX_SCOPE] == "GREEN"
+    assert levels[COMPLEX_ID] == "GREEN"
     terminals = [scope for scope in levels if scope.count("/") == 1 and not scope.endswith("/ICTF")]
     assert len(terminals) == 12
     assert sum(levels[t] == "GREEN" for t in terminals) >= 10
 
 
 def test_congested_2021_reaches_the_crisis_values(congested: Snapshot) -> None:
-    spb = _indicators(congested, COMPLEX_SCOPE)
+    spb = _indicators(congested, COMPLEX_ID)
     assert (spb["vessels_waiting"] or 0) >= 40  # dozens (65 in Sep 2021, 105 in Jan 2022)
     assert (spb["anchor_wait_hours"] or 0) >= 4 * 24  # toward 8.7 days
     assert (spb["berth_utilization"] or 0) >= 0.85  # > 70%: queues form
@@ -70,5 +70,5 @@ def test_congested_2021_reaches_the_crisis_values(congested: Snapshot) -> None:
     assert (spb["import_dwell_days"] or 0) >= 5.0  # truck 8.4 in Nov 2021
     assert (spb["long_dwell_share"] or 0) >= 0.25  # 33% at 9+ days in Apr 2022
     assert (spb["rail_backlog"] or 0) >= 25_000  # ~29,000 in Jun 2022
-    assert _levels(congested)[COMPLEX_SCOPE] in {"AMBER", "RED"}
+    assert _levels(congested)[COMPLEX_ID] in {"AMBER", "RED"}
     assert (spb["congestion_index"] or 0) >= 55
