@@ -2,7 +2,8 @@
 
 Starts an embedded broker, publishes six hours of indicators and alerts for all 12 terminals, both ports
 and the complex (tests/consumers/dashboard/scenario.py), serves the dashboard and photographs it with
-headless Chromium. Usage: .venv/bin/python bench/dashboard_screenshot.py [--out docs/img]
+headless Chromium: the overview with the map of the bay, and a terminal's charts with the cursor on one.
+Usage: .venv/bin/python bench/dashboard_screenshot.py [--out docs/img]
 """
 
 from __future__ import annotations
@@ -26,17 +27,31 @@ from tests.consumers.dashboard.helpers import Publisher, served_dashboard
 from tests.consumers.dashboard.scenario import scenario
 
 
-async def photograph(url: str, out: Path) -> None:
+async def photograph(url: str, out: Path) -> list[Path]:
+    """The overview (map, queue, tiles) and a terminal's detail view with the cursor on its queue chart."""
+    overview, detail = out / "dashboard.png", out / "dashboard-terminal.png"
     async with Chromium(width=1440, height=1000) as page:
         await page.open(url)
         await page.wait_for("document.querySelectorAll('.tile:not(.empty)').length === 12")
         await page.wait_for("document.querySelectorAll('.tile svg path').length >= 24")
+        await page.wait_for(
+            "document.querySelectorAll('#map .terminal[data-level]:not([data-level=\"\"])').length >= 12"
+        )
+        await page.wait_for("document.querySelectorAll('#map .ship').length > 0")
         await asyncio.sleep(1.0)
-        await page.screenshot(out / "dashboard.png")
+        await page.screenshot(overview)
         await page.evaluate("location.hash = '#/scope/USLGB/SSAPCT'")
-        await page.wait_for("document.querySelectorAll('#charts .chart svg path').length >= 16")
+        await page.wait_for("document.querySelectorAll('#charts .chart .uplot').length >= 15")
         await asyncio.sleep(1.0)
-        await page.screenshot(out / "dashboard-terminal.png")
+        await page.fit_page()  # first: a resize after the hover would move the chart from under the cursor
+        chart = "#charts [data-indicator=vessels_waiting]"
+        await page.hover(f"{chart} .u-over", 0.62)
+        await page.wait_for(
+            f"/\\d/.test(document.querySelector('{chart} .u-legend .u-series:nth-child(2) .u-value').textContent)"
+        )
+        await asyncio.sleep(0.3)
+        await page.screenshot(detail, full_page=False)
+    return [overview, detail]
 
 
 def main() -> int:
@@ -46,7 +61,7 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
+        settings = Settings().with_overrides(bootstrap=broker.bootstrap, embedded=True, metrics_port=0)
         create_topics(settings)
         records, alerts = scenario(datetime(2024, 5, 1, 18, 0, tzinfo=UTC))
         started = time.perf_counter()
@@ -58,8 +73,8 @@ def main() -> int:
             started = time.perf_counter()
             health = dash.wait_ready(60)
             print(f"dashboard ready in {time.perf_counter() - started:.2f} s: {health}")
-            asyncio.run(photograph(dash.url, out))
-    print(f"wrote {out / 'dashboard.png'} and {out / 'dashboard-terminal.png'}")
+            written = asyncio.run(photograph(dash.url, out))
+    print("wrote " + " and ".join(str(p) for p in written))
     return 0
 
 

@@ -1,7 +1,8 @@
 // The Baystream dashboard: a snapshot from the REST API, then live updates over server-sent events.
 "use strict";
 
-const { sparkline, lineChart } = window.BaystreamCharts;
+const { sparkline, TimeChart } = window.BaystreamCharts;
+const { renderMap } = window.BaystreamMap;
 
 // Indicator names are the contract of DESIGN.md ("Indicators"); unknown ones are still shown.
 const META = {
@@ -51,7 +52,6 @@ function format(indicator, value) {
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
 
-const plainFormat = (indicator) => (v) => format(indicator, v).replace(/ (min|h|d)$/, "");
 const value = (scope, indicator) => (state.latest.get(key(scope, indicator)) || {}).value;
 const level = (scope) => (state.latest.get(key(scope, "congestion_index")) || {}).level || "";
 const time = (iso) => iso.replace("T", " ").slice(0, 16) + " UTC";
@@ -199,21 +199,32 @@ function renderSummary() {
   }));
 }
 
+// One group per port (its total and mean wait, then its terminals, longest queue first): ports never mix.
 function renderQueue() {
-  const rows = state.scopes.filter((s) => s.kind !== "complex" && value(s.scope, "vessels_waiting") !== undefined)
-    .map((s) => ({ s, v: value(s.scope, "vessels_waiting") || 0 }));
-  const ports = rows.filter((r) => r.s.kind === "port");
-  const terminals = rows.filter((r) => r.s.kind === "facility").sort((a, b) => b.v - a.v).slice(0, 6);
-  const max = Math.max(1, ...rows.map((r) => r.v));
-  const bar = (label, v) => `<div class="queue-row"><span>${esc(label)}</span>` +
-    `<span class="queue-bar"><i style="width:${(100 * v / max).toFixed(1)}%"></i></span><b>${format("vessels_waiting", v)}</b></div>`;
+  const waiting = (s) => value(s.scope, "vessels_waiting");
+  const terminals = state.scopes.filter((s) => s.kind === "facility" && waiting(s) !== undefined && waiting(s) !== null);
+  const max = Math.max(1, ...terminals.map(waiting));
+  const bar = (s) => `<div class="queue-row" data-scope="${esc(s.scope)}"><span title="${esc(s.name)}">` +
+    `${esc(s.scope.split("/").pop())}</span><span class="queue-bar"><i style="width:${(100 * waiting(s) / max).toFixed(1)}%">` +
+    `</i></span><b>${format("vessels_waiting", waiting(s))}</b></div>`;
+  const groups = state.scopes.filter((p) => p.kind === "port").map((p) => {
+    const members = terminals.filter((s) => s.port === p.scope).sort((a, b) => waiting(b) - waiting(a));
+    return `<div class="queue-port" data-port="${esc(p.scope)}"><div class="queue-head"><span>${esc(p.name)}</span>` +
+      `<em>mean wait ${format("anchor_wait_hours", value(p.scope, "anchor_wait_hours"))}</em>` +
+      `<b data-indicator="vessels_waiting">${format("vessels_waiting", waiting(p))}</b></div>` +
+      (members.length ? members.map(bar).join("") : `<div class="queue-note">no terminal figures yet</div>`) + `</div>`;
+  });
   const total = value("SPB", "vessels_waiting");
   const wait = value("SPB", "anchor_wait_hours");
   const body = $("queue-body");
   body.innerHTML = `<div class="index-row"><span class="index" data-indicator="vessels_waiting" data-scope="SPB">` +
     `${format("vessels_waiting", total)}</span><span class="scope-sub">ships at anchor · mean wait ${format("anchor_wait_hours", wait)}</span></div>` +
-    ports.map((r) => bar(r.s.scope, r.v)).join("") + terminals.map((r) => bar(r.s.scope.split("/")[1], r.v)).join("");
+    groups.join("");
   body.appendChild(sparkline(state.history.get(key("SPB", "vessels_waiting")) || [], "#0f2340"));
+}
+
+function renderHarbourMap() {
+  renderMap($("map"), { scopes: state.scopes, value, level, format, colors: { ...LEVEL_COLORS, none: "#a3acbb" } });
 }
 
 // A facility without a congestion index (a rail yard) shows what it has instead of the terminal figures.
@@ -258,24 +269,48 @@ function renderAlerts(el, alerts) {
     : `<li><span class="empty-note">No level changes yet.</span></li>`;
 }
 
+// The detail view keeps its charts between renders (a live value updates them), so a zoom or hover survives.
+const detail = { scope: null, charts: new Map() };  // indicator -> {card, chart}
+
+function clearDetailCharts() {
+  for (const { chart } of detail.charts.values()) chart.destroy();
+  detail.charts.clear();
+  $("charts").replaceChildren();
+}
+
+function chartCard(scope, i) {
+  const card = document.createElement("div");
+  card.className = "card chart";
+  card.dataset.indicator = i;
+  card.innerHTML = `<h4><span>${esc((META[i] || {}).label || i)}</span><b></b></h4><div class="plot"></div>`;
+  $("charts").appendChild(card);
+  const index = i === "congestion_index";
+  const chart = new TimeChart(card.querySelector(".plot"), {
+    label: (META[i] || {}).label || i, kind: index ? "index" : (META[i] || {}).kind, bands: index,
+    format: (v) => format(i, v), color: index ? "#0f2340" : "#2f5b9a", fill: index ? undefined : "rgba(47,91,154,.08)",
+    points: state.history.get(key(scope, i)) || [],
+  });
+  return { card, chart };
+}
+
 function renderDetail(scope) {
   const info = scopeInfo(scope);
   const head = $("detail-head");
   head.dataset.scope = scope;
   head.innerHTML = `<span class="scope-name">${esc(info.name)}</span><span class="scope-sub">${esc(scope)}</span>` + indexRow(scope);
+  if (detail.scope !== scope) { clearDetailCharts(); detail.scope = scope; }
   const indicators = [...state.latest.values()].filter((r) => r.scope === scope).map((r) => r.indicator)
     .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
-  $("charts").replaceChildren(...indicators.map((i) => {
-    const card = document.createElement("div");
-    card.className = "card chart";
-    card.dataset.indicator = i;
+  for (const i of indicators) {
+    if (!detail.charts.has(i)) detail.charts.set(i, chartCard(scope, i));
+    const { card, chart } = detail.charts.get(i);
     card.dataset.level = i === "congestion_index" ? level(scope) : "";
-    card.innerHTML = `<h4><span>${esc((META[i] || {}).label || i)}</span><b>${format(i, value(scope, i))}</b></h4>`;
-    card.appendChild(lineChart(state.history.get(key(scope, i)) || [], {
-      bands: i === "congestion_index", format: plainFormat(i), color: i === "congestion_index" ? "#0f2340" : "#2f5b9a",
-    }));
-    return card;
-  }));
+    card.querySelector("h4 b").textContent = format(i, value(scope, i));
+    chart.update(state.history.get(key(scope, i)) || []);
+  }
+  // A new indicator may arrive after the others: keep the cards in the contract's order.
+  const cards = indicators.map((i) => detail.charts.get(i).card);
+  if (cards.some((c, n) => $("charts").children[n] !== c)) $("charts").replaceChildren(...cards);
   renderAlerts($("detail-alerts"), state.alerts.filter((a) => a.scope === scope));
 }
 
@@ -286,7 +321,9 @@ function render() {
   $("overview").hidden = Boolean(route);
   $("detail").hidden = !route;
   if (route) { renderDetail(route); return; }
+  if (detail.scope) { clearDetailCharts(); detail.scope = null; }
   renderSummary();
+  renderHarbourMap();
   renderQueue();
   renderTiles();
   renderAlerts($("alerts"), state.alerts);

@@ -1,5 +1,6 @@
-// Small SVG charts for the dashboard: a sparkline and a line chart with axes and level bands.
-// No library: the dashboard must work without internet access.
+// Charts of the dashboard: SVG sparklines for the tiles, and uPlot time charts (static/vendor/, no CDN, so the
+// dashboard works without internet) for the detail view: the value under the cursor, UTC time ticks, drag to
+// zoom (double-click resets), integer ticks for counts.
 (function () {
 "use strict";
 
@@ -12,14 +13,12 @@ function svgEl(name, attrs) {
 }
 
 // points: [{t: epoch ms, v: number|null}], sorted by t.
-function extent(points, floorZero) {
+function extent(points) {
   const values = points.map((p) => p.v).filter((v) => v !== null && Number.isFinite(v));
   if (!values.length) return null;
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  if (floorZero && lo > 0) lo = 0;
-  if (hi === lo) { hi = lo + (Math.abs(lo) || 1); }
-  return [lo, hi];
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(...values);
+  return [lo, hi === lo ? lo + (Math.abs(lo) || 1) : hi];
 }
 
 function pathFor(points, x, y) {
@@ -37,7 +36,7 @@ function sparkline(points, color, yRange) {
   const w = 200, h = 38;
   const svg = svgEl("svg", { viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none", class: "spark" });
   if (points.length < 2) return svg;
-  const [lo, hi] = yRange || extent(points, true) || [0, 1];
+  const [lo, hi] = yRange || extent(points) || [0, 1];
   const t0 = points[0].t, t1 = points[points.length - 1].t || t0 + 1;
   const x = (t) => ((t - t0) / Math.max(1, t1 - t0)) * w;
   const y = (v) => h - 2 - ((v - lo) / (hi - lo)) * (h - 4);
@@ -47,45 +46,141 @@ function sparkline(points, color, yRange) {
   return svg;
 }
 
-const LEVEL_BANDS = [[0, 40, "#23965a"], [40, 70, "#dc9a00"], [70, 100, "#d23f3f"]];
+// ---- detail charts (uPlot) --------------------------------------------------------------------------
+const LEVEL_BANDS = [[0, 40, "rgba(35,150,90,.09)"], [40, 70, "rgba(220,154,0,.10)"], [70, 100, "rgba(210,63,63,.09)"]];
+// Steps a count axis may use: whole numbers only, so a queue of 0 or 1 ship reads 0, 1, never 0.5.
+const COUNT_STEPS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6];
+const CHART_HEIGHT = 170;
+const pad2 = (n) => String(n).padStart(2, "0");
 
-// A line chart of one indicator: y axis with min/max, x axis with first/last time, optional level bands.
-function lineChart(points, opts) {
-  const w = 360, h = 150, left = 38, right = 8, top = 8, bottom = 20;
-  const svg = svgEl("svg", { viewBox: `0 0 ${w} ${h}`, preserveAspectRatio: "none" });
-  const range = opts.bands ? [0, 100] : extent(points, true);
-  if (!points.length || !range) {
-    const t = svgEl("text", { x: w / 2, y: h / 2, "text-anchor": "middle" });
-    t.textContent = "no values yet";
-    svg.appendChild(t);
-    return svg;
-  }
-  const [lo, hi] = range;
-  const t0 = points[0].t, t1 = Math.max(points[points.length - 1].t, t0 + 60000);
-  const x = (t) => left + ((t - t0) / (t1 - t0)) * (w - left - right);
-  const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (h - top - bottom);
-  if (opts.bands) {
-    for (const [a, b, c] of LEVEL_BANDS) {
-      svg.appendChild(svgEl("rect", { x: left, width: w - left - right, y: y(b), height: y(a) - y(b), fill: c, "fill-opacity": "0.08" }));
-    }
-  }
-  for (const v of [lo, (lo + hi) / 2, hi]) {
-    svg.appendChild(svgEl("line", { x1: left, x2: w - right, y1: y(v), y2: y(v), stroke: "#e3e7ee" }));
-    const label = svgEl("text", { x: left - 4, y: y(v) + 3, "text-anchor": "end" });
-    label.textContent = opts.format(v);
-    svg.appendChild(label);
-  }
-  for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
-    const label = svgEl("text", { x: x(t), y: h - 5, "text-anchor": anchor });
-    const iso = new Date(t).toISOString();  // days apart: say which days
-    label.textContent = t1 - t0 > 20 * 3600e3 ? iso.slice(5, 10) + " " + iso.slice(11, 16) : iso.slice(11, 16);
-    svg.appendChild(label);
-  }
-  svg.appendChild(svgEl("path", { d: pathFor(points, x, y), fill: "none", stroke: opts.color || "#0f2340", "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
-  const last = points[points.length - 1];
-  if (last.v !== null) svg.appendChild(svgEl("circle", { cx: x(last.t), cy: y(last.v), r: 3, fill: opts.color || "#0f2340" }));
-  return svg;
+function utcLabel(seconds, withDate) {
+  const d = new Date(seconds * 1000);
+  const hm = pad2(d.getUTCHours()) + ":" + pad2(d.getUTCMinutes());
+  return withDate ? `${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${hm}` : hm;
 }
 
-window.BaystreamCharts = { sparkline, lineChart };
+// Time ticks in UTC (the page's times are UTC): hours and minutes (seconds when zoomed below a minute's
+// step), the date on the first tick of each day.
+function timeTicks(u, splits, axisIdx, space, incr) {
+  let day = null;
+  return splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    const d = iso.slice(0, 10);
+    const label = incr < 60 ? iso.slice(11, 19) : utcLabel(s, false);
+    if (d === day) return label;
+    day = d;
+    return d.slice(5) + "\n" + label;
+  });
+}
+
+// Value ticks: as many decimals as the step between ticks needs; ratios in percent.
+function valueTicks(kind, splits) {
+  const scale = kind === "ratio" ? 100 : 1;
+  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) * scale : 1;
+  const decimals = kind === "count" ? 0 : Math.min(3, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+  const unit = kind === "ratio" ? "%" : "";
+  return splits.map((v) => (v * scale).toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals }) + unit);
+}
+
+function valueRange(kind, bands) {
+  return (u, min, max) => {
+    if (bands) return [0, 100];
+    if (min === null || max === null || !Number.isFinite(min)) return [0, 1];
+    const lo = Math.min(0, min);
+    if (kind === "count") return [lo, Math.max(lo + 1, Math.ceil(max))];  // tight; the top padding keeps the line clear
+    return uPlot.rangeNum(lo, max === lo ? lo + 1 : max, 0.1, true);
+  };
+}
+
+// Room for the longest tick label (uPlot asks again with the labels it chose).
+function axisWidth(u, values) {
+  const longest = Math.max(3, ...(values || []).map((v) => String(v).length));
+  return Math.ceil(longest * 7.5 + 24);
+}
+
+function toData(points) {
+  return [points.map((p) => p.t / 1000), points.map((p) => (p.v === null || !Number.isFinite(p.v) ? null : p.v))];
+}
+
+// A zoomable time chart of one indicator in `target`; `update(points)` redraws it, keeping a zoom the user set.
+class TimeChart {
+  constructor(target, opts) {
+    this.target = target;
+    this.kind = opts.kind;
+    const bands = opts.bands;
+    // The labels drawn, kept on the element: the canvas holds none for a test (or a curious user) to read.
+    const ticksOf = (name, labels) => { this.target.dataset[name] = labels.join("|"); return labels; };
+    target.chart = this;
+    const options = {
+      width: Math.max(200, target.clientWidth || 360),
+      height: CHART_HEIGHT,
+      padding: [12, 10, 0, 0],
+      scales: { x: { time: true }, y: { range: valueRange(opts.kind, bands) } },
+      series: [
+        { label: "UTC", value: (u, ts) => (ts === null || ts === undefined ? "–" : utcLabel(ts, true)) },
+        {
+          label: opts.label, stroke: opts.color, width: 2, fill: opts.fill || undefined,
+          value: (u, v) => opts.format(v), points: { show: false },
+        },
+      ],
+      axes: [
+        { values: (...args) => ticksOf("xTicks", timeTicks(...args)), stroke: "#667085", grid: { stroke: "#eef1f5", width: 1 }, ticks: { stroke: "#e3e7ee" } },
+        {
+          values: (u, splits) => ticksOf("yTicks", valueTicks(opts.kind, splits)),
+          incrs: opts.kind === "count" ? COUNT_STEPS : undefined,
+          stroke: "#667085", size: axisWidth, grid: { stroke: "#eef1f5", width: 1 }, ticks: { stroke: "#e3e7ee" },
+        },
+      ],
+      cursor: { drag: { x: true, y: false }, points: { size: 7 } },
+      legend: { live: true },
+      hooks: bands ? { drawClear: [drawBands] } : {},
+    };
+    this.data = toData(opts.points || []);
+    this.plot = new uPlot(options, this.data, target);
+    this.resizer = new ResizeObserver(() => {
+      const width = Math.max(200, this.target.clientWidth);
+      if (width !== this.plot.width) this.plot.setSize({ width, height: CHART_HEIGHT });
+    });
+    this.resizer.observe(target);
+  }
+
+  zoomed() {
+    const xs = this.data[0];
+    const scale = this.plot.scales.x;
+    return xs.length > 1 && scale.min !== null && (scale.min > xs[0] + 1 || scale.max < xs[xs.length - 1] - 1);
+  }
+
+  update(points) {
+    const data = toData(points);
+    const [xs, ys] = this.data;
+    const n = xs.length;
+    if (data[0].length === n && n && data[0][n - 1] === xs[n - 1] && data[1][n - 1] === ys[n - 1] && data[0][0] === xs[0]) {
+      return;  // nothing new: leave the drawing (and the cursor) alone
+    }
+    const zoomed = this.zoomed();
+    const { left, top } = this.plot.cursor;
+    this.data = data;
+    this.plot.setData(data, !zoomed);
+    if (left >= 0 && top >= 0) this.plot.setCursor({ left, top });  // keep the hovered value shown
+  }
+
+  destroy() {
+    this.resizer.disconnect();
+    this.plot.destroy();
+  }
+}
+
+function drawBands(u) {
+  const { ctx, bbox } = u;
+  ctx.save();
+  for (const [lo, hi, color] of LEVEL_BANDS) {
+    const top = u.valToPos(hi, "y", true);
+    const bottom = u.valToPos(lo, "y", true);
+    ctx.fillStyle = color;
+    ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
+  }
+  ctx.restore();
+}
+
+window.BaystreamCharts = { sparkline, TimeChart, svgEl };
 })();

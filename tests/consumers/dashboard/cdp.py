@@ -159,19 +159,60 @@ class Chromium:
             await asyncio.sleep(0.1)
         raise AssertionError(f"{expression!r} still {value!r} after {timeout} s; console: {self.console[-5:]}")
 
+    async def fit_page(self) -> None:
+        """Grow the viewport to the page's height, so a screenshot holds the whole page."""
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        height = int(await self.evaluate("document.documentElement.scrollHeight"))
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        await asyncio.sleep(0.3)
+
+    async def _point(self, selector: str, fx: float, fy: float) -> tuple[float, float]:
+        box = await self.evaluate(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)}).getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; })()"
+        )
+        return box[0] + box[2] * fx, box[1] + box[3] * fy
+
+    async def _mouse(self, kind: str, x: float, y: float, clicks: int = 0) -> None:
+        params: dict[str, Any] = {"type": kind, "x": x, "y": y}
+        if kind != "mouseMoved":
+            params |= {"button": "left", "clickCount": clicks}
+        elif clicks:
+            params |= {"button": "left", "buttons": 1}
+        await self.send("Input.dispatchMouseEvent", params)
+
+    async def hover(self, selector: str, fx: float = 0.5, fy: float = 0.5) -> None:
+        """Move the mouse over the element `selector`, at fractions `fx`, `fy` of its width and height."""
+        await self._mouse("mouseMoved", *await self._point(selector, fx, fy))
+
+    async def click(self, selector: str, fx: float = 0.5, fy: float = 0.5, clicks: int = 1) -> None:
+        """A real left click (`clicks=2`: a double click) at fractions of the element's box."""
+        x, y = await self._point(selector, fx, fy)
+        await self._mouse("mouseMoved", x, y)
+        for n in range(1, clicks + 1):
+            await self._mouse("mousePressed", x, y, n)
+            await self._mouse("mouseReleased", x, y, n)
+
+    async def drag(self, selector: str, fx0: float, fx1: float, fy: float = 0.5) -> None:
+        """Press the left button at `fx0` of the element's width, move to `fx1` in steps, release."""
+        x0, y = await self._point(selector, fx0, fy)
+        x1, _ = await self._point(selector, fx1, fy)
+        await self._mouse("mouseMoved", x0, y)
+        await self._mouse("mousePressed", x0, y, 1)
+        for step in range(1, 11):
+            await self._mouse("mouseMoved", x0 + (x1 - x0) * step / 10, y, 1)
+        await self._mouse("mouseReleased", x1, y, 1)
+
     async def screenshot(self, path: str | Path, full_page: bool = True) -> None:
         """A PNG of the page; `full_page` grows the viewport to the page's height first."""
         if full_page:
-            await self.send(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
-            )
-            height = int(await self.evaluate("document.documentElement.scrollHeight"))
-            await self.send(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-            )
-            await asyncio.sleep(0.3)
+            await self.fit_page()
         shot = await self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": full_page})
         Path(path).write_bytes(base64.b64decode(shot["data"]))
 

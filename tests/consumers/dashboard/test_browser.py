@@ -1,4 +1,7 @@
-"""The dashboard in headless Chromium: tiles show what was published, and new values appear without a reload."""
+"""The dashboard in headless Chromium: tiles show what was published, and new values appear without a reload.
+
+The map of the bay and the detail charts have their own tests: test_browser_charts.py.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +83,7 @@ def test_tiles_show_published_values_and_update_live(broker_settings: Settings, 
             assert await page.evaluate("window.notReloaded") is True
 
             await page.evaluate("location.hash = '#/scope/USLAX/APMT'")
-            await page.wait_for("document.querySelectorAll('#charts .chart svg path').length >= 3")
+            await page.wait_for("document.querySelectorAll('#charts .chart .uplot canvas').length >= 3")
             charts = await page.evaluate(
                 "[...document.querySelectorAll('#charts .chart')].map(c => c.dataset.indicator)"
             )
