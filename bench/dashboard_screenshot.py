@@ -28,7 +28,7 @@ from tests.consumers.dashboard.scenario import scenario
 
 
 async def photograph(url: str, out: Path) -> list[Path]:
-    """The overview (map, queue, tiles) and a terminal's detail view with the cursor on its queue chart."""
+    """The overview (map, queue, tiles), whole; a terminal's detail view, a screen of it, the cursor on a chart."""
     overview, detail = out / "dashboard.png", out / "dashboard-terminal.png"
     async with Chromium(width=1440, height=1000) as page:
         await page.open(url)
@@ -43,7 +43,11 @@ async def photograph(url: str, out: Path) -> list[Path]:
         await page.evaluate("location.hash = '#/scope/USLGB/SSAPCT'")
         await page.wait_for("document.querySelectorAll('#charts .chart .uplot').length >= 15")
         await asyncio.sleep(1.0)
-        await page.fit_page()  # first: a resize after the hover would move the chart from under the cursor
+        await page.send(  # the overview's full-page shot grew the viewport: back to a screen's height
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1440, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+        )
+        await asyncio.sleep(0.5)
         chart = "#charts [data-indicator=vessels_waiting]"
         await page.hover(f"{chart} .u-over", 0.62)
         await page.wait_for(

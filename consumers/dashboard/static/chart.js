@@ -82,12 +82,19 @@ function valueTicks(kind, splits) {
   return splits.map((v) => (v * scale).toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals }) + unit);
 }
 
+// The top of a count axis: the first multiple of a count step at or above the maximum, at most 5 steps up
+// (9 ships: 10; 1 ship: 1, the plot's top padding keeps the line clear of the edge).
+function countCeil(max) {
+  const step = COUNT_STEPS.find((s) => max / s <= 5) || COUNT_STEPS[COUNT_STEPS.length - 1];
+  return Math.max(1, Math.ceil(max / step) * step);
+}
+
 function valueRange(kind, bands) {
   return (u, min, max) => {
     if (bands) return [0, 100];
     if (min === null || max === null || !Number.isFinite(min)) return [0, 1];
     const lo = Math.min(0, min);
-    if (kind === "count") return [lo, Math.max(lo + 1, Math.ceil(max))];  // tight; the top padding keeps the line clear
+    if (kind === "count") return [lo, countCeil(max)];
     return uPlot.rangeNum(lo, max === lo ? lo + 1 : max, 0.1, true);
   };
 }
@@ -114,7 +121,7 @@ class TimeChart {
     const options = {
       width: Math.max(200, target.clientWidth || 360),
       height: CHART_HEIGHT,
-      padding: [12, 10, 0, 0],
+      padding: [12, 22, 0, 0],
       scales: { x: { time: true }, y: { range: valueRange(opts.kind, bands) } },
       series: [
         { label: "UTC", value: (u, ts) => (ts === null || ts === undefined ? "–" : utcLabel(ts, true)) },
