@@ -29,7 +29,12 @@ def test_the_wheel_holds_only_the_baystream_package(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names}
     assert top == {"baystream", next(t for t in top if t.endswith(".dist-info"))}, top
-    for inside in ("schemas/avro/VesselArrival.avsc", "consumers/dashboard/static/index.html", "infra/cli.py"):
+    for inside in (
+        "schemas/avro/VesselArrival.avsc",
+        "consumers/dashboard/static/index.html",
+        "consumers/dashboard/static/vendor/uPlot.iife.min.js",  # the dashboard's charts, offline
+        "infra/cli.py",
+    ):
         assert f"baystream/{inside}" in names, inside
 
 
