@@ -1,58 +1,42 @@
-"""The Faust app of the indicator workers, built from Settings: agents, tables, timer. Thin around the engine.
+"""The Faust app of the indicator workers, built from Settings: agents, tables, timers. Thin around the engine.
 
-- `inputs` agent on the five input topics (raw bytes): a batch at a time (`take_events`), decode, validate
-  and apply in `InputProcessor` (partition p of every topic feeds one engine), dead-letter the rest,
-  checkpoint each touched partition's state and offsets into the `checkpoints` table, and send its
-  partial to the internal `<app_id>-partials` topic (one partition, so one combiner).
-- `combiner` agent on the partials topic: the newest partial per source, indicators from the engine's
-  `Combiner`, changed values to `congestion-indicators` and `congestion-latest`, level changes to
-  `congestion-alerts`, its own state into the `combiner` table.
-- a timer republishes every value at `publish_interval_s`.
+- `inputs` agent on the five input topics (raw bytes), a batch at a time: the input side
+  (streams/input_side.py) applies it to one engine per input partition, dead-letters the rest, checkpoints
+  each touched partition's state and offsets into the `checkpoints` table, and sends its partial to the
+  internal `<app_id>-partials` topic (one partition, so one combiner).
+- `combiner` agent on the partials topic: the combiner side (streams/combiner_side.py) keeps the newest
+  partial per source, publishes changed indicators to `congestion-indicators` and `congestion-latest`,
+  level changes to `congestion-alerts`, and checkpoints its board into the `combiner` table.
+- timers: every value republished at `publish_interval_s`; partials and checkpoints of a quiet stream.
 
-Why batches: Faust's per-event machinery and a changelog write per table update cost ~98% of the time
-(DESIGN.md, Broker). Tables are written per batch, not per event. At-least-once: see docs/worker.md.
+Both sides ack what they took only after a checkpoint covers it (`CheckpointGate`, streams/delivery.py).
+Faust's private internals (fast path, repositioning, tables outside a stream) are in
+streams/faust_internals.py. Why batches: Faust's per-event machinery and a changelog write per table update
+cost ~98% of the time (docs/benchmarks.md). At-least-once and restarts: docs/worker.md.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import faust
 from faust import Stream
-from faust.types import TP, EventT, Message, StreamT
+from faust.types import TP, AgentT, EventT, Message, StreamT
 
-from baystream.infra.kafka_config import faust_broker_url, faust_security, producer_config, session_timeout_ms
-from baystream.infra.metrics import (
-    CONSUMER_LAG,
-    EVENTS_PUBLISH_FAILED,
-    PROCESSING_LAG_SECONDS,
-    STATE_ENTRIES,
-    set_indicator,
-)
+from baystream.infra.kafka_config import faust_broker_url, faust_security, session_timeout_ms
 from baystream.infra.settings import Settings
-from baystream.infra.topics import (
-    CONGESTION_ALERTS,
-    CONGESTION_INDICATORS,
-    CONGESTION_LATEST,
-    DEAD_LETTER,
-    INPUT_TOPICS,
-)
+from baystream.infra.topics import INPUT_TOPICS
 from baystream.schemas.wire import Codec, codec_for
-from baystream.streams import checkpoint, fast_path
-from baystream.streams.combining import Board, Combiner
-from baystream.streams.model import IndicatorValue, PartitionEngineAPI
-from baystream.streams.processing import InputProcessor, RawRecord
-
-BOARD_KEY = "board"
-PARTIAL_KEY = "partial/"
-MAX_MESSAGE_BYTES = 8 * 1024 * 1024
-"""Partials carry per-container rows (rail backlog): allow more than Kafka's 1 MB default."""
+from baystream.streams import fast_path, faust_internals
+from baystream.streams.combiner_side import CombinerSide
+from baystream.streams.combining import Combiner
+from baystream.streams.delivery import MAX_MESSAGE_BYTES, CheckpointGate, OutputProducer, Positioning
+from baystream.streams.input_side import InputSide
+from baystream.streams.model import PartitionEngineAPI
+from baystream.streams.processing import InputProcessor
 
 
 @dataclass(frozen=True)
@@ -88,12 +72,12 @@ class Tuning:
     partial_interval_s: float = 0.25
     """Shortest time between two partials of an input partition (the combiner's work scales with them)."""
     checkpoint_interval_s: float = 5.0
+    """Shortest time between two checkpoints; a restart replays at most about this much (deduplicated)."""
     checkpoint_bytes_per_s: float = 128 * 1024
     """Checkpoints write whole states: a big state is saved less often, so the changelog grows by at most
     about this much per second (Tansu does not compact; real Kafka has to compact it)."""
     max_unsaved_records: int = 100_000
     """Records held for the next checkpoint (memory; replay after a crash): save early when there are more."""
-    """Shortest time between two checkpoints; a restart replays at most about this much (deduplicated)."""
     combiner_within_s: float = 0.05
     fast_path: bool = True
     """Input fetches handed over whole (streams/fast_path.py) instead of Faust's per-event streams."""
@@ -126,167 +110,45 @@ def ensure_topics(settings: Settings) -> None:
             raise
 
 
-class _Current:
-    """What Faust's tables read of the current event: its message (partition, topic, timestamp)."""
-
-    def __init__(self, message: Message | PartitionContext):
-        self.message = message
-
-
-@dataclass(frozen=True)
-class PartitionContext:
-    """What Faust's tables read of a message (its topic and partition), for an input partition that has not
-    delivered a record yet: a partition restored on assignment is read from the table before any fetch."""
-
-    topic: str
-    partition: int
-
-
-@contextmanager
-def on_behalf_of(message: Message | PartitionContext) -> Iterator[None]:
-    """Table reads and writes for `message`'s partition (Faust picks the changelog partition and the
-    RocksDB instance from the current event, which a batch's task does not have)."""
-    from faust.streams import _current_event
-
-    current = _Current(message)
-    token = _current_event.set(cast(Any, weakref.ref(current)))
-    try:
-        yield
-    finally:
-        _current_event.reset(token)
-
-
-def _bytes_table(app: faust.App, name: str, partitions: int) -> Any:
-    """A table of str keys and raw bytes values (checkpoints are already encoded)."""
-    table: Any = app.Table(name, partitions=partitions, key_type=str, value_type=bytes)
-    # Faust derives "json" for both from the types; raw bytes must stay raw in the changelog and recovery.
-    table.value_serializer = "raw"
-    return table
-
-
-def _record(m: Message) -> RawRecord:
-    return RawRecord(m.topic, m.partition, m.offset, m.key, m.value, int((m.timestamp or time.time()) * 1000))
-
-
-class OutputProducer:
-    """Partials, indicators, alerts and dead letters go out through librdkafka, not Faust's producer: Faust
-    sends its buffer one record at a time, and hundreds of indicator records or megabytes of checkpoint
-    queued the partials behind them by seconds. Failures are counted, never dropped silently."""
-
-    def __init__(self, settings: Settings):
-        from confluent_kafka import Producer
-
-        self._producer = Producer(
-            producer_config(settings, **{"linger.ms": 10, "message.max.bytes": MAX_MESSAGE_BYTES})
-        )
-        self.failed = 0
-
-    def _on_delivery(self, error: Any, message: Any) -> None:
-        if error is not None:
-            self.failed += 1
-            EVENTS_PUBLISH_FAILED.labels(message.topic() or "?", "output").inc()
-
-    def send(self, topic: str, key: bytes | None, value: bytes) -> None:
-        while True:
-            try:
-                self._producer.produce(topic, value, key, on_delivery=self._on_delivery)
-                break
-            except BufferError:  # local queue full: serve delivery reports, then retry
-                self._producer.poll(0.05)
-        self._producer.poll(0)
-
-    def flush(self, timeout: float = 30.0) -> None:
-        remaining = self._producer.flush(timeout)
-        if remaining:
-            raise RuntimeError(f"{remaining} output record(s) not acknowledged in {timeout:g}s")
-
-
 class IndicatorWorker:
-    """The agents' bodies and the state they share in one worker process."""
+    """The agents' bodies and the rebalance hooks: which side gets what, and when both are positioned."""
 
-    def __init__(self, app: faust.App, settings: Settings, kit: EngineKit, codec: Codec, tuning: Tuning):
+    def __init__(
+        self, app: faust.App, inputs: InputSide, combiner: CombinerSide, positioning: Positioning, tuning: Tuning
+    ):
         self.app = app
-        self.kit = kit
-        self.codec = codec
+        self.inputs = inputs
+        self.combiner = combiner
+        self.positioning = positioning
         self.tuning = tuning
-        self.processor = InputProcessor(codec, kit.new_engine, kit.restore_engine)
-        self.board: Board | None = None
-        self.partials_name = partials_topic(settings)
-        raw: dict[str, Any] = {
-            "key_type": bytes,
-            "value_type": bytes,
-            "key_serializer": "raw",
-            "value_serializer": "raw",
-        }
-        self.inputs = app.topic(*INPUT_TOPICS, **raw)
-        self.partials = app.topic(self.partials_name, partitions=1, **raw)
-        self.output = OutputProducer(settings)
-        self.checkpoints = _bytes_table(app, "checkpoints", settings.partitions)
-        self.combiner_table = _bytes_table(app, "combiner", 1)
-        self.held: list[Message] = []
-        """Records applied but not yet covered by a checkpoint: acked (committable) after the next one."""
-        self.positioned_generation = -1
-        """The consumer generation whose assignment `start_offsets` restored: input records wait for it."""
-        self.context: dict[int, Message | PartitionContext] = {}
-        """A record of each input partition: Faust's tables pick partition and store from it."""
-        self.unreported: set[int] = set()
-        self.unsaved: set[int] = set()
-        self.reported_at = time.monotonic()
-        self.checkpoint_due = self.reported_at + tuning.checkpoint_interval_s
-        self.entries: dict[int, dict[str, int]] = {}
-        self.board_held: list[Message] = []
-        self.board_unsaved: dict[str, bytes] = {}
-        self.board_context: Message | None = None
-        self.board_due = self.checkpoint_due
-
-    # -- input partitions -------------------------------------------------------------------------------
 
     async def consume_inputs(self, stream: StreamT[Any]) -> None:
         """Faust's standard path: events one by one into a buffer, a batch at a time out (`--no-fast-path`)."""
         async for events in cast(Stream, stream).noack_take(self.tuning.batch_size, self.tuning.batch_within_s):
-            self.handle_inputs([event.message for event in cast(Sequence[EventT], events)])
+            self.inputs.handle([event.message for event in cast(Sequence[EventT], events)])
             await self.flush()
 
     async def consume_fetches(self, stream: StreamT[Any]) -> None:
         """The fast path: each value is one fetch of input records, handed over by `BatchingConsumer`."""
         async for messages in stream:
-            self.handle_inputs(messages)
+            self.inputs.handle(messages)
             await self.flush()
 
-    def handle_inputs(self, messages: Sequence[Message]) -> None:
-        """One batch: apply, dead-letter; the records stay unacked until a checkpoint covers them."""
-        assignment = self.app.consumer.assignment()
-        generation = self.app.consumer_generation_id
-        epoch = cast(fast_path.BatchingConsumer, self.app.consumer).seek_epoch
-        if self.positioned_generation != generation:
-            return  # not yet restored and repositioned for this assignment: fetched again once it is
-        records = []
-        for m in messages:
-            # Fetched before a rebalance or a repositioning (`start_offsets`): applying these on top of the
-            # restored state would skip the records between its end and theirs. They are fetched again.
-            if m.tp not in assignment or getattr(m, "generation_id", generation) != generation:
-                continue
-            if not fast_path.current(m, epoch):
-                continue
-            records.append(_record(m))
-            self.held.append(m)
-            self.context[m.partition] = m
-        outcome = self.processor.process(records)
-        for letter in outcome.dead_letters:
-            self._send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
-        self.unreported |= outcome.touched
-        self.unsaved |= outcome.touched
-        self._report_lag(messages)
+    async def combine(self, stream: StreamT[Any]) -> None:
+        async for events in cast(Stream, stream).noack_take(1000, self.tuning.combiner_within_s):
+            self.combiner.handle(cast(Sequence[EventT], events))
+            self.combiner.save()
 
-    def restore(self, number: int) -> None:
-        """Take input partition `number` over from its checkpoint, and report it: the combiner may hold an
-        older partial of it than the checkpoint (the last partial before a crash), and replayed records below
-        the checkpoint change nothing, so without this report the combiner would keep the stale one."""
-        context = self.context.setdefault(number, PartitionContext(INPUT_TOPICS[0], number))
-        with on_behalf_of(context):
-            data = checkpoint.read_whole(self.checkpoints, f"p{number}")
-            self.processor.load(number, None if data is None else checkpoint.decode(data))
-        self.unreported.add(number)
+    async def flush(self) -> None:
+        """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
+        (longer for big states, see `checkpoint_bytes_per_s`; sooner when `max_unsaved_records` are waiting).
+
+        Called after each batch and by a timer, so the last events of a burst are reported and committed.
+        Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
+        """
+        now = time.monotonic()
+        self.combiner.save()
+        self.inputs.flush(now)
 
     async def start_offsets(self, assignment: set[TP]) -> dict[TP, int]:
         """Tables recovered, the consumer at the committed offsets: restore what was assigned and read on from
@@ -300,203 +162,48 @@ class IndicatorWorker:
 
         Every assigned partition is restored again, even one this worker held before: state and position are
         reset together, so they agree whenever Faust seeks (held records are replayed, then acked again)."""
-        starts: dict[TP, int] = {}
-        restored: dict[int, int | None] = {}
-        for number in sorted({tp.partition for tp in assignment if tp.topic in INPUT_TOPICS}):
-            self.restore(number)
-            partition = self.processor.partitions[number]
-            restored[number] = partition.position if partition.offsets else None
+        starts = self.inputs.restore_assigned(assignment)
         for tp in assignment:
-            if tp.topic in INPUT_TOPICS:
-                starts[tp] = self.processor.partitions[tp.partition].offsets.get(tp.topic, 0)
-            elif tp.topic == self.partials_name:
-                self.board, self.board_held, self.board_unsaved = None, [], {}
-                with on_behalf_of(PartitionContext(tp.topic, tp.partition)):
-                    starts[tp] = self._board().covered
-        self.held = [message for message in self.held if message.tp not in starts]
-        self.positioned_generation = self.app.consumer_generation_id
-        if restored:
-            shown = ", ".join(f"p{n} at {'the start' if at is None else at}" for n, at in restored.items())
-            print(f"restored input partitions from their checkpoints: {shown}", flush=True)
+            if tp.topic == self.combiner.topic:
+                starts[tp] = self.combiner.restore(tp)
+        self.positioning.done()
         return starts
-
-    async def flush(self) -> None:
-        """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
-        (longer for big states, see `checkpoint_bytes_per_s`; sooner when `max_unsaved_records` are waiting).
-
-        Called after each batch and by a timer, so the last events of a burst are reported and committed.
-        Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
-        """
-        now = time.monotonic()
-        self.save_board()
-        if self.unreported and now - self.reported_at >= self.tuning.partial_interval_s:
-            self.reported_at = now
-            for number in sorted(self.unreported & self.processor.partitions.keys()):
-                partition = self.processor.partitions[number]
-                message = checkpoint.encode(partition.partial_message())
-                self.output.send(self.partials_name, partition.source.encode(), message)
-            self.unreported = set()
-        if self.held and (now >= self.checkpoint_due or len(self.held) >= self.tuning.max_unsaved_records):
-            written = 0
-            for number in sorted(self.unsaved & self.processor.partitions.keys()):
-                payload = self.processor.partitions[number].checkpoint()
-                with on_behalf_of(self.context[number]):
-                    written += checkpoint.write(self.checkpoints, f"p{number}", payload)
-                self.entries[number] = {k: len(v) for k, v in payload["state"].items() if isinstance(v, dict)}
-            self.unsaved = set()
-            self.checkpoint_due = now + max(
-                self.tuning.checkpoint_interval_s, written / self.tuning.checkpoint_bytes_per_s
-            )
-            self._report_entries()
-            self.output.flush()  # dead letters of these records are on the broker before their offsets commit
-            held, self.held = self.held, []
-            consumer = self.app.consumer
-            for record in held:
-                record.ack(consumer)
-
-    def _report_entries(self) -> None:
-        """STATE_ENTRIES per kind (the engine state's tables: open visits, containers on terminal, ids...)."""
-        totals: dict[str, int] = {}
-        for number, counts in self.entries.items():
-            if number in self.processor.partitions:
-                for kind, n in counts.items():
-                    totals[kind] = totals.get(kind, 0) + n
-        for kind, n in totals.items():
-            STATE_ENTRIES.labels(kind).set(n)
-
-    def _report_lag(self, messages: Sequence[Message]) -> None:
-        last: dict[TP, int] = {}
-        for m in messages:
-            last[m.tp] = m.offset
-        for tp, offset in last.items():
-            try:
-                highwater = self.app.consumer.highwater(tp)
-            except Exception:  # not known yet (fetch metadata pending): report next time
-                continue
-            if highwater is not None:
-                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset - 1))
-
-    # -- combiner ---------------------------------------------------------------------------------------
-
-    async def combine(self, stream: StreamT[Any]) -> None:
-        async for events in cast(Stream, stream).noack_take(1000, self.tuning.combiner_within_s):
-            self.handle_partials(cast(Sequence[EventT], events))
-            self.save_board()
-
-    def handle_partials(self, events: Sequence[EventT]) -> None:
-        """Newest partials in, changed values and alerts out; acked once a board checkpoint covers them."""
-        if not events or self.positioned_generation != self.app.consumer_generation_id:
-            return  # the board is restored and the partials repositioned first (`start_offsets`)
-        epoch = cast(fast_path.BatchingConsumer, self.app.consumer).seek_epoch
-        events = [event for event in events if fast_path.current(event.message, epoch)]
-        if not events:
-            return
-        self.board_context = events[-1].message
-        with on_behalf_of(self.board_context):
-            board = self._board()
-        for event in events:
-            self.board_held.append(event.message)
-            board.covered = event.message.offset + 1
-            data = event.message.value
-            if data is None:
-                continue
-            message = checkpoint.decode(data)
-            if board.offer(message):
-                self.board_unsaved[message["source"]] = data
-        self._publish(board.changes())
-        for alert in board.alerts():
-            record = alert.as_record()
-            self._send(CONGESTION_ALERTS, alert.scope.encode(), self.codec.encode(record, CONGESTION_ALERTS))
-        self._observe_lag(board)
-
-    def save_board(self, force: bool = False) -> None:
-        """The board and the partials it took since the last time, then the acks (same cadence as inputs)."""
-        now = time.monotonic()
-        if not self.board_held or self.board is None or self.board_context is None:
-            return
-        if not force and now < self.board_due:
-            return
-        written = 0
-        with on_behalf_of(self.board_context):
-            for source, data in self.board_unsaved.items():
-                written += checkpoint.write_bytes(self.combiner_table, f"{PARTIAL_KEY}{source}", data)
-            written += checkpoint.write(self.combiner_table, BOARD_KEY, self.board.to_state())
-        self.board_unsaved = {}
-        self.board_due = now + max(self.tuning.checkpoint_interval_s, written / self.tuning.checkpoint_bytes_per_s)
-        self.output.flush()  # alerts and values derived from these partials are out before their offsets commit
-        held, self.board_held = self.board_held, []
-        consumer = self.app.consumer
-        for message in held:
-            message.ack(consumer)
-
-    def _board(self) -> Board:
-        """The board, restored from the combiner table when this worker has just taken the combiner over."""
-        if self.board is None:
-            board = checkpoint.read_whole(self.combiner_table, BOARD_KEY)
-            state = None if board is None else checkpoint.decode(board)
-            if state is None:
-                self.board = Board(self.kit.new_combiner())
-            else:
-                self.board = Board.from_state(state, self.kit.restore_combiner)
-                for source in state["positions"]:
-                    data = checkpoint.read_whole(self.combiner_table, f"{PARTIAL_KEY}{source}")
-                    if data is not None:
-                        self.board.offer(checkpoint.decode(data))
-                self.board.take_arrivals()
-        return self.board
-
-    async def publish_all(self) -> None:
-        """The steady cadence: every value, whether it changed or not (only where the combiner lives)."""
-        if self.board is not None:
-            self._publish(self.board.everything())
-
-    def _publish(self, values: Sequence[IndicatorValue]) -> None:
-        now = datetime.now(UTC)
-        for value in values:
-            record = value.as_record(now)
-            self._send(CONGESTION_INDICATORS, value.scope.encode(), self.codec.encode(record, CONGESTION_INDICATORS))
-            key = f"{value.scope}|{value.indicator}".encode()
-            self._send(CONGESTION_LATEST, key, self.codec.encode(record, CONGESTION_LATEST))
-            set_indicator(value.scope, value.indicator, value.value, value.level)
-
-    def _observe_lag(self, board: Board) -> None:
-        now_ms = time.time() * 1000
-        for timestamp_ms, count in board.take_arrivals().items():
-            lag = max(0.0, (now_ms - timestamp_ms) / 1000)
-            for _ in range(count):
-                PROCESSING_LAG_SECONDS.observe(lag)
-
-    def _send(self, topic: str, key: bytes | None, value: bytes) -> None:
-        self.output.send(topic, key, value)
-
-    # -- rebalancing ------------------------------------------------------------------------------------
 
     async def on_assigned(self, sender: Any, assigned: set[TP], **_: Any) -> None:
         """Say which input partitions this worker holds now (operators and tests read it)."""
         mine = sorted({tp.partition for tp in assigned if tp.topic in INPUT_TOPICS})
-        combiner = any(tp.topic == self.partials_name for tp in assigned)
+        combiner = any(tp.topic == self.combiner.topic for tp in assigned)
         print(f"assigned input partitions {mine}{' and the combiner' if combiner else ''}", flush=True)
 
     async def on_revoked(self, sender: Any, revoked: set[TP], **_: Any) -> None:
         """Forget revoked partitions: whoever gets them next restores them from the tables and replays what
-        the last checkpoint does not cover, so their unsaved events must never be acked (committed)."""
-        self.held = [message for message in self.held if message.tp not in revoked]
-        for tp in revoked:
-            if tp.topic in INPUT_TOPICS:
-                self.processor.drop(tp.partition)
-                self.context.pop(tp.partition, None)
-            elif tp.topic == self.partials_name:
-                self.board = None
-                self.board_held, self.board_unsaved, self.board_context = [], {}, None
+        the last checkpoint does not cover, so their unsaved records must never be acked (committed)."""
+        self.inputs.revoke(revoked)
+        if any(tp.topic == self.combiner.topic for tp in revoked):
+            self.combiner.revoke()
+
+
+@dataclass(frozen=True)
+class WorkerApp:
+    """What `create_app` builds: the Faust app and the parts a caller (the CLI, a test) may reach."""
+
+    app: faust_internals.App
+    worker: IndicatorWorker
+    inputs: InputSide
+    combiner: CombinerSide
+    output: OutputProducer
+    tables: dict[str, Any]
+    """`checkpoints` (input partitions) and `combiner` (the board), Faust tables of raw bytes."""
+    agents: dict[str, AgentT]
 
 
 def create_app(
     settings: Settings, kit: EngineKit | None = None, tuning: Tuning | None = None, codec: Codec | None = None
-) -> faust.App:
+) -> WorkerApp:
     """The worker's Faust app, configured from the settings only (Faust's own env and argv are not read)."""
     session_s = session_timeout_ms(settings) / 1000
     tuning = tuning or Tuning()
-    app = fast_path.App(
+    app = faust_internals.App(
         settings.app_id,
         broker=faust_broker_url(settings),
         broker_credentials=_credentials(settings),
@@ -520,7 +227,47 @@ def create_app(
         autodiscover=False,
     )
     kit = kit or engine_kit(settings)
-    worker = IndicatorWorker(app, settings, kit, codec or codec_for(settings.schema_registry), tuning)
+    codec = codec or codec_for(settings.schema_registry)
+    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
+    inputs_topic = app.topic(*INPUT_TOPICS, **raw)
+    partials_name = partials_topic(settings)
+    partials = app.topic(partials_name, partitions=1, **raw)
+    output = OutputProducer(settings)
+    tables = {
+        "checkpoints": faust_internals.bytes_table(app, "checkpoints", settings.partitions),
+        "combiner": faust_internals.bytes_table(app, "combiner", 1),
+    }
+    positioning = Positioning(app)
+
+    def gate(most_held: int | None) -> CheckpointGate:
+        return CheckpointGate(
+            app, output, tuning.checkpoint_interval_s, tuning.checkpoint_bytes_per_s, most_held=most_held
+        )
+
+    inputs = InputSide(
+        app,
+        codec,
+        output,
+        positioning,
+        tables["checkpoints"],
+        gate(tuning.max_unsaved_records),
+        processor=InputProcessor(codec, kit.new_engine, kit.restore_engine),
+        partials_topic=partials_name,
+        partial_interval_s=tuning.partial_interval_s,
+    )
+    combiner = CombinerSide(
+        app,
+        codec,
+        output,
+        positioning,
+        tables["combiner"],
+        gate(None),
+        new_combiner=kit.new_combiner,
+        restore_combiner=kit.restore_combiner,
+        topic=partials_name,
+    )
+    worker = IndicatorWorker(app, inputs, combiner, positioning, tuning)
+    agents: dict[str, AgentT] = {}
     if tuning.fast_path:
         fetches = app.channel(maxsize=2)
 
@@ -528,18 +275,17 @@ def create_app(
             await fetches.send(value=batch)
 
         app.input_batches = fast_path.InputBatches(INPUT_TOPICS, hand_over)
-        app.topics.add(worker.inputs)  # subscribed, but read by BatchingConsumer
-        app.agent(fetches, name="inputs")(worker.consume_fetches)
+        app.topics.add(inputs_topic)  # subscribed, but read by BatchingConsumer
+        agents["inputs"] = app.agent(fetches, name="inputs")(worker.consume_fetches)
     else:
-        app.agent(worker.inputs, name="inputs")(worker.consume_inputs)
-    app.agent(worker.partials, name="combiner")(worker.combine)
-    app.timer(settings.publish_interval_s, on_leader=False)(worker.publish_all)
+        agents["inputs"] = app.agent(inputs_topic, name="inputs")(worker.consume_inputs)
+    agents["combiner"] = app.agent(partials, name="combiner")(worker.combine)
+    app.timer(settings.publish_interval_s, on_leader=False)(combiner.publish_all)
     app.timer(min(tuning.partial_interval_s, tuning.checkpoint_interval_s) / 2, on_leader=False)(worker.flush)
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
     app.start_offsets = worker.start_offsets
-    app.indicator_worker = worker  # type: ignore[attr-defined]
-    return app
+    return WorkerApp(app, worker, inputs, combiner, output, tables, agents)
 
 
 def _credentials(settings: Settings) -> Any:

@@ -56,17 +56,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         checkpoint_interval_s=args.checkpoint_interval,
         fast_path=args.fast_path,
     )
-    app = create_app(settings, tuning=tuning)
+    built = create_app(settings, tuning=tuning)
     print(
         f"worker {settings.app_id} on {settings.bootstrap}: {settings.partitions} partitions, "
         f"store {settings.table_store}, publishing every {settings.publish_interval_s:g}s",
         flush=True,
     )
-    worker = faust.Worker(app, loglevel=args.loglevel, quiet=True, redirect_stdouts=False)
+    worker = faust.Worker(built.app, loglevel=args.loglevel, quiet=True, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:
         return int(stop.code or 0)
     finally:
-        app.indicator_worker.output.flush(10.0)  # type: ignore[attr-defined]
+        built.output.flush(10.0)
     return 0

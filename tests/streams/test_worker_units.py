@@ -1,4 +1,5 @@
-"""The worker's pure parts: checkpoints, the input processor, the combiner's board, dead letters.
+"""The worker's pure parts: checkpoints, the input processor, the combiner's board, dead letters, the fast
+path's read offsets and the checkpoint-then-ack gate.
 
 The stand-in engine (tests/streams/standin.py) counts events per facility and type, so every expected
 value below is a count made by hand.
@@ -8,17 +9,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple, cast
 
 import pytest
+from faust.types import TP
 from hypothesis import given
 from hypothesis import strategies as st
 
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import Codec
-from baystream.streams import checkpoint
+from baystream.streams import checkpoint, fast_path
 from baystream.streams.combining import Board
 from baystream.streams.dead_letter import dead_letter
+from baystream.streams.delivery import CheckpointGate
 from baystream.streams.processing import InputProcessor, RawRecord
 from tests.events import event
 from tests.streams.standin import CountingEngine, SummingCombiner
@@ -236,3 +240,83 @@ def test_dead_letter_records_are_valid_avro_and_counted() -> None:
     assert len(decoded["reason"]) == 2000
     with pytest.raises(ValueError, match="stage"):
         dead_letter(topic="gate-moves", reason="r", stage="elsewhere", producer="worker")
+
+
+# -- the fast path's read offsets and the checkpoint-then-ack gate ----------------------------------------
+
+
+class Fetched(NamedTuple):
+    offset: int
+
+
+def test_a_fetch_is_taken_from_the_read_offset_on_and_its_gaps_are_declared() -> None:
+    records = [Fetched(o) for o in (3, 4, 5, 8, 9, 12)]
+    taken, gaps, last = fast_path.from_offset(records, 4)
+    assert [r.offset for r in taken] == [4, 5, 8, 9, 12]
+    assert gaps == [(6, 7), (10, 11)]
+    assert last == 12
+    assert fast_path.from_offset(records, None) == (records, [(6, 7), (10, 11)], 12)
+    assert fast_path.from_offset(records, 13) == ([], [], 13)  # all before the seek: nothing, read offset kept
+
+
+class Journal(list[str]):
+    """The order in which the gate flushed the outputs and acked the records."""
+
+
+class HeldMessage:
+    def __init__(self, journal: Journal, topic: str, partition: int, offset: int):
+        self.journal, self.tp, self.offset = journal, TP(topic, partition), offset
+
+    def ack(self, consumer: object) -> None:
+        assert consumer == "the consumer"
+        self.journal.append(f"ack {self.tp.topic}/{self.tp.partition}@{self.offset}")
+
+
+class FlushingOutput:
+    def __init__(self, journal: Journal):
+        self.journal = journal
+
+    def flush(self) -> None:
+        self.journal.append("flush")
+
+
+def gate(journal: Journal, most_held: int | None = None) -> CheckpointGate:
+    app = SimpleNamespace(consumer="the consumer")
+    return CheckpointGate(cast(Any, app), cast(Any, FlushingOutput(journal)), 5.0, 1000.0, most_held)
+
+
+def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None:
+    journal = Journal()
+    g = gate(journal)
+    now = g.due_at - 5.0
+    assert not g.due(now + 60)  # nothing held: nothing to save
+    for offset in (7, 8):
+        g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, offset)))
+    assert not g.due(now + 1)
+    assert g.due(now + 5)
+    g.saved(now + 5, written=100)
+    assert journal == ["flush", "ack gate-moves/0@7", "ack gate-moves/0@8"]
+    assert g.held == [] and g.due_at == now + 10  # the interval: 100 bytes at 1000 bytes/s take less
+
+
+def test_a_big_checkpoint_pushes_the_next_one_back_and_many_held_records_bring_it_forward() -> None:
+    journal = Journal()
+    g = gate(journal, most_held=3)
+    g.saved(0.0, written=20_000)
+    assert g.due_at == 20.0  # 20,000 bytes at 1,000 bytes/s
+    for offset in range(3):
+        g.hold(cast(Any, HeldMessage(journal, "gate-moves", 1, offset)))
+        assert g.due(1.0) == (offset == 2)
+
+
+def test_the_gate_never_acks_records_of_partitions_it_forgot() -> None:
+    journal = Journal()
+    g = gate(journal)
+    for partition in (0, 1, 2):
+        g.hold(cast(Any, HeldMessage(journal, "gate-moves", partition, 10)))
+    g.forget({TP("gate-moves", 1)})
+    g.saved(g.due_at, written=0)
+    assert journal == ["flush", "ack gate-moves/0@10", "ack gate-moves/2@10"]
+    g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, 11)))
+    g.clear()
+    assert not g.due(g.due_at)
