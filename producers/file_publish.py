@@ -1,23 +1,36 @@
-"""`baystream publish FILE|-`: JSON lines to the backbone, all or nothing.
+"""`baystream publish FILE|-`: JSON lines to the backbone, all or nothing, in bounded memory.
 
-The whole input is validated first; one bad line means exit status 1, a message naming the line and the
-field, and nothing published.
+Two passes over the input. The first validates every line and keeps only counts (and the first bad
+lines): one bad line means exit status 1, a message naming the line and the field, and nothing published.
+The second reads the input again and publishes as it reads, so a file of any size (a simulated year is
+18.6 M events, 6.4 GB) needs no more memory than the producer's queue. Standard input is copied to a
+temporary file during the first pass, to be read again. A file that changes between the passes is
+refused, or, if it turns bad while publishing, stops there with a message saying how many went out.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
+import os
+import shutil
 import sys
-from collections.abc import Iterable
-from typing import Any, TextIO
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
+from baystream.infra.errors import ContractError
+from baystream.infra.progress import Progress, add_progress_option, file_label, size_of
 from baystream.infra.settings import Settings
 from baystream.schemas.errors import InvalidEvent
 
 HELP = "publish JSON-lines events from a file (or - for stdin); validates everything first"
+MAX_PROBLEMS = 20
 
 
-class InvalidInput(ValueError):
+class InvalidInput(ContractError):
     """Lines of an input that break the contract: [(line number, error), ...]."""
 
     def __init__(self, problems: list[tuple[int, InvalidEvent]]):
@@ -25,51 +38,120 @@ class InvalidInput(ValueError):
         super().__init__("\n".join(f"line {n}: {err}" for n, err in problems))
 
 
-def parse_lines(lines: Iterable[str], max_problems: int = 20) -> list[dict[str, Any]]:
-    """Every non-blank line to a validated event; InvalidInput lists the bad ones (line numbers from 1)."""
+def validated_events(lines: Iterable[str], max_problems: int = MAX_PROBLEMS) -> Iterator[dict[str, Any]]:
+    """The validated events of JSON lines, in order, one at a time (nothing is held).
+
+    Blank lines are skipped. At the first bad line the events stop; reading goes on only to name up to
+    `max_problems` bad lines, then InvalidInput lists them (line numbers from 1 in the whole input).
+    """
     from baystream.schemas.json_form import parse_line
 
-    records: list[dict[str, Any]] = []
     problems: list[tuple[int, InvalidEvent]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            records.append(parse_line(line))
+            record = parse_line(line)
         except InvalidEvent as exc:
             problems.append((number, exc))
             if len(problems) >= max_problems:
                 break
+            continue
+        if not problems:
+            yield record
     if problems:
         raise InvalidInput(problems)
-    return records
+
+
+def count_valid(lines: Iterable[str], max_problems: int = MAX_PROBLEMS) -> int:
+    """The first pass: how many events `lines` hold; InvalidInput if any line is bad."""
+    count = 0
+    for _ in validated_events(lines, max_problems):
+        count += 1
+    return count
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="JSON-lines file, or - for standard input")
+    add_progress_option(parser)
 
 
-def _open(path: str) -> TextIO:
-    return sys.stdin if path == "-" else open(path, encoding="utf-8")
+@dataclass(frozen=True)
+class _Stamp:
+    """What says a file is still the one the first pass checked."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: str) -> _Stamp:
+        status = os.stat(path)
+        return cls(status.st_size, status.st_mtime_ns)
+
+
+@contextlib.contextmanager
+def _rereadable(path: str) -> Iterator[str]:
+    """A path that can be read twice: the file itself, or standard input copied to a temporary file."""
+    if path != "-":
+        yield path
+        return
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="baystream-publish-", suffix=".jsonl") as copy:
+        shutil.copyfileobj(sys.stdin, copy, 1 << 20)
+        copy.flush()
+        yield copy.name
+
+
+def _check(path: str, shown: str, progress: bool | None) -> int:
+    with (
+        open(path, encoding="utf-8") as handle,
+        Progress(f"checking {shown}", size_of(handle), enabled=progress) as bar,
+    ):
+        return count_valid(bar.lines(handle))
+
+
+def _publish(path: str, shown: str, total: int, settings: Settings, progress: bool | None) -> int:
+    from baystream.producers.publisher import Publisher
+
+    with (
+        open(path, encoding="utf-8") as handle,
+        Progress(f"publishing {shown}", size_of(handle), enabled=progress) as bar,
+        Publisher(settings, validate=False) as publisher,
+    ):
+        # no more than the first pass counted: lines appended since then were not checked
+        return publisher.publish_all(itertools.islice(validated_events(bar.lines(handle)), total))
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from baystream.infra.metrics import EVENTS_REJECTED
-    from baystream.producers.publisher import Publisher, PublishError
+    from baystream.producers.publisher import PublishError
 
+    shown = file_label(args.file)
     try:
-        with _open(args.file) as handle:
-            records = parse_lines(handle)
+        with _rereadable(args.file) as path:
+            stamp = _Stamp.of(path)
+            try:
+                total = _check(path, shown, args.progress)
+            except InvalidInput as exc:
+                EVENTS_REJECTED.labels("file", "any").inc(len(exc.problems))
+                print(f"baystream publish: {args.file}: nothing published:\n{exc}", file=sys.stderr)
+                return 1
+            if _Stamp.of(path) != stamp:
+                print(
+                    f"baystream publish: {args.file} changed while it was checked: nothing published", file=sys.stderr
+                )
+                return 1
+            try:
+                delivered = _publish(path, shown, total, settings, args.progress)
+            except InvalidInput as exc:
+                print(
+                    f"baystream publish: {args.file} changed after it was checked; the events before the first "
+                    f"bad line were published:\n{exc}",
+                    file=sys.stderr,
+                )
+                return 1
     except OSError as exc:
         print(f"baystream publish: {exc}", file=sys.stderr)
         return 1
-    except InvalidInput as exc:
-        EVENTS_REJECTED.labels("file", "any").inc(len(exc.problems))
-        print(f"baystream publish: {args.file}: nothing published:\n{exc}", file=sys.stderr)
-        return 1
-    try:
-        with Publisher(settings, validate=False) as publisher:
-            delivered = publisher.publish_all(records)
     except PublishError as exc:
         print(f"baystream publish: {exc}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from baystream.infra.progress import add_progress_option
 from baystream.infra.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="check congestion levels (alerts) every MINUTES of event time (default 15)",
     )
     replay.add_argument("--indent", type=int, default=None, help="pretty-print the JSON with this indent")
+    add_progress_option(replay)
     actions.add_parser(
         "config",
         help="print the effective indicator configuration (defaults + the indicator_config TOML) as JSON",
@@ -59,9 +61,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
-    from baystream.producers.file_publish import InvalidInput
+    from baystream.infra.progress import Progress, file_label, size_of
+    from baystream.producers.file_publish import InvalidInput, validated_events
     from baystream.schemas.json_form import parse_time
-    from baystream.streams.replay import events_from_lines, replay
+    from baystream.streams.replay import replay
 
     until = None
     if args.at:
@@ -71,8 +74,11 @@ def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
             print(f"baystream indicators: --at {args.at!r}: expected an ISO-8601 time with a timezone", file=sys.stderr)
             return 2
     try:
-        with sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as handle:
-            snapshot = replay(events_from_lines(handle), config, until, args.check_every)
+        with (
+            sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as handle,
+            Progress(f"replaying {file_label(args.file)}", size_of(handle), enabled=args.progress) as progress,
+        ):
+            snapshot = replay(validated_events(progress.lines(handle)), config, until, args.check_every)
     except OSError as exc:
         print(f"baystream indicators: {exc}", file=sys.stderr)
         return 1

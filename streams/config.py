@@ -85,9 +85,9 @@ class IndicatorConfig:
     """congestion_index at and above which the level is AMBER."""
     red_from: float = 70.0
     """congestion_index at and above which the level is RED."""
-    hysteresis: float = 0.0
-    """A level is left downwards only when the index falls this far below the level's lower bound (0: the
-    levels are exactly DESIGN.md's bands; 5 cuts the alerts of a hovering index by a third)."""
+    hysteresis: float = 5.0
+    """A level is left downwards only when the index falls this far below the level's lower bound, so an
+    index hovering at a bound does not flap (0: the levels are exactly the bands; docs/indicators.md)."""
     long_dwell_days: float = 5.0
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
     visit_timeout_hours: float = 24.0

@@ -8,7 +8,7 @@ its deterministic id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,33 +44,6 @@ class Snapshot:
             ],
             "alerts": [to_json(alert.as_record()) for alert in self.alerts],
         }
-
-
-def events_from_lines(lines: Iterable[str], chunk: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Validated events of JSON lines, read a chunk at a time (memory stays flat for long files).
-
-    Raises `producers.file_publish.InvalidInput` naming the bad lines (numbered from 1 in the whole input)
-    of the first chunk that has any.
-    """
-    from baystream.producers.file_publish import InvalidInput, parse_lines
-
-    buffer: list[str] = []
-    first = 1
-
-    def parsed() -> list[dict[str, Any]]:
-        try:
-            return parse_lines(buffer)
-        except InvalidInput as exc:
-            raise InvalidInput([(number + first - 1, error) for number, error in exc.problems]) from None
-
-    for line in lines:
-        buffer.append(line)
-        if len(buffer) >= chunk:
-            yield from parsed()
-            first += len(buffer)
-            buffer = []
-    if buffer:
-        yield from parsed()
 
 
 def replay(

@@ -1,5 +1,8 @@
 """`baystream simulate`: the port-complex simulator, to Kafka (through the Publisher) or to a JSON-lines file.
 
+Every run starts with a warm-up (`--warmup-days`, 7 by default), so its events begin in the scenario's
+steady state; the warm-up's events come first, before `--start` (docs/simulator.md, Warm-up).
+
 Examples:
   baystream simulate --scenario normal --hours 24 --out day.jsonl          # as fast as possible, to a file
   baystream simulate --scenario congested-2021 --hours 720 --speed 600     # live: 10 simulated minutes a second
@@ -12,14 +15,26 @@ import argparse
 import contextlib
 import sys
 import time
+from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
+from baystream.infra.progress import Progress, add_progress_option
 from baystream.infra.settings import Settings
 from baystream.producers.simulator.scenarios import SCENARIOS
 
+if TYPE_CHECKING:
+    from baystream.producers.simulator.output import Sink
+    from baystream.producers.simulator.rendering import Raw
+
 HELP = "simulate the San Pedro Bay complex: events to Kafka (paced or as fast as possible) or a JSON-lines file"
-LIVE_WARMUP_DAYS = 7.0
+WARMUP_DAYS = 7.0
+"""Simulated before the start by default: yards, queues, chassis out and dwell reach the scenario's steady
+state in about a week (docs/simulator.md, Warm-up)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -44,9 +59,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warmup-days",
         type=float,
-        help="simulate this many days before the start first, sent unpaced, so yards and queues are full "
-        f"when pacing begins (default: {LIVE_WARMUP_DAYS:g} when pacing, else 0)",
+        help=f"simulate this many days before --start first (default {WARMUP_DAYS:g}), so the run starts with "
+        "full yards and queues: those events come first, in a file before --start, to Kafka unpaced; "
+        "0 starts from an empty complex",
     )
+    add_progress_option(parser)
 
 
 def _start(args: argparse.Namespace) -> datetime:
@@ -63,65 +80,96 @@ def _start(args: argparse.Namespace) -> datetime:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from baystream.infra.metrics import SIMULATOR_EVENTS, serve_metrics
+    from baystream.infra.metrics import SIMULATOR_EVENTS
     from baystream.producers.simulator import simulate_chunks
-    from baystream.producers.simulator.output import FileSink, PublisherSink, Sink, drain, paused_gc
+    from baystream.producers.simulator.output import drain, paused_gc
+    from baystream.schemas.json_form import format_time
 
-    if args.hours < 0 or (args.speed is not None and args.speed <= 0):
-        print("baystream simulate: --hours must be >= 0 and --speed > 0", file=sys.stderr)
+    if args.hours < 0 or (args.speed is not None and args.speed <= 0) or (args.warmup_days or 0) < 0:
+        print("baystream simulate: --hours and --warmup-days must be >= 0, --speed > 0", file=sys.stderr)
         return 2
     try:
         start = _start(args)
     except ValueError as exc:
         print(f"baystream simulate: {exc}", file=sys.stderr)
         return 2
-    warmup = args.warmup_days if args.warmup_days is not None else (LIVE_WARMUP_DAYS if args.speed else 0.0)
+    warmup = WARMUP_DAYS if args.warmup_days is None else args.warmup_days
     begin = start - timedelta(days=warmup)
-    events = simulate_chunks(args.scenario, args.hours + warmup * 24, args.seed, begin)
+    hours = args.hours + warmup * 24
+    chunks = simulate_chunks(args.scenario, hours, args.seed, begin)
 
     def count(batch: Counter[str]) -> None:
         for event_type, n in batch.items():
             SIMULATOR_EVENTS.labels(event_type).inc(n)
 
     anchor_ms = round(start.timestamp() * 1000)
+    tally = _Tally(round(begin.timestamp() * 1000), anchor_ms)
+    # events on a terminal (`--out -`) and a bar on the same terminal would garble each other
+    show = False if args.progress is None and args.out == "-" and sys.stdout.isatty() else args.progress
     began = time.perf_counter()
-    handle = None
-    publisher = None
-    sink: Sink
     try:
-        if args.out:
-            handle = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")  # noqa: SIM115
-            sink = FileSink(handle)
-        else:
-            from baystream.producers.publisher import Publisher
-
-            serve_metrics(settings.metrics_port)
-            publisher = Publisher(settings)
-            sink = PublisherSink(publisher)
-            print(
-                f"simulating {args.scenario} from {begin.isoformat()} for {args.hours + warmup * 24:g} h "
-                f"to {settings.bootstrap}" + (f" at {args.speed:g}x" if args.speed else ""),
-                file=sys.stderr,
-                flush=True,
-            )
-        with paused_gc():
-            counts = drain(events, sink, args.speed, anchor_ms, on_batch=count)
+        with contextlib.ExitStack() as stack:
+            sink, where = _open_sink(args, settings, stack)
+            if where == "Kafka":
+                print(
+                    f"simulating {args.scenario} from {begin.isoformat()} for {hours:g} h to {settings.kafka.bootstrap}"
+                    + (f" at {args.speed:g}x" if args.speed else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
+            progress = stack.enter_context(Progress(f"simulating {args.scenario}", hours * 3_600_000, enabled=show))
+            try:
+                with paused_gc():
+                    counts = drain(tally.track(chunks, progress), sink, args.speed, anchor_ms, on_batch=count)
+            except KeyboardInterrupt:  # keep what was generated: the events so far are a consistent prefix
+                with contextlib.suppress(Exception):
+                    sink.flush()
+                return 130
     except OSError as exc:
         print(f"baystream simulate: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # keep what was generated: the events so far are a consistent prefix
-        with contextlib.suppress(Exception):
-            sink.flush()
-        return 130
-    finally:
-        if handle is not None and handle is not sys.stdout:
-            handle.close()
     elapsed = time.perf_counter() - began
     total = sum(counts.values())
-    where = args.out if args.out else "Kafka"
     detail = ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
+    phases = f"{total - tally.warmup} from {format_time(start)}"
+    if warmup:
+        phases = f"{tally.warmup} of the {warmup:g}-day warm-up before, " + phases
     print(
-        f"{total} events to {where} in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f}/s): {detail}",
+        f"{total} events to {where} in {elapsed:.1f} s ({total / max(elapsed, 1e-9):,.0f}/s): {phases}; {detail}",
         file=sys.stderr,
     )
     return 0
+
+
+def _open_sink(args: argparse.Namespace, settings: Settings, stack: contextlib.ExitStack) -> tuple[Sink, str]:
+    """Where the events go, and its name for the summary: the one place that chooses the writer (a JSON-lines
+    file, or Kafka through the Publisher); what it opens is closed by `stack`."""
+    from baystream.producers.simulator.output import FileSink, PublisherSink
+
+    if args.out:
+        if args.out == "-":
+            return FileSink(sys.stdout), "standard output"
+        return FileSink(stack.enter_context(open(args.out, "w", encoding="utf-8"))), args.out
+    from baystream.infra.metrics import serve_metrics
+    from baystream.producers.publisher import Publisher
+
+    serve_metrics(settings.metrics_port)
+    return PublisherSink(Publisher(settings)), "Kafka"
+
+
+@dataclass
+class _Tally:
+    """Follows the chunks as the sink takes them: the progress bar (event time from `begin_ms`) and how many
+    events are the warm-up's (before `anchor_ms`, the start)."""
+
+    begin_ms: int
+    anchor_ms: int
+    warmup: int = 0
+
+    def track(self, chunks: Iterable[list[Raw]], progress: Progress) -> Iterator[list[Raw]]:
+        for chunk in chunks:
+            yield chunk  # the code below runs when the sink asks for the next chunk: this one is through
+            if chunk and chunk[0][2] < self.anchor_ms:
+                self.warmup += bisect_left(chunk, self.anchor_ms, key=itemgetter(2))
+            if chunk:
+                progress.advance(len(chunk), chunk[-1][2] - self.begin_ms)

@@ -103,7 +103,13 @@ class Combiner:
         return list(out)
 
     def take_alerts(self) -> list[Alert]:
-        """Level changes since the last call; the first level of a scope counts as a change from None."""
+        """Level changes since the last call.
+
+        The first level of a scope is remembered, not raised: it is where the scope stands, not a change
+        (an alert for each of the 16 scopes whenever a combiner starts from nothing tells nobody anything).
+        Levels are classified with the configured hysteresis (`IndicatorConfig.level`), so an index hovering
+        at a bound does not raise an alert each time it crosses.
+        """
         alerts = []
         for value in self.indicators():
             if value.indicator != "congestion_index" or value.level is None or value.value is None:
@@ -112,8 +118,10 @@ class Combiner:
             if previous == value.level:
                 continue
             self._levels[value.scope] = value.level
+            if previous is None:
+                continue
             message = (
-                f"{value.scope}: congestion {previous or 'unknown'} -> {value.level} "
+                f"{value.scope}: congestion {previous} -> {value.level} "
                 f"(index {value.value:.1f}) as of {format_time(value.as_of)}"
             )
             alerts.append(

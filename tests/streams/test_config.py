@@ -57,7 +57,7 @@ red_from = 60
 dedup_horizon_hours = 48
 """
     )
-    config = config_from_settings(Settings(indicator_config=str(path)))
+    config = config_from_settings(Settings().with_overrides(indicator_config=str(path)))
     assert config.facilities["APMT"].berths == 5
     assert config.facilities["APMT"].chassis == 4000  # kept
     assert config.facilities["HOBART"].port == "USLAX"
@@ -112,9 +112,11 @@ def test_levels_go_down_with_hysteresis(index: float, previous: str, level: str)
     assert IndicatorConfig(hysteresis=5).level(index, previous) == level
 
 
-def test_without_hysteresis_levels_are_the_bands() -> None:
-    assert IndicatorConfig().level(39.9, "AMBER") == "GREEN"
-    assert IndicatorConfig().level(69.9, "RED") == "AMBER"
+def test_hysteresis_is_on_by_default_and_zero_gives_the_bands() -> None:
+    assert IndicatorConfig().level(36.0, "AMBER") == "AMBER"
+    assert IndicatorConfig(hysteresis=0).level(39.9, "AMBER") == "GREEN"
+    assert IndicatorConfig(hysteresis=0).level(69.9, "RED") == "AMBER"
+    assert config_from_mapping({"levels": {"hysteresis": 0}}).hysteresis == 0
 
 
 def test_as_json_reads_back_as_the_same_config() -> None:

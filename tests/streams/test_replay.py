@@ -47,15 +47,15 @@ def test_replay_prints_the_final_snapshot(tmp_path: Path, capsys: pytest.Capture
     assert got["SPB", "vessels_waiting"]["value"] == 1
     assert got["USLAX/APMT", "congestion_index"]["level"] in {"GREEN", "AMBER", "RED"}
     assert got["USLAX/APMT", "vessels_waiting"]["level"] is None
-    # alerts: first GREEN at 00:00 (index 0), AMBER at 05:00 when ten 200-min turns land:
-    # turn (10 * 200) / 10 = 200 -> 1 (w 1.5); p90 200 -> 110/150 (w 0.5); waiting 0, berths 0 (w 1 + 1)
+    # alerts: GREEN from 00:00 (index 0: where APMT stands, no alert), AMBER at 05:00 when ten 200-min turns
+    # land: turn (10 * 200) / 10 = 200 -> 1 (w 1.5); p90 200 -> 110/150 (w 0.5); waiting 0, berths 0 (w 1 + 1);
+    # back to GREEN at 06:00 (no turn in the last hour: index ~3.5, below AMBER's bound less the hysteresis)
     apmt = [a for a in snapshot["alerts"] if a["scope"] == "USLAX/APMT"]
     assert [(a.get("previous_level"), a["level"], a["as_of"]) for a in apmt] == [
-        (None, "GREEN", "2024-05-01T00:00:00Z"),
         ("GREEN", "AMBER", "2024-05-01T05:00:00Z"),
         ("AMBER", "GREEN", "2024-05-01T06:00:00Z"),
     ]
-    assert apmt[1]["congestion_index"] == pytest.approx(100 * (1.5 + 0.5 * 110 / 150) / 4)
+    assert apmt[0]["congestion_index"] == pytest.approx(100 * (1.5 + 0.5 * 110 / 150) / 4)
     assert "replayed 23 event(s)" in err
 
 
@@ -97,18 +97,17 @@ def test_replay_library_counts_duplicates_and_empty_input() -> None:
     assert empty.as_of is None and empty.indicators == [] and empty.to_json()["as_of"] is None
 
 
-def test_lines_are_read_a_chunk_at_a_time_with_whole_file_line_numbers() -> None:
-    from baystream.producers.file_publish import InvalidInput
-    from baystream.streams.replay import events_from_lines
+def test_lines_are_read_one_at_a_time_with_whole_file_line_numbers() -> None:
+    from baystream.producers.file_publish import InvalidInput, validated_events
 
     good = [json.dumps(to_json(e)) + "\n" for e in _events()]  # 23 lines
-    assert len(list(events_from_lines(good, chunk=5))) == 23
+    assert len(list(validated_events(iter(good)))) == 23
     bad = [*good[:12], "{not json\n", *good[12:], '{"type": "Nope"}\n']
-    reader = events_from_lines(bad, chunk=5)
-    assert len([next(reader) for _ in range(10)]) == 10  # two whole chunks before the bad one
+    reader = validated_events(iter(bad))
+    assert len([next(reader) for _ in range(12)]) == 12  # every event before the first bad line
     with pytest.raises(InvalidInput) as caught:
-        list(reader)
-    assert [number for number, _ in caught.value.problems] == [13]  # the first bad chunk stops the read
+        next(reader)  # nothing after it: the rest is only read to name every bad line
+    assert [number for number, _ in caught.value.problems] == [13, 25]
 
 
 def test_replay_uses_the_indicator_config_of_the_settings(
