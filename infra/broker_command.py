@@ -31,7 +31,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-topics", action="store_true", help="do not create the catalog topics")
 
 
+def _port_taken(port: int | None) -> bool:
+    """A chosen port already in use, said in one line: a second broker on it would only reach the first."""
+    from baystream.infra.http.ports import is_free
+
+    if port is None or is_free("127.0.0.1", port):
+        return False
+    print(
+        f"baystream broker: port {port} on 127.0.0.1 is in use: stop what holds it, or choose another --port",
+        file=sys.stderr,
+    )
+    return True
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if _port_taken(args.port):
+        return 2
     if args.engine == "kafka":
         return _run_kafka(args, settings)
     if args.brokers != 1:
@@ -42,8 +57,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from baystream.infra.topics import create_topics
 
     broker = start_engine("tansu", port=args.port)
+    stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
         broker.stop()
 
     signal.signal(signal.SIGTERM, stop)
@@ -63,6 +81,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             time.sleep(0.2)
     finally:
         broker.stop()
+    if not stopping:
+        print("baystream broker: the embedded broker exited by itself", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,7 +1,9 @@
 """`baystream demo` (what `make run` starts): embedded broker, topics, and every process of the backbone.
 
-Each process runs as a child `baystream <command>` with its own metrics port; Ctrl-C stops them all,
-then the broker. The broker is memory only: the demo starts from nothing every time.
+Each process runs as a child `baystream <command>` on its service's own metrics port (infra/metrics.py);
+Ctrl-C stops them all, then the broker. The broker is memory only: the demo starts from nothing every time.
+What can be checked before anything starts is: the scenario (by the parser) and that every port the
+children will listen on is free, so a bad start is one line, not a report of services that then die.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 
+from baystream.infra.http.ports import PortSetting, is_free
+from baystream.infra.metrics import DEFAULT_METRICS_PORTS
 from baystream.infra.settings import Settings
 
 HELP = "run the whole backbone on the embedded broker: worker, simulator, dashboard, gateway"
@@ -24,33 +28,76 @@ HELP = "run the whole backbone on the embedded broker: worker, simulator, dashbo
 @dataclass(frozen=True)
 class Child:
     command: str
+    service: str
+    """Its name in the metrics (and its default metrics port)."""
     args: tuple[str, ...]
-    metrics_port: int
     note: str
+    listens: tuple[tuple[str, int, PortSetting], ...] = ()
+    """The (host, port, setting) it serves HTTP on, besides its metrics."""
+
+    @property
+    def metrics_port(self) -> int:
+        return DEFAULT_METRICS_PORTS[self.service]
 
 
 def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
-    """The processes of the demo, with the metrics port each one serves."""
+    """The processes of the demo, each on its service's own metrics port."""
+    dashboard = (settings.dashboard_host, settings.dashboard_port, PortSetting("dashboard_port", "the dashboard"))
+    gateway = (settings.gateway_host, settings.gateway_port, PortSetting("gateway_port", "the gateway"))
     return [
-        Child("worker", (), 9401, "indicator worker (Faust)"),
+        Child("worker", "worker", (), "indicator worker (Faust)"),
         Child(
             "simulate",
+            "simulator",
             ("--scenario", scenario, "--hours", "720", "--speed", str(speed)),
-            9402,
             f"simulator, scenario {scenario}, {speed:g}x real time",
         ),
-        Child("dashboard", (), 9403, f"dashboard http://{settings.dashboard_host}:{settings.dashboard_port}/"),
+        Child(
+            "dashboard",
+            "dashboard",
+            (),
+            f"dashboard http://{settings.dashboard_host}:{settings.dashboard_port}/",
+            (dashboard,),
+        ),
         Child(
             "gateway",
+            "gateway",
             (),
-            9404,
             f"HTTP gateway http://{settings.gateway_host}:{settings.gateway_port}/v1/events",
+            (gateway,),
         ),
     ]
 
 
+def _scenarios() -> list[str] | None:
+    """The simulator's scenarios, for the parser to refuse an unknown one at once (None: no simulator here)."""
+    try:
+        from baystream.producers.simulator.scenarios import SCENARIOS
+    except ModuleNotFoundError:
+        return None
+    return list(SCENARIOS)
+
+
+def taken_ports(settings: Settings, chosen: list[Child]) -> list[str]:
+    """One line per port a child would find in use: its HTTP port (naming the setting) or its metrics port."""
+    problems = []
+    for child in chosen:
+        for host, port, setting in child.listens:
+            if not is_free(host, port):
+                problems.append(str(setting.in_use(host, port)))
+        if not is_free(settings.metrics_host, child.metrics_port):
+            problems.append(
+                f"port {child.metrics_port} on {settings.metrics_host} is in use, so the demo's {child.service} "
+                "cannot serve its metrics there: stop what holds it (the demo uses ports "
+                f"{', '.join(str(p) for p in DEFAULT_METRICS_PORTS.values())} for metrics)"
+            )
+    return problems
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", default="normal", help="simulator scenario (default: normal)")
+    parser.add_argument(
+        "--scenario", default="normal", choices=_scenarios(), help="simulator scenario (default: normal)"
+    )
     parser.add_argument("--speed", type=float, default=600.0, help="simulated seconds per second (default 600)")
 
 
@@ -59,10 +106,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from baystream.infra.cli import _available
     from baystream.infra.topics import create_topics
 
+    available = _available()
+    chosen = [child for child in children(settings, args.speed, args.scenario) if child.command in available]
+    if args.speed <= 0:
+        print("baystream demo: --speed must be positive", file=sys.stderr)
+        return 2
+    taken = taken_ports(settings, chosen)
+    if taken:
+        print("\n".join(f"baystream demo: {line}" for line in taken), file=sys.stderr)
+        return 2
     # Ctrl-C (also when started from a script that ignores SIGINT) and SIGTERM both stop everything.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    available = _available()
     broker = EmbeddedBroker().start()
     settings = settings.with_overrides(bootstrap=broker.bootstrap, embedded=True)
     create_topics(settings)
@@ -73,7 +128,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     state_dir = tempfile.mkdtemp(prefix="baystream-demo-state-")
     try:
         for child in children(settings, args.speed, args.scenario):
-            if child.command not in available:
+            if child not in chosen:
                 print(f"  (skipping {child.command}: not installed in this build)")
                 continue
             env = dict(os.environ)

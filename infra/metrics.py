@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import contextlib
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Final
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from baystream.infra.settings import Settings
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Request and acknowledgement latencies: milliseconds to seconds."""
@@ -122,7 +125,7 @@ CONGESTION_LEVEL = Gauge(
     "baystream_congestion_level", "Congestion level per scope: 0 GREEN, 1 AMBER, 2 RED.", ["scope"]
 )
 
-# --- web endpoints: dashboard, gateway (infra/http_metrics.py) ------------------------------------------
+# --- web endpoints: dashboard, gateway (infra/http/metrics.py) -----------------------------------------
 HTTP_REQUESTS = Counter(
     "baystream_http_requests_total", "HTTP requests served.", ["service", "method", "route", "status"]
 )
@@ -168,23 +171,36 @@ def _forget(gauge: Gauge, *labels: str) -> None:
         gauge.remove(*labels)
 
 
-def serve_metrics(port: int, addr: str | None = None) -> WSGIServer | None:
-    """Expose /metrics on `port` (0 disables) from a daemon thread; every long-running process calls it once.
+DEFAULT_METRICS_PORTS: Final[Mapping[str, int]] = {
+    "worker": 9401,
+    "simulator": 9402,
+    "dashboard": 9403,
+    "gateway": 9404,
+}
+"""Each service's own /metrics port when the `metrics_port` setting is not given, so that services started
+side by side on one machine do not collide; the demo and the local Prometheus configuration use the same."""
 
-    The address defaults to the `metrics_host` setting (`BAYSTREAM_METRICS_HOST`): 127.0.0.1 for the
-    demo, 0.0.0.0 in containers so Prometheus can reach it from another one. Returns the server
-    (`shutdown()` stops it), or None when disabled.
+
+def metrics_port(service: str, settings: Settings) -> int:
+    """The /metrics port of `service`: the `metrics_port` setting, or the service's own default."""
+    return DEFAULT_METRICS_PORTS[service] if settings.metrics_port is None else settings.metrics_port
+
+
+def serve_metrics(service: str, settings: Settings) -> WSGIServer | None:
+    """Expose /metrics of `service` from a daemon thread; every long-running process calls it once.
+
+    Port: `metrics_port(service, settings)`, 0 disables. Address: the `metrics_host` setting, 127.0.0.1 for
+    the demo, 0.0.0.0 in containers so Prometheus can reach it from another one. A port in use raises
+    `PortInUse`, a one-line error naming the setting. Returns the server (`shutdown()` stops it), or None.
     """
+    from baystream.infra.http.ports import PortSetting, bind_error
+
+    port = metrics_port(service, settings)
     if not port:
         return None
-    server, _thread = start_http_server(port, addr=addr or _metrics_host())
-    return server
-
-
-def _metrics_host() -> str:
-    from baystream.infra.settings import SettingsError, load_settings
-
     try:
-        return load_settings().metrics_host
-    except SettingsError:
-        return "127.0.0.1"
+        server, _thread = start_http_server(port, addr=settings.metrics_host)
+    except OSError as exc:
+        setting = PortSetting("metrics_port", f"the metrics of the {service}", hint="; 0 turns metrics off")
+        raise bind_error(exc, setting, settings.metrics_host, port) from None
+    return server

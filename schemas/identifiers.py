@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_ISO6346 = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
+ISO6346_PATTERN = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
 _LETTER_VALUES = {}
 _value = 10
 for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
@@ -13,11 +13,14 @@ for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
         _value += 1
     _LETTER_VALUES[_letter] = _value
     _value += 1
-_UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
-_SCAC = re.compile(r"^[A-Z]{2,4}$")
-_CHASSIS = re.compile(r"^[A-Z]{3}Z\d{4,7}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_FACILITY = re.compile(r"^[A-Z0-9]{2,10}$")
+UNLOCODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+SCAC_PATTERN = re.compile(r"^[A-Z]{2,4}$")
+CHASSIS_PATTERN = re.compile(r"^[A-Z]{3}Z\d{4,7}$")
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+FACILITY_PATTERN = re.compile(r"^[A-Z0-9]{2,10}$")
+IMO_PATTERN = re.compile(r"^[0-9]{7}$")
+"""The shape of an IMO number (its check digit is `imo_problem`'s); the patterns above are public for the
+OpenAPI documents, which state the same formats the validators check."""
 
 
 # ISO 6346 weights character i by 2**i. The serial's share is tabled per 3-digit half and the owner's
@@ -48,7 +51,7 @@ def iso6346_digit_of(owner: str, serial: int) -> int:
 @lru_cache(maxsize=65536)
 def container_number_problem(value: str) -> str | None:
     """None for a valid ISO 6346 container number, else what is wrong with it (cached: containers recur)."""
-    if not _ISO6346.match(value):
+    if not ISO6346_PATTERN.match(value):
         return "expected an ISO 6346 container number: 3-letter owner, U/J/Z, 6 digits, check digit"
     expected = iso6346_check_digit(value[:10])
     if int(value[10]) != expected:
@@ -76,22 +79,22 @@ def imo_problem(value: str) -> str | None:
 
 
 def unlocode_problem(value: str) -> str | None:
-    return None if _UNLOCODE.match(value) else "expected a UN/LOCODE: 2-letter country + 3 letters/digits"
+    return None if UNLOCODE_PATTERN.match(value) else "expected a UN/LOCODE: 2-letter country + 3 letters/digits"
 
 
 def scac_problem(value: str) -> str | None:
-    return None if _SCAC.match(value) else "expected a SCAC of 2 to 4 capital letters"
+    return None if SCAC_PATTERN.match(value) else "expected a SCAC of 2 to 4 capital letters"
 
 
 def chassis_problem(value: str) -> str | None:
-    if _CHASSIS.match(value):
+    if CHASSIS_PATTERN.match(value):
         return None
     return "expected a chassis id: 3-letter owner prefix, Z, 4 to 7 digits (e.g. DCLZ400123)"
 
 
 def uuid_problem(value: str) -> str | None:
-    return None if _UUID.match(value) else "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"
+    return None if UUID_PATTERN.match(value) else "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"
 
 
 def facility_problem(value: str) -> str | None:
-    return None if _FACILITY.match(value) else "expected an SMDG facility code: 2-10 capitals or digits"
+    return None if FACILITY_PATTERN.match(value) else "expected an SMDG facility code: 2-10 capitals or digits"

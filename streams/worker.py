@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     bootstrap(settings)
     ensure_topics(settings)
-    serve_metrics(settings.metrics_port)
+    serve_metrics("worker", settings)
     tuning = Tuning(
         batch_size=args.batch_size,
         batch_within_s=args.batch_within,

@@ -1,23 +1,26 @@
-"""REST handlers of the dashboard: JSON views of the store, with clear 400s for bad parameters."""
+"""REST handlers of the dashboard: JSON views of the store, with clear 400s for bad parameters.
+
+Errors are problem details (infra/http/problems.py) of the types below; docs/dashboard.md lists them.
+"""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from baystream.consumers.dashboard import scopes
-from baystream.consumers.dashboard.openapi import OPENAPI
+from baystream.consumers.dashboard.openapi import document
 from baystream.consumers.dashboard.service import DashboardService
 from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
+from baystream.infra.http.app import health_handler
+from baystream.infra.http.problems import Problem, ProblemType, problem
 from baystream.schemas.json_form import parse_time
 
 MAX_ALERTS = 1000
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+BAD_PARAMETER = ProblemType("bad-parameter", "Missing or bad query parameter")
+NO_DATA = ProblemType("no-data", "No values of this indicator yet")
+PROBLEM_TYPES = (BAD_PARAMETER, NO_DATA)
 
 
 def _many(request: web.Request, name: str) -> list[str] | None:
@@ -29,8 +32,7 @@ def _many(request: web.Request, name: str) -> list[str] | None:
 def _one(request: web.Request, name: str) -> str:
     value = request.query.get(name, "").strip()
     if not value:
-        message = json.dumps({"error": f"query parameter {name!r} is required"})
-        raise web.HTTPBadRequest(text=message, content_type="application/json")
+        raise Problem(400, f"query parameter {name!r} is required", BAD_PARAMETER)
     return value
 
 
@@ -57,10 +59,11 @@ class DashboardApi:
                 newest = self.service.store.newest_as_of() or datetime.now(UTC)
                 since = newest - timedelta(hours=hours)
         except ValueError:
-            return _error(400, "since must be an ISO-8601 time with a timezone; hours a positive number")
+            detail = "since must be an ISO-8601 time with a timezone; hours a positive number"
+            return problem(400, detail, BAD_PARAMETER)
         points = self.service.store.history(scope, indicator, since)
         if points is None:
-            return _error(404, f"no values of {indicator!r} for scope {scope!r} yet")
+            return problem(404, f"no values of {indicator!r} for scope {scope!r} yet", NO_DATA)
         return web.json_response({"scope": scope, "indicator": indicator, "points": [p.as_json() for p in points]})
 
     async def alerts(self, request: web.Request) -> web.Response:
@@ -69,7 +72,7 @@ class DashboardApi:
             if not 1 <= limit <= MAX_ALERTS:
                 raise ValueError(limit)
         except ValueError:
-            return _error(400, f"limit must be an integer from 1 to {MAX_ALERTS}")
+            return problem(400, f"limit must be an integer from 1 to {MAX_ALERTS}", BAD_PARAMETER)
         chosen = self.service.store.alerts(limit, _many(request, "scope"))
         return web.json_response({"alerts": [api_form(a, ALERT_FIELDS) for a in chosen]})
 
@@ -84,12 +87,8 @@ class DashboardApi:
     async def webhooks(self, request: web.Request) -> web.Response:
         return web.json_response({"subscriptions": self.service.webhooks.stats()})
 
-    async def healthz(self, request: web.Request) -> web.Response:
-        health = self.service.health()
-        return web.json_response(health, status=200 if self.service.warmed_up else 503)
-
     async def openapi(self, request: web.Request) -> web.Response:
-        return web.json_response(OPENAPI)
+        return web.json_response(document())
 
 
 def add_routes(app: web.Application, api: DashboardApi) -> None:
@@ -100,4 +99,4 @@ def add_routes(app: web.Application, api: DashboardApi) -> None:
     app.router.add_get("/api/webhooks", api.webhooks)
     app.router.add_get("/api/events", api.service.hub.stream)
     app.router.add_get("/api/openapi.json", api.openapi)
-    app.router.add_get("/healthz", api.healthz)
+    app.router.add_get("/healthz", health_handler(api.service.health, lambda: api.service.warmed_up))

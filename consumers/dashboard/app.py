@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +10,18 @@ from aiohttp import web
 
 from baystream.consumers.dashboard.api import DashboardApi, add_routes
 from baystream.consumers.dashboard.service import DashboardOptions, DashboardService
-from baystream.infra.http_metrics import metrics_handler, metrics_middleware
+from baystream.infra.http import server
+from baystream.infra.http.app import web_app
+from baystream.infra.http.metrics import metrics_handler
+from baystream.infra.http.ports import PortSetting
 from baystream.infra.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+SERVICE = "dashboard"
 SERVICE_KEY: web.AppKey[DashboardService] = web.AppKey("dashboard", DashboardService)
+PORT = PortSetting("dashboard_port", "the dashboard", "--port")
+SHUTDOWN_TIMEOUT_S = 2.0
+"""Live streams never end by themselves: a stop waits this long for them, not aiohttp's minute."""
 
 
 async def _index(request: web.Request) -> web.FileResponse:
@@ -25,7 +30,7 @@ async def _index(request: web.Request) -> web.FileResponse:
 
 def build_app(service: DashboardService) -> web.Application:
     """The web app around a service; the service starts and stops with the app."""
-    app = web.Application(middlewares=[metrics_middleware("dashboard")])
+    app = web_app(SERVICE)
     app[SERVICE_KEY] = service
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC_DIR, name="static")
@@ -50,12 +55,15 @@ async def _close_streams(service: DashboardService) -> None:
 class RunningDashboard:
     """A dashboard serving on a port; `url` is where to point a browser."""
 
-    runner: web.AppRunner
+    running: server.Running
     service: DashboardService
-    url: str
+
+    @property
+    def url(self) -> str:
+        return self.running.url
 
     async def stop(self) -> None:
-        await self.runner.cleanup()
+        await self.running.stop()
 
 
 async def start_dashboard(
@@ -63,26 +71,19 @@ async def start_dashboard(
 ) -> RunningDashboard:
     """Build and serve the dashboard on the current loop (port 0 picks a free one)."""
     service = DashboardService(settings, options)
-    runner = web.AppRunner(build_app(service), shutdown_timeout=2.0)
-    await runner.setup()
     bind_host = host or settings.dashboard_host
-    site = web.TCPSite(runner, bind_host, settings.dashboard_port if port is None else port)
-    await site.start()
-    bound = runner.addresses[0][1]
-    shown = "127.0.0.1" if bind_host in {"0.0.0.0", "::", ""} else bind_host
-    return RunningDashboard(runner, service, f"http://{shown}:{bound}")
+    bind_port = settings.dashboard_port if port is None else port
+    running = await server.start(build_app(service), bind_host, bind_port, PORT, SHUTDOWN_TIMEOUT_S)
+    return RunningDashboard(running, service)
 
 
 async def serve_forever(settings: Settings, options: DashboardOptions, host: str | None, port: int | None) -> None:
-    running = await start_dashboard(settings, options, host, port)
-    print(f"baystream dashboard: {running.url}  (API: {running.url}/api/openapi.json)", flush=True)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    # Our own handlers: a container's SIGTERM stops it cleanly too, and a SIGINT that a launching shell set to
-    # "ignore" (a background job of a script inherits that) is handled anyway.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    try:
-        await stopping.wait()
-    finally:
-        await running.stop()
+    """`baystream dashboard`: serve until SIGINT or SIGTERM."""
+    service = DashboardService(settings, options)
+    bind_port = settings.dashboard_port if port is None else port
+
+    def announce(url: str) -> None:
+        print(f"baystream dashboard: {url}  (API: {url}/api/openapi.json)", flush=True)
+
+    app = build_app(service)
+    await server.serve(app, host or settings.dashboard_host, bind_port, PORT, announce, SHUTDOWN_TIMEOUT_S)

@@ -1,242 +1,224 @@
-"""The dashboard's OpenAPI 3 document, written by hand (a test checks every route is in it)."""
+"""The dashboard's OpenAPI 3 document: indicators and alerts generated from their `.avsc`, so the two cannot
+drift; the rest written here (a test checks every route is in it, with an operationId)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-_LEVEL = {"type": "string", "enum": ["GREEN", "AMBER", "RED"]}
-_TIME = {"type": "string", "format": "date-time", "example": "2024-05-01T12:00:00Z"}
-_ERROR = {
-    "description": "Bad or missing parameter, or nothing known yet",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-}
+from baystream.infra.http.openapi import (
+    KINDS,
+    json_answer,
+    problem_answer,
+    problem_schema,
+    query,
+    record_schema,
+    ref,
+)
+from baystream.schemas.fields import fields_of
 
-
-def _json(description: str, ref: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": ref}}}}
-
-
-def _query(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-
-
-_SCOPE_FILTER = _query(
+_TIME = KINDS["timestamp"]
+_LEVEL = {"type": "string", "enum": list(next(f for f in fields_of("CongestionAlert") if f.name == "level").symbols)}
+_SCOPE_FILTER = query(
     "scope",
     "Scope ids or patterns, comma-separated or repeated: `USLAX/APMT`, `USLAX`, `SPB`, `USLGB/*`.",
     {"type": "string"},
 )
+_EXAMPLES = {"scope": {"example": "USLAX/APMT"}, "indicator": {"example": "congestion_index"}}
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {
-        "title": "Baystream dashboard API",
-        "version": "1.0.0",
-        "description": (
-            "Live congestion indicators of the San Pedro Bay port complex, read from the `congestion-latest`, "
-            "`congestion-indicators` and `congestion-alerts` topics. Times are event times (ISO-8601 UTC). "
-            "Scopes: a terminal (`USLAX/APMT`), a port (`USLAX`, `USLGB`) or the complex (`SPB`)."
-        ),
-    },
-    "paths": {
-        "/api/indicators": {
-            "get": {
-                "summary": "Latest value of every indicator, optionally filtered",
-                "parameters": [
-                    _SCOPE_FILTER,
-                    _query("indicator", "Indicator names, comma-separated or repeated.", {"type": "string"}),
-                ],
-                "responses": {"200": _json("Latest values, by scope then indicator", "#/components/schemas/Latest")},
-            }
+
+def _get(operation_id: str, summary: str, responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {"get": {"operationId": operation_id, "summary": summary, **more, "responses": responses}}
+
+
+def _content(description: str, media_type: str) -> dict[str, Any]:
+    return {"description": description, "content": {media_type: {}}}
+
+
+def _list_of(name: str, item: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {name: {"type": "array", "items": ref(item)}}, "required": [name]}
+
+
+def _schemas() -> dict[str, Any]:
+    indicator = record_schema("CongestionIndicator", _EXAMPLES)
+    point_fields = ("as_of", "value", "level")
+    return {
+        "Indicator": indicator,
+        "Latest": _list_of("indicators", "Indicator"),
+        "Point": {
+            "type": "object",
+            "description": "One chart point: the newest value of its minute of event time.",
+            "properties": {name: indicator["properties"][name] for name in point_fields},
+            "required": list(point_fields),
         },
-        "/api/history": {
-            "get": {
-                "summary": "Values of one indicator of one scope over time (one point per minute of event time)",
-                "parameters": [
-                    _query("scope", "Scope id.", {"type": "string"}, required=True),
-                    _query("indicator", "Indicator name.", {"type": "string"}, required=True),
-                    _query("since", "Only points at or after this event time.", _TIME),
-                    _query("hours", "Only the last N hours before the newest value held.", {"type": "number"}),
-                ],
-                "responses": {
-                    "200": _json("Points, oldest first", "#/components/schemas/History"),
-                    "400": _ERROR,
-                    "404": _ERROR,
-                },
-            }
-        },
-        "/api/alerts": {
-            "get": {
-                "summary": "Recent level changes, newest first",
-                "parameters": [
-                    _SCOPE_FILTER,
-                    _query("limit", "At most this many.", {"type": "integer", "minimum": 1, "maximum": 1000}),
-                ],
-                "responses": {"200": _json("Alerts", "#/components/schemas/Alerts"), "400": _ERROR},
-            }
-        },
-        "/api/scopes": {
-            "get": {
-                "summary": "Complex, ports and terminals in display order, with whether data has arrived",
-                "responses": {"200": _json("Scopes", "#/components/schemas/Scopes")},
-            }
-        },
-        "/api/webhooks": {
-            "get": {
-                "summary": "Alert webhook subscriptions and their delivery counts (URLs without query strings)",
-                "responses": {"200": _json("Subscriptions", "#/components/schemas/Webhooks")},
-            }
-        },
-        "/api/events": {
-            "get": {
-                "summary": "Live updates as server-sent events",
-                "description": (
-                    "`event: indicators` carries a JSON list of Indicator objects that changed; `event: alert` "
-                    "one Alert; `event: status` the health object when the dashboard has warmed up."
-                ),
-                "responses": {"200": {"description": "An event stream", "content": {"text/event-stream": {}}}},
-            }
-        },
-        "/api/openapi.json": {
-            "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}}}
-        },
-        "/healthz": {
-            "get": {
-                "summary": "Readiness: 200 once the latest topic has been read to its end at start, 503 before",
-                "responses": {
-                    "200": _json("Ready", "#/components/schemas/Health"),
-                    "503": _json("Still warming up, or the broker is not reachable", "#/components/schemas/Health"),
-                },
-            }
-        },
-        "/metrics": {
-            "get": {
-                "summary": "Prometheus metrics of the dashboard process",
-                "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}},
-            }
-        },
-        "/": {
-            "get": {
-                "summary": "The dashboard page",
-                "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}},
-            }
-        },
-        "/static/{filename}": {
-            "get": {
-                "summary": "The dashboard's scripts and styles (served by the package, no internet needed)",
-                "parameters": [{"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "A file"}, "404": {"description": "No such file"}},
-            }
-        },
-    },
-    "components": {
-        "schemas": {
-            "Indicator": {
-                "type": "object",
-                "required": ["scope", "indicator", "value", "level", "as_of", "computed_at"],
-                "properties": {
-                    "scope": {"type": "string", "example": "USLAX/APMT"},
-                    "indicator": {"type": "string", "example": "congestion_index"},
-                    "value": {"type": "number", "nullable": True},
-                    "level": {**_LEVEL, "nullable": True, "description": "congestion_index only"},
-                    "as_of": _TIME,
-                    "computed_at": _TIME,
-                },
+        "History": {
+            "type": "object",
+            "properties": {
+                "scope": {"type": "string"},
+                "indicator": {"type": "string"},
+                "points": {"type": "array", "items": ref("Point")},
             },
-            "Latest": {
-                "type": "object",
-                "properties": {"indicators": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}}},
-            },
-            "Point": {
-                "type": "object",
-                "properties": {
-                    "as_of": _TIME,
-                    "value": {"type": "number", "nullable": True},
-                    "level": {**_LEVEL, "nullable": True},
-                },
-            },
-            "History": {
-                "type": "object",
-                "properties": {
-                    "scope": {"type": "string"},
-                    "indicator": {"type": "string"},
-                    "points": {"type": "array", "items": {"$ref": "#/components/schemas/Point"}},
-                },
-            },
-            "Alert": {
-                "type": "object",
-                "required": ["alert_id", "scope", "level", "congestion_index", "as_of", "message"],
-                "properties": {
-                    "alert_id": {"type": "string"},
-                    "scope": {"type": "string"},
-                    "previous_level": {**_LEVEL, "nullable": True},
-                    "level": _LEVEL,
-                    "congestion_index": {"type": "number"},
-                    "as_of": _TIME,
-                    "message": {"type": "string"},
-                },
-            },
-            "Alerts": {
-                "type": "object",
-                "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}},
-            },
-            "Scopes": {
-                "type": "object",
-                "properties": {
-                    "scopes": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "scope": {"type": "string"},
-                                "kind": {"type": "string", "enum": ["complex", "port", "facility"]},
-                                "port": {"type": "string", "nullable": True},
-                                "name": {"type": "string"},
-                                "has_data": {"type": "boolean"},
-                            },
+            "required": ["scope", "indicator", "points"],
+        },
+        "Alert": record_schema("CongestionAlert", {"scope": _EXAMPLES["scope"]}),
+        "Alerts": _list_of("alerts", "Alert"),
+        "Scopes": {
+            "type": "object",
+            "properties": {
+                "scopes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "scope": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["complex", "port", "facility"]},
+                            "port": {"type": "string", "nullable": True},
+                            "name": {"type": "string"},
+                            "has_data": {"type": "boolean"},
                         },
-                    }
-                },
-            },
-            "Webhooks": {
-                "type": "object",
-                "properties": {
-                    "subscriptions": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "url": {"type": "string"},
-                                "scopes": {"type": "array", "items": {"type": "string"}, "nullable": True},
-                                "min_level": _LEVEL,
-                                "queued": {"type": "integer"},
-                                "delivered": {"type": "integer"},
-                                "failed_attempts": {"type": "integer"},
-                                "gave_up": {"type": "integer"},
-                                "dropped": {"type": "integer"},
-                            },
-                        },
-                    }
-                },
-            },
-            "Health": {
-                "type": "object",
-                "properties": {
-                    "status": {"type": "string", "enum": ["ok", "warming up"]},
-                    "reader": {"type": "string"},
-                    "broker_trouble": {
-                        "type": "string",
-                        "nullable": True,
-                        "description": "The reader's last connection error, until records arrive again",
                     },
-                    "as_of": {**_TIME, "nullable": True},
-                    "live_clients": {"type": "integer"},
-                    "indicators": {"type": "integer"},
-                    "scopes": {"type": "integer"},
-                    "history_points": {"type": "integer"},
-                    "alerts": {"type": "integer"},
-                },
+                }
             },
-            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
-        }
-    },
-}
+        },
+        "Webhooks": {
+            "type": "object",
+            "properties": {
+                "subscriptions": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "url": {"type": "string"},
+                            "scopes": {"type": "array", "items": {"type": "string"}, "nullable": True},
+                            "min_level": _LEVEL,
+                            "queued": {"type": "integer"},
+                            "delivered": {"type": "integer"},
+                            "failed_attempts": {"type": "integer"},
+                            "gave_up": {"type": "integer"},
+                            "dropped": {"type": "integer"},
+                        },
+                    },
+                }
+            },
+        },
+        "Health": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "warming up"]},
+                "reader": {"type": "string"},
+                "broker_trouble": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "The reader's last connection error, until records arrive again",
+                },
+                "as_of": {**_TIME, "nullable": True},
+                "live_clients": {"type": "integer"},
+                "indicators": {"type": "integer"},
+                "scopes": {"type": "integer"},
+                "history_points": {"type": "integer"},
+                "alerts": {"type": "integer"},
+            },
+        },
+        "Problem": problem_schema(),
+    }
+
+
+def _paths() -> dict[str, Any]:
+    bad = problem_answer("A missing or bad query parameter")
+    return {
+        "/api/indicators": _get(
+            "listIndicators",
+            "Latest value of every indicator, optionally filtered",
+            {"200": json_answer("Latest values, by scope then indicator", ref("Latest"))},
+            parameters=[
+                _SCOPE_FILTER,
+                query("indicator", "Indicator names, comma-separated or repeated.", {"type": "string"}),
+            ],
+        ),
+        "/api/history": _get(
+            "getHistory",
+            "Values of one indicator of one scope over time (one point per minute of event time)",
+            {
+                "200": json_answer("Points, oldest first", ref("History")),
+                "400": bad,
+                "404": problem_answer("No value of this indicator for this scope yet"),
+            },
+            parameters=[
+                query("scope", "Scope id.", {"type": "string"}, required=True),
+                query("indicator", "Indicator name.", {"type": "string"}, required=True),
+                query("since", "Only points at or after this event time.", _TIME),
+                query("hours", "Only the last N hours before the newest value held.", {"type": "number"}),
+            ],
+        ),
+        "/api/alerts": _get(
+            "listAlerts",
+            "Recent level changes, newest first",
+            {"200": json_answer("Alerts", ref("Alerts")), "400": bad},
+            parameters=[
+                _SCOPE_FILTER,
+                query("limit", "At most this many.", {"type": "integer", "minimum": 1, "maximum": 1000}),
+            ],
+        ),
+        "/api/scopes": _get(
+            "listScopes",
+            "Complex, ports and terminals in display order, with whether data has arrived",
+            {"200": json_answer("Scopes", ref("Scopes"))},
+        ),
+        "/api/webhooks": _get(
+            "listWebhooks",
+            "Alert webhook subscriptions and their delivery counts (URLs without query strings)",
+            {"200": json_answer("Subscriptions", ref("Webhooks"))},
+        ),
+        "/api/events": _get(
+            "streamEvents",
+            "Live updates as server-sent events",
+            {"200": _content("An event stream", "text/event-stream")},
+            description=(
+                "`event: indicators` carries a JSON list of Indicator objects that changed; `event: alert` "
+                "one Alert; `event: status` the health object when the dashboard has warmed up."
+            ),
+        ),
+        "/api/openapi.json": _get(
+            "getOpenApi", "This document", {"200": json_answer("OpenAPI 3 document", {"type": "object"})}
+        ),
+        "/healthz": _get(
+            "getHealth",
+            "Readiness: 200 once the latest topic has been read to its end at start, 503 before",
+            {
+                "200": json_answer("Ready", ref("Health")),
+                "503": json_answer("Still warming up, or the broker is not reachable", ref("Health")),
+            },
+        ),
+        "/metrics": _get(
+            "getMetrics",
+            "Prometheus metrics of the dashboard process",
+            {"200": _content("Prometheus text format", "text/plain")},
+        ),
+        "/": _get("getPage", "The dashboard page", {"200": _content("HTML", "text/html")}),
+        "/static/{filename}": _get(
+            "getStaticFile",
+            "The dashboard's scripts and styles (served by the package, no internet needed)",
+            {"200": {"description": "A file"}, "404": problem_answer("No such file")},
+            parameters=[{"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}],
+        ),
+    }
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document served at /api/openapi.json."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Baystream dashboard API",
+            "version": "1.0.0",
+            "description": (
+                "Live congestion indicators of the San Pedro Bay port complex, read from the `congestion-latest`, "
+                "`congestion-indicators` and `congestion-alerts` topics. Times are event times (ISO-8601 UTC). "
+                "Scopes: a terminal (`USLAX/APMT`), a port (`USLAX`, `USLGB`) or the complex (`SPB`). Errors are "
+                "problem details (RFC 9457, `application/problem+json`)."
+            ),
+        },
+        "paths": _paths(),
+        "components": {"schemas": _schemas()},
+    }

@@ -1,7 +1,9 @@
 """Prometheus metrics for aiohttp services (dashboard, gateway): one middleware, route patterns as labels.
 
 Labels stay bounded: the route is the pattern the request matched (`/api/history`, `/static/{filename}`),
-never the raw path, and requests that matched no route count as `unmatched`.
+never the raw path, and requests that matched no route count as `unmatched`. The middleware is the
+outermost one (`app.web_app`), so it counts every answer with the status the client got, 500s included:
+the problem middleware inside it has turned an unexpected exception into a 500 answer by then.
 """
 
 from __future__ import annotations

@@ -1,42 +1,112 @@
-"""The gateway app served from a background thread with its own event loop (tests, benchmarks, embedding).
+"""Serving an aiohttp app: bind first (a taken port is one line naming its setting), then start, then serve.
 
-`baystream gateway` uses aiohttp's `run_app` instead; this is for callers that keep their own main thread.
+`serve` is what `baystream dashboard` and `baystream gateway` run in the foreground, until SIGINT or SIGTERM;
+`start` serves on the current loop and returns the runner (the dashboard's tests); `BackgroundServer`
+serves from a thread with its own loop (tests, benchmarks, embedding).
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 
 from aiohttp import web
 
+from baystream.infra.http.ports import PortSetting, listen
+
+ANY_HOST = frozenset({"0.0.0.0", "::", ""})
+
+
+@dataclass
+class Running:
+    """An app serving on a port; `url` is its base address (127.0.0.1 when bound to every address)."""
+
+    runner: web.AppRunner
+    url: str
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start(
+    app: web.Application, host: str, port: int, setting: PortSetting | None, shutdown_timeout: float = 60.0
+) -> Running:
+    """Bind host:port (0: a free one), start the app (its startup hooks), and serve it on the current loop.
+
+    The port is bound before the app's startup hooks run (which may connect to a broker), so a taken port
+    fails at once with `PortInUse`.
+    """
+    sock = listen(host, port, setting)
+    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
+    try:
+        await runner.setup()
+    except BaseException:
+        sock.close()
+        raise
+    try:
+        await web.SockSite(runner, sock).start()
+    except BaseException:
+        sock.close()
+        await runner.cleanup()
+        raise
+    bound = sock.getsockname()[1]
+    shown = "127.0.0.1" if host in ANY_HOST else host
+    return Running(runner, f"http://{shown}:{bound}")
+
+
+async def serve(
+    app: web.Application,
+    host: str,
+    port: int,
+    setting: PortSetting,
+    announce: Callable[[str], None],
+    shutdown_timeout: float = 60.0,
+) -> None:
+    """Serve `app` until SIGINT or SIGTERM, then stop it cleanly; `announce(url)` once it is listening."""
+    running = await start(app, host, port, setting, shutdown_timeout)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Our own handlers: a container's SIGTERM stops it cleanly too, and a SIGINT that a launching shell set to
+    # "ignore" (a background job of a script inherits that) is handled anyway.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        announce(running.url)
+        await stopping.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await running.stop()
+
 
 class BackgroundServer:
-    """Serve `app` on host:port (0 = a free port) until `stop()`; `url` is its base address."""
+    """Serve `app` on host:port (0 = a free port) from a thread with its own loop until `stop()`."""
 
-    def __init__(self, app: web.Application, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self, app: web.Application, host: str = "127.0.0.1", port: int = 0, setting: PortSetting | None = None
+    ):
         self._app, self._host, self._port = app, host, port
+        self._setting = setting
         self._loop = asyncio.new_event_loop()
-        self._runner = web.AppRunner(app)
-        self._thread = threading.Thread(target=self._loop.run_forever, name="gateway-server", daemon=True)
+        self._running: Running | None = None
+        self._thread = threading.Thread(target=self._loop.run_forever, name="http-server", daemon=True)
         self.url = ""
-
-    async def _start(self) -> str:
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        return f"http://{host}:{port}"
 
     def start(self, timeout: float = 30.0) -> BackgroundServer:
         self._thread.start()
-        self.url = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout)
+        coroutine = start(self._app, self._host, self._port, self._setting)
+        self._running = asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+        self.url = self._running.url
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
         if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout)
+            if self._running is not None:
+                asyncio.run_coroutine_threadsafe(self._running.stop(), self._loop).result(timeout)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout)
         self._loop.close()

@@ -2,7 +2,8 @@
 
 Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSON), 422 (contract),
 403 (role); then 503 when the idempotency memory cannot be brought up to date (tail.py: nothing published);
-then 202 once the broker acknowledged every event, or 503 naming those it did not.
+then 202 once the broker acknowledged every event, or 503 naming those it did not. Every error is a problem
+details object (infra/http/problems.py) of one of the types below; docs/gateway.md lists them.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
-from baystream.infra.http_metrics import metrics_middleware
+from baystream.infra.http.app import health_handler, web_app
+from baystream.infra.http.problems import ProblemType, problem
 from baystream.infra.metrics import EVENTS_REJECTED, GATEWAY_EVENTS, GATEWAY_REQUESTS
 from baystream.infra.settings import Settings
 from baystream.producers.gateway.batch import BadBody, ItemProblem, check_batch, split_body
@@ -31,6 +32,21 @@ from baystream.producers.gateway.tail import AcceptedTail, MemoryUnavailable
 
 SERVICE = "gateway"
 log = logging.getLogger(__name__)
+
+UNAUTHENTICATED = ProblemType("unauthenticated", "Missing or unknown API key")
+RATE_LIMITED = ProblemType("rate-limited", "Rate limit of the API key exceeded")
+TOO_LARGE = ProblemType("body-too-large", "Body larger than the limit")
+BAD_BODY = ProblemType("bad-body", "Body is not JSON or NDJSON")
+INVALID_EVENTS = ProblemType("invalid-events", "Events break the contract")
+FORBIDDEN_EVENTS = ProblemType("forbidden-events", "Events outside the party's role")
+NOT_ACKNOWLEDGED = ProblemType("not-acknowledged", "Broker did not acknowledge every event")
+MEMORY_UNAVAILABLE = ProblemType("memory-unavailable", "Events accepted before cannot be checked")
+PROBLEM_TYPES = (
+    *(UNAUTHENTICATED, RATE_LIMITED, TOO_LARGE, BAD_BODY),
+    *(INVALID_EVENTS, FORBIDDEN_EVENTS, NOT_ACKNOWLEDGED, MEMORY_UNAVAILABLE),
+)
+PARTY = web.RequestKey("party", str)
+"""The party a request was authenticated as, for the request metrics when its handling fails."""
 
 
 @dataclass(frozen=True)
@@ -56,17 +72,6 @@ class GatewayConfig:
             settings.gateway_idempotency_window_s,
             settings.gateway_ack_timeout_s,
         )
-
-
-def _json(status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.json_response(body, status=status, headers=headers)
-
-
-def _error(status: int, message: str, items: Sequence[Mapping[str, Any]] = (), **headers: str) -> web.Response:
-    body: dict[str, Any] = {"error": message}
-    if items:
-        body["items"] = list(items)
-    return _json(status, body, {k.replace("_", "-"): v for k, v in headers.items()})
 
 
 def api_key(request: web.Request) -> str | None:
@@ -111,12 +116,14 @@ class Gateway:
         identity = self.keyring.authenticate(key)
         if identity is None:
             reason = "missing API key (X-API-Key header or Authorization: Bearer)" if not key else "unknown API key"
-            return "unauthenticated", _error(401, reason, WWW_Authenticate='Bearer realm="baystream"')
+            challenge = {"WWW-Authenticate": 'Bearer realm="baystream"'}
+            return "unauthenticated", problem(401, reason, UNAUTHENTICATED, challenge)
+        request[PARTY] = identity.party
         wait = self.limiter.acquire(identity.party, self.clock())
         if wait > 0:
-            retry = str(max(1, math.ceil(wait)))
-            return identity.party, _error(429, f"rate limit of {identity.party} exceeded", Retry_After=retry)
-        too_large = _error(413, f"body larger than {self.config.max_body_bytes} bytes")
+            retry = {"Retry-After": str(max(1, math.ceil(wait)))}
+            return identity.party, problem(429, f"rate limit of {identity.party} exceeded", RATE_LIMITED, retry)
+        too_large = problem(413, f"body larger than {self.config.max_body_bytes} bytes", TOO_LARGE)
         if (request.content_length or 0) > self.config.max_body_bytes:
             return identity.party, too_large
         try:
@@ -126,20 +133,20 @@ class Gateway:
         try:
             items = split_body(body, request.content_type)
         except BadBody as exc:
-            return identity.party, _error(400, str(exc))
+            return identity.party, problem(400, str(exc), BAD_BODY)
         return identity.party, await self.accept(identity, items)
 
     async def accept(self, identity: Identity, items: list[Any]) -> web.Response:
         checked = check_batch(items, identity)
-        for outcome, status, problems, what in (
-            ("invalid", 422, checked.invalid, "break the contract"),
-            ("forbidden", 403, checked.forbidden, f"are not {identity.party}'s to publish"),
+        for outcome, status, kind, problems, what in (
+            ("invalid", 422, INVALID_EVENTS, checked.invalid, "break the contract"),
+            ("forbidden", 403, FORBIDDEN_EVENTS, checked.forbidden, f"are not {identity.party}'s to publish"),
         ):
             if problems:
                 self._count_rejected(identity, outcome, problems)
                 bad = len({p.index for p in problems})
                 message = f"{bad} of {len(items)} event(s) {what}; nothing published"
-                return _error(status, message, [p.as_dict() for p in problems])
+                return problem(status, message, kind, items=[p.as_dict() for p in problems])
         return await self.publish(identity, checked.records)
 
     def _count_rejected(self, identity: Identity, outcome: str, problems: list[ItemProblem]) -> None:
@@ -207,11 +214,10 @@ class Gateway:
                 f"the broker did not acknowledge {len(failed)} of {len(records)} event(s); "
                 "retry the whole batch (event ids already accepted are not published twice)"
             )
-            return _error(503, message, failed, Retry_After="1")
+            return problem(503, message, NOT_ACKNOWLEDGED, {"Retry-After": "1"}, items=failed)
         ids = [r["event_id"] for r in records]
-        return _json(
-            202, {"event_ids": ids, "published": published, "duplicates": [ids[i] for i in sorted(duplicates)]}
-        )
+        body = {"event_ids": ids, "published": published, "duplicates": [ids[i] for i in sorted(duplicates)]}
+        return web.json_response(body, status=202)
 
     def _unavailable(self, identity: Identity, records: list[dict[str, Any]], why: str) -> web.Response:
         """503 for a batch the memory could not vouch for: nothing was published, all of it is to retry."""
@@ -223,24 +229,25 @@ class Gateway:
             f"the gateway could not check {len(records)} event(s) against those already accepted; nothing "
             "published; retry the whole batch (event ids already accepted are not published twice)"
         )
-        return _error(503, message, items, Retry_After="1")
+        return problem(503, message, MEMORY_UNAVAILABLE, {"Retry-After": "1"}, items=items)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
 
 
 async def post_events(request: web.Request) -> web.Response:
-    party, response = await request.app[GATEWAY].handle(request)
+    """Handle one POST /v1/events and count it per party and status, an unexpected failure as a 500."""
+    try:
+        party, response = await request.app[GATEWAY].handle(request)
+    except Exception:
+        GATEWAY_REQUESTS.labels(request.get(PARTY, "unauthenticated"), "500").inc()
+        raise  # the problem middleware answers 500 and logs it
     GATEWAY_REQUESTS.labels(party, str(response.status)).inc()
     return response
 
 
 async def get_openapi(request: web.Request) -> web.Response:
-    return _json(200, document())
-
-
-async def get_health(request: web.Request) -> web.Response:
-    return _json(200, {"status": "ok"})
+    return web.json_response(document())
 
 
 def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None = None) -> web.Application:
@@ -249,8 +256,7 @@ def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None 
 
     config = config or GatewayConfig.from_settings(settings)
     gateway = Gateway(keyring, config)
-    middleware = cast(Middleware, metrics_middleware(SERVICE))
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[middleware])
+    app = web_app(SERVICE, client_max_size=config.max_body_bytes)
     app[GATEWAY] = gateway
 
     async def start_publisher(app: web.Application) -> None:
@@ -292,5 +298,5 @@ def make_app(settings: Settings, keyring: KeyRing, config: GatewayConfig | None 
     app.on_cleanup.append(stop)
     app.router.add_post("/v1/events", post_events)
     app.router.add_get("/v1/openapi.json", get_openapi)
-    app.router.add_get("/v1/health", get_health)
+    app.router.add_get("/v1/health", health_handler(lambda: {"status": "ok"}))
     return app

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, option_help
 
 HELP = "HTTP gateway: parties publish events with an API key (POST /v1/events); see docs/gateway.md"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", help="address to listen on (default: gateway_host setting, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: gateway_port setting, 8081)")
-    parser.add_argument("--keys", help="API keys file, .toml or .json (default: gateway_keys_file setting)")
+    parser.add_argument("--host", help=option_help("address to listen on", "gateway_host"))
+    parser.add_argument("--port", type=int, help=option_help("port to listen on", "gateway_port"))
+    parser.add_argument("--keys", help=option_help("API keys file, .toml or .json", "gateway_keys_file"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("serve", help="run the gateway (the default)")
     actions.add_parser("new-key", help="print a new random API key and its key_sha256 for the keys file")
@@ -40,8 +40,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
+    import asyncio
 
+    from baystream.infra.http.ports import PortSetting
+    from baystream.infra.http.server import serve as serve_app
     from baystream.infra.kafka_config import bootstrap
     from baystream.infra.metrics import serve_metrics
     from baystream.producers.gateway.app import make_app
@@ -64,7 +66,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {party:10s} {entry['role']:17s} {key}")
     elif not len(keyring):
         print("gateway: no API keys configured (BAYSTREAM_GATEWAY_KEYS_FILE): every request gets 401")
-    serve_metrics(settings.metrics_port)
-    print(f"gateway on http://{host}:{port}/v1/events (OpenAPI: /v1/openapi.json)", flush=True)
-    web.run_app(make_app(settings, keyring), host=host, port=port, print=None, handle_signals=True)
+    serve_metrics("gateway", settings)
+
+    def announce(url: str) -> None:
+        print(f"gateway on {url}/v1/events (OpenAPI: {url}/v1/openapi.json)", flush=True)
+
+    setting = PortSetting("gateway_port", "the gateway", "--port")
+    asyncio.run(serve_app(make_app(settings, keyring), host, port, setting, announce))
     return 0

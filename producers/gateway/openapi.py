@@ -5,69 +5,42 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from baystream.infra.http.openapi import json_answer, problem_answer, problem_schema, record_schema, ref
 from baystream.producers.gateway.identities import RULES
 from baystream.schemas import identifiers as ids
-from baystream.schemas.catalog import INPUT_TYPES, catalog
-from baystream.schemas.fields import FieldInfo, fields_of
+from baystream.schemas.catalog import INPUT_TYPES
 
-_KINDS: dict[str, dict[str, Any]] = {
-    "string": {"type": "string", "minLength": 1},
-    "timestamp": {"type": "string", "format": "date-time", "example": "2024-05-01T12:00:00Z"},
-    "boolean": {"type": "boolean"},
-    "int": {"type": "integer", "format": "int32"},
-    "long": {"type": "integer", "format": "int64"},
-    "double": {"type": "number"},
-    "bytes": {"type": "string", "format": "byte"},
-    "string_array": {"type": "array", "items": {"type": "string"}},
-}
-_FORMATS: dict[str, dict[str, Any]] = {
+_SIZES = {"oneOf": [{"type": "string", "enum": ["20", "40", "45"]}, {"type": "integer", "enum": [20, 40, 45]}]}
+_EXTRA: dict[str, dict[str, Any]] = {
     # The identifiers' own patterns (check digits are checked by the gateway, beyond what a pattern says).
-    "event_id": {"format": "uuid", "pattern": ids._UUID.pattern},
-    "port": {"pattern": ids._UNLOCODE.pattern},
-    "facility": {"pattern": ids._FACILITY.pattern},
-    "trucker": {"pattern": ids._SCAC.pattern},
-    "carrier": {"pattern": ids._SCAC.pattern},
-    "container_id": {"pattern": ids._ISO6346.pattern},
-    "chassis_id": {"pattern": ids._CHASSIS.pattern},
-    "vessel_imo": {"pattern": "^[0-9]{7}$"},
+    "event_id": {"format": "uuid", "pattern": ids.UUID_PATTERN.pattern},
+    "port": {"pattern": ids.UNLOCODE_PATTERN.pattern},
+    "facility": {"pattern": ids.FACILITY_PATTERN.pattern},
+    "trucker": {"pattern": ids.SCAC_PATTERN.pattern},
+    "carrier": {"pattern": ids.SCAC_PATTERN.pattern},
+    "container_id": {"pattern": ids.ISO6346_PATTERN.pattern},
+    "chassis_id": {"pattern": ids.CHASSIS_PATTERN.pattern},
+    "vessel_imo": {"pattern": ids.IMO_PATTERN.pattern},
     "car_count": {"minimum": 1},
-    "container_ids": {"items": {"type": "string", "pattern": ids._ISO6346.pattern}},
+    "container_ids": {"items": {"type": "string", "pattern": ids.ISO6346_PATTERN.pattern}},
 }
-
-
-def _property(info: FieldInfo, doc: str) -> dict[str, Any]:
-    schema: dict[str, Any] = (
-        {"type": "string", "enum": list(info.symbols)} if info.kind == "enum" else dict(_KINDS[info.kind])
-    )
-    schema.update(_FORMATS.get(info.name, {}))
-    if info.name == "size":  # the JSON form also takes the chassis length as a number
-        schema = {"oneOf": [{"type": "string", "enum": ["20", "40", "45"]}, {"type": "integer", "enum": [20, 40, 45]}]}
-    if info.nullable:
-        schema["nullable"] = True
-    if info.name == "source":
-        doc += " Optional here and ignored: the gateway stamps it from the API key's party."
-    schema["description"] = doc
-    return schema
 
 
 def event_schema(type_name: str) -> dict[str, Any]:
     """JSON Schema (OpenAPI dialect) of one input event type in the JSON form."""
-    docs = {f["name"]: f.get("doc", "") for f in catalog().fields(type_name)}
-    infos = fields_of(type_name)
-    properties: dict[str, Any] = {"type": {"type": "string", "enum": [type_name]}}
-    properties.update({i.name: _property(i, docs[i.name]) for i in infos})
-    required = ["type", *(i.name for i in infos if i.required and i.name != "source")]
-    description = catalog().schema(type_name).parsed.get("doc", "")
-    return {
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "required": required,
-        "additionalProperties": False,
-    }
+    schema = record_schema(type_name, _EXTRA, all_required=False)
+    fields = schema["properties"]
+    if "size" in fields:  # the JSON form also takes the chassis length as a number
+        fields["size"] = {**_SIZES, "description": fields["size"]["description"]}
+    if "source" in fields:
+        fields["source"]["description"] += " Optional here and ignored: the gateway stamps it from the API key's party."
+    schema["properties"] = {"type": {"type": "string", "enum": [type_name]}, **fields}
+    schema["required"] = ["type", *(name for name in schema["required"] if name != "source")]
+    schema["additionalProperties"] = False
+    return schema
 
 
-def _error_schema() -> dict[str, Any]:
+def _problem_schema() -> dict[str, Any]:
     item = {
         "type": "object",
         "properties": {
@@ -79,21 +52,12 @@ def _error_schema() -> dict[str, Any]:
         },
         "required": ["index", "reason"],
     }
-    return {
-        "type": "object",
-        "properties": {"error": {"type": "string"}, "items": {"type": "array", "items": item}},
-        "required": ["error"],
+    items = {
+        "type": "array",
+        "items": item,
+        "description": "422, 403, 503: one entry per refused event (per problem for 422 and 403)",
     }
-
-
-def _response(description: str, schema: str = "Error", headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
-    }
-    if headers:
-        body["headers"] = headers
-    return body
+    return problem_schema({"items": items})
 
 
 def _roles_text() -> str:
@@ -151,6 +115,9 @@ _TERMINAL_BATCH = [
 ]
 
 
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
+
+
 @cache
 def document() -> dict[str, Any]:
     """The whole OpenAPI document served at /v1/openapi.json."""
@@ -158,7 +125,7 @@ def document() -> dict[str, Any]:
     one_event = {"oneOf": event_refs}
     schemas: dict[str, Any] = {t: event_schema(t) for t in INPUT_TYPES}
     schemas["Event"] = one_event
-    schemas["Error"] = _error_schema()
+    schemas["Problem"] = _problem_schema()
     schemas["Accepted"] = {
         "type": "object",
         "properties": {
@@ -171,6 +138,11 @@ def document() -> dict[str, Any]:
             },
         },
         "required": ["event_ids", "published", "duplicates"],
+    }
+    schemas["Health"] = {
+        "type": "object",
+        "properties": {"status": {"type": "string", "enum": ["ok"]}},
+        "required": ["status"],
     }
     return {
         "openapi": "3.0.3",
@@ -230,17 +202,20 @@ def document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "202": _response("every event acknowledged by the broker (or already accepted)", "Accepted"),
-                        "400": _response("the body is not JSON, not NDJSON, or empty"),
-                        "401": _response("no API key, or an unknown one"),
-                        "403": _response("some events are outside the party's role; nothing published"),
-                        "413": _response("the body is larger than the limit"),
-                        "422": _response("some events break the contract; nothing published"),
-                        "429": _response(
-                            "too many requests for this API key",
-                            headers={"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+                        "202": json_answer(
+                            "every event acknowledged by the broker (or already accepted)", ref("Accepted")
                         ),
-                        "503": _response("the broker did not acknowledge some events: retry the whole batch"),
+                        "400": problem_answer("the body is not JSON, not NDJSON, or empty"),
+                        "401": problem_answer("no API key, or an unknown one"),
+                        "403": problem_answer("some events are outside the party's role; nothing published"),
+                        "413": problem_answer("the body is larger than the limit"),
+                        "422": problem_answer("some events break the contract; nothing published"),
+                        "429": problem_answer("too many requests for this API key", _RETRY_AFTER),
+                        "503": problem_answer(
+                            "the broker did not acknowledge some events, or the gateway cannot check which were "
+                            "accepted before: retry the whole batch",
+                            _RETRY_AFTER,
+                        ),
                     },
                 }
             },
@@ -248,21 +223,14 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
-                    "responses": {
-                        "200": {
-                            "description": "the OpenAPI document",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    },
+                    "responses": {"200": json_answer("the OpenAPI document", {"type": "object"})},
                 }
             },
             "/v1/health": {
                 "get": {
                     "operationId": "health",
                     "summary": "Liveness: the gateway answers",
-                    "responses": {
-                        "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
-                    },
+                    "responses": {"200": json_answer("ok", ref("Health"))},
                 }
             },
         },

@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import ClientSession, web
 from prometheus_client import REGISTRY
 
-from baystream.infra.http_metrics import UNMATCHED, metrics_handler, metrics_middleware
+from baystream.infra.http.metrics import UNMATCHED, metrics_handler, metrics_middleware
 
 
 def _count(service: str, method: str, route: str, status: str) -> float:
@@ -61,7 +61,7 @@ def test_requests_are_counted_by_route_pattern_and_status() -> None:
 
 
 def test_made_up_methods_share_one_label() -> None:
-    from baystream.infra.http_metrics import _method_label
+    from baystream.infra.http.metrics import _method_label
 
     assert _method_label("GET") == "GET"
     assert _method_label("BREW") == _method_label("PROPFIND") == "other"

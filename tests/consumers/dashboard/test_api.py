@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
+from baystream.consumers.dashboard.api import BAD_PARAMETER, NO_DATA
 from baystream.consumers.dashboard.feed import FeedTopics
 from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.settings import Settings
@@ -85,7 +86,10 @@ def test_api_serves_what_the_broker_holds_and_follows_it(broker_settings: Settin
         assert dash.get("/api/history?scope=USLAX/APMT")[0] == 400
         assert dash.get("/api/history?scope=USLAX/APMT&indicator=congestion_index&since=yesterday")[0] == 400
         status, missing = dash.get("/api/history?scope=USLAX/NOPE&indicator=congestion_index")
-        assert status == 404 and "USLAX/NOPE" in missing["error"]
+        assert status == 404 and "USLAX/NOPE" in missing["detail"]
+        assert (missing["type"], missing["title"], missing["status"]) == (NO_DATA.uri, NO_DATA.title, 404)
+        status, bad = dash.get("/api/alerts?limit=many")
+        assert (status, bad["type"], bad["status"]) == (400, BAD_PARAMETER.uri, 400) and "limit" in bad["detail"]
 
         assert [a["alert_id"] for a in dash.get("/api/alerts")[1]["alerts"]] == [earlier["alert_id"]]
         assert dash.get("/api/alerts?limit=0")[0] == 400

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -60,3 +61,19 @@ def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> 
         if process.poll() is None:
             process.kill()
             process.wait(5)
+
+
+def test_a_port_in_use_is_one_line_naming_the_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dashboard with its defaults beside something on its port: one line, not an OSError traceback."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        for name, value in {"BOOTSTRAP": "127.0.0.1:1", "EMBEDDED": "1", "METRICS_PORT": "0"}.items():
+            monkeypatch.setenv(f"BAYSTREAM_{name}", value)
+        monkeypatch.setenv("BAYSTREAM_DASHBOARD_PORT", str(port))
+        assert main(["dashboard"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"port {port} on 127.0.0.1 is in use, so the dashboard cannot listen there" in err
+    assert "--port or BAYSTREAM_DASHBOARD_PORT (setting dashboard_port)" in err

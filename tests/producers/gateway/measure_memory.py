@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from confluent_kafka import Producer
 
+from baystream.infra.http.server import BackgroundServer
 from baystream.infra.kafka_config import producer_config
 from baystream.infra.settings import Settings
 from baystream.infra.topics import GATE_MOVES, create_topics
 from baystream.producers.gateway.app import GATEWAY, GatewayConfig, make_app
 from baystream.producers.gateway.peek import Peeker
-from baystream.producers.gateway.server import BackgroundServer
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import codec_for
 from tests.brokers import settings_for, start_broker

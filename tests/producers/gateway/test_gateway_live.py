@@ -13,10 +13,17 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client import REGISTRY
 
+from baystream.infra.http.server import BackgroundServer
 from baystream.infra.settings import Settings
 from baystream.infra.topics import GATE_MOVES, VESSEL_ARRIVALS
-from baystream.producers.gateway.app import GatewayConfig, make_app
-from baystream.producers.gateway.server import BackgroundServer
+from baystream.producers.gateway.app import (
+    FORBIDDEN_EVENTS,
+    INVALID_EVENTS,
+    RATE_LIMITED,
+    UNAUTHENTICATED,
+    GatewayConfig,
+    make_app,
+)
 from tests.events import event
 from tests.producers.gateway.live import get, keyring_with_fresh_keys, on_topic, post
 
@@ -87,6 +94,8 @@ def test_a_rejected_batch_leaves_nothing_on_the_topic(broker_settings: Settings,
     batch[2]["container_id"] = "CSQU3054384"  # wrong check digit
     status, _, answer = post(gateway, batch, keys["abcd-trucking"])
     assert status == 422
+    assert (answer["type"], answer["status"]) == (INVALID_EVENTS.uri, 422)
+    assert answer["detail"] == "1 of 3 event(s) break the contract; nothing published"
     assert [(i["index"], i["field"]) for i in answer["items"]] == [(2, "container_id")]
     assert "check digit" in answer["items"][0]["reason"]
     assert on_topic(broker_settings, GATE_MOVES, ids(batch)) == {}
@@ -95,7 +104,7 @@ def test_a_rejected_batch_leaves_nothing_on_the_topic(broker_settings: Settings,
 def test_a_trucker_cannot_publish_for_another_scac(broker_settings: Settings, gateway: str, keys: dict[str, str]):
     batch = [*gate_moves(1), *gate_moves(1, trucker="EFGH")]
     status, _, answer = post(gateway, batch, keys["abcd-trucking"])
-    assert status == 403
+    assert status == 403 and answer["type"] == FORBIDDEN_EVENTS.uri
     assert [(i["index"], i["field"], i["got"]) for i in answer["items"]] == [(1, "trucker", "EFGH")]
     status, _, answer = post(gateway, [event("RailDeparture")], keys["abcd-trucking"])
     assert status == 403 and answer["items"][0]["field"] == "type"
@@ -137,7 +146,8 @@ def test_the_same_event_id_from_two_parties_is_not_a_retry(gateway: str, keys: d
 
 def test_keys_and_body_size(gateway: str, keys: dict[str, str]):
     status, headers, answer = post(gateway, gate_moves(1))
-    assert status == 401 and "API key" in answer["error"]
+    assert status == 401 and "API key" in answer["detail"] and answer["title"] == UNAUTHENTICATED.title
+    assert headers["Content-Type"].startswith("application/problem+json")
     assert headers["WWW-Authenticate"].startswith("Bearer")
     assert post(gateway, gate_moves(1), "not-a-key")[0] == 401
     big = gate_moves(1)[0] | {"visit_id": "V" * BODY_LIMIT}
@@ -160,7 +170,7 @@ def test_rate_limit_per_key(broker_settings: Settings, keys: dict[str, str]):
         status, headers, answer = post(server.url, b"[]", keys["abcd-trucking"])
         other = post(server.url, b"[]", keys["apm-terminals"])[0]
     assert statuses == [400, 400]  # let through (and refused for the empty body)
-    assert status == 429 and "rate limit" in answer["error"]
+    assert status == 429 and "rate limit" in answer["detail"] and answer["type"] == RATE_LIMITED.uri
     assert 1 <= int(headers["Retry-After"]) <= 4
     assert other == 400  # another key has its own bucket
 
@@ -189,4 +199,4 @@ def test_unacknowledged_events_answer_503_and_stay_retryable(keys: dict[str, str
         assert status == 503 and headers["Retry-After"] == "1"
         assert [(i["index"], i["event_id"]) for i in answer["items"]] == list(enumerate(ids(batch)))
         assert all(i["reason"].startswith(reason) for i in answer["items"]), answer["items"]
-        assert "retry the whole batch" in answer["error"]
+        assert "retry the whole batch" in answer["detail"] and answer["status"] == 503

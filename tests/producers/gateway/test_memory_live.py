@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
+from baystream.infra.http.server import BackgroundServer
 from baystream.infra.kafka_config import producer_config
 from baystream.infra.settings import Settings
 from baystream.infra.topics import GATE_MOVES
 from baystream.producers.gateway.app import GatewayConfig, make_app
-from baystream.producers.gateway.server import BackgroundServer
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import codec_for
 from tests.events import event

@@ -42,3 +42,25 @@ def test_the_examples_are_valid_events_a_terminal_may_publish() -> None:
         value = example["value"]
         checked = check_batch(value if isinstance(value, list) else [value], terminal)
         assert (checked.invalid, checked.forbidden) == ([], [])
+
+
+def test_every_operation_has_an_operation_id_and_errors_are_problem_details() -> None:
+    from baystream.infra.http.openapi import operations
+
+    ids = [operation["operationId"] for _, _, operation in operations(document())]
+    assert len(ids) == len(set(ids)) == 3
+    post = document()["paths"]["/v1/events"]["post"]
+    for status, answer in post["responses"].items():
+        expected = ["application/json"] if status == "202" else ["application/problem+json"]
+        assert list(answer["content"]) == expected, status
+    problem = document()["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["type", "title", "status", "detail"] and "items" in problem["properties"]
+
+
+def test_identifier_patterns_are_the_validators_own() -> None:
+    from baystream.schemas import identifiers
+
+    gate = event_schema("GateMove")["properties"]
+    assert gate["event_id"]["pattern"] == identifiers.UUID_PATTERN.pattern
+    assert gate["container_id"]["pattern"] == identifiers.ISO6346_PATTERN.pattern
+    assert event_schema("VesselArrival")["properties"]["vessel_imo"]["pattern"] == identifiers.IMO_PATTERN.pattern

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from baystream.infra.http.server import BackgroundServer
 from baystream.infra.settings import Settings
 from baystream.producers.gateway.app import GatewayConfig, make_app
 from baystream.producers.gateway.identities import Identity, KeyRing, Role, hash_key, new_key
-from baystream.producers.gateway.server import BackgroundServer
 
 pytestmark = pytest.mark.integration
 
