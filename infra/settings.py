@@ -50,8 +50,9 @@ class Settings:
     worker_web_port: int = 6066
     publish_interval_s: float = 5.0
     """Steady cadence at which the worker publishes all indicators."""
-    metrics_port: int = 9400
-    """Prometheus /metrics port of the process (0 disables)."""
+    metrics_port: int | None = None
+    """Prometheus /metrics port of the process (0 disables); None: the service's own default, so services on one
+    machine do not collide (infra/metrics.py DEFAULT_METRICS_PORTS, docs/metrics.md)."""
     metrics_host: str = "127.0.0.1"
     """Address /metrics binds to: 0.0.0.0 in containers, so Prometheus can scrape from another one."""
     dashboard_host: str = "127.0.0.1"
@@ -98,8 +99,10 @@ def _coerce(name: str, raw: Any) -> Any:
             return int(raw)
         if isinstance(default, float):
             return float(raw)
+        if _FIELDS[name].type == "int | None":
+            return None if raw in (None, "") else int(raw)
     except (TypeError, ValueError):
-        kind = type(default).__name__
+        kind = "int" if _FIELDS[name].type == "int | None" else type(default).__name__
         raise SettingsError(f"setting {name!r}: expected {kind}, got {raw!r}") from None
     if name == "webhooks":
         if not isinstance(raw, list) or not all(isinstance(w, dict) and "url" in w for w in raw):

@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baystream.infra.settings import Settings, given, option_help
+from baystream.infra.settings import Settings
 
 HELP = "serve the live congestion dashboard, its REST API and the alert webhooks"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", help=option_help("address to listen on", "dashboard_host"))
-    parser.add_argument("--port", type=int, help=option_help("port to listen on", "dashboard_port"))
+    parser.add_argument("--host", default=None, help="address to listen on (setting dashboard_host)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (setting dashboard_port)")
     parser.add_argument(
-        "--history-hours",
-        type=float,
-        metavar="H",
-        help=option_help("hours of history the charts start with", "dashboard_history_hours"),
+        "--history-hours", type=float, default=6.0, metavar="H", help="hours of history the charts start with"
     )
 
 
@@ -38,10 +35,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except WebhookConfigError as exc:
         print(f"baystream dashboard: {exc}", file=sys.stderr)
         return 2
-    history_hours = given(args.history_hours, settings.dashboard_history_hours)
-    if history_hours <= 0:
+    if args.history_hours <= 0:
         print("baystream dashboard: --history-hours must be positive", file=sys.stderr)
         return 2
     serve_metrics("dashboard", settings)  # /metrics is also served on the dashboard's own port
-    asyncio.run(serve_forever(settings, DashboardOptions(history_hours=history_hours), args.host, args.port))
+    asyncio.run(serve_forever(settings, DashboardOptions(history_hours=args.history_hours), args.host, args.port))
     return 0

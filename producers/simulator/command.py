@@ -153,7 +153,7 @@ def _open_sink(args: argparse.Namespace, settings: Settings, stack: contextlib.E
     from baystream.infra.metrics import serve_metrics
     from baystream.producers.publisher import Publisher
 
-    serve_metrics(settings.metrics_port)
+    serve_metrics("simulator", settings)
     return PublisherSink(Publisher(settings)), "Kafka"
 
 
