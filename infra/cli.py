@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "broker": "baystream.infra.broker_command",
     "topics": "baystream.infra.topics_command",
     "publish": "baystream.producers.file_publish",
+    "ingest": "baystream.producers.feeds.command",
     "tail": "baystream.consumers.tail",
     "simulate": "baystream.producers.simulator.command",
     "indicators": "baystream.streams.command",
