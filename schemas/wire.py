@@ -8,15 +8,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 import struct
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import fastavro
-from fastavro import schemaless_reader
 
+from baystream.schemas.avro_decoder import Decoder, decoder_for
 from baystream.schemas.avro_encoder import Encoder, encoder_for
 from baystream.schemas.catalog import SchemaCatalog, SchemaVersion, catalog
 from baystream.schemas.errors import DecodeError
@@ -68,6 +67,8 @@ class Codec:
         self._by_id: dict[int, SchemaVersion] = {}
         self._writers: dict[Any, tuple[bytes, Encoder]] = {}
         """(header, body encoder) by type name (single-object) or (type name, topic) (Confluent)."""
+        self._readers: dict[bytes, tuple[str, Decoder, int]] = {}
+        """(type name, body decoder, body offset) by header: the 10 bytes of single-object, the 5 of Confluent."""
 
     @property
     def uses_registry(self) -> bool:
@@ -106,28 +107,33 @@ class Codec:
         """Bytes in either format to a decoded record with its `type`, read with the newest schema."""
         if not data:
             raise DecodeError("empty record: expected an Avro-encoded Baystream event")
+        reader = self._readers.get(data[:10]) or self._readers.get(data[:5]) or self._reader(data)
+        name, decode, offset = reader
+        try:
+            record = decode(data, offset)
+        except Exception as exc:  # fastavro raises several types on corrupt input
+            raise DecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from None
+        if not isinstance(record, dict):
+            raise DecodeError(f"corrupt {name} record")
+        record["type"] = name
+        return record
+
+    def _reader(self, data: bytes) -> tuple[str, Decoder, int]:
+        """The writer schema named by a header seen for the first time, and its decoder into the newest."""
         if data[:2] == SINGLE_OBJECT_MAGIC:
             writer = self._catalog.by_fingerprint.get(data[2:10])
             if writer is None:
                 raise DecodeError(f"unknown schema fingerprint {data[2:10].hex()}: not a schema in schemas/")
-            offset = 10
+            header = data[:10]
         elif data[0] == CONFLUENT_MAGIC and len(data) >= 5:
             writer = self._writer_by_id(struct.unpack(">I", data[1:5])[0])
-            offset = 5
+            header = data[:5]
         else:
             raise DecodeError(f"unknown wire format: first bytes {data[:4].hex()} are neither C301 nor 00")
         reader = self._catalog.current[writer.name]
-        try:
-            if writer is reader:
-                record = schemaless_reader(io.BytesIO(data[offset:]), reader.parsed, None)
-            else:
-                record = schemaless_reader(io.BytesIO(data[offset:]), writer.parsed, reader.parsed)
-        except Exception as exc:  # fastavro raises several types on corrupt input
-            raise DecodeError(f"corrupt {writer.name} record: {type(exc).__name__}: {exc}") from None
-        if not isinstance(record, dict):
-            raise DecodeError(f"corrupt {writer.name} record")
-        record["type"] = writer.name
-        return record
+        decode = decoder_for(writer.parsed, None if writer is reader else reader.parsed)
+        entry = self._readers[header] = (writer.name, decode, len(header))
+        return entry
 
     def _writer_by_id(self, schema_id: int) -> SchemaVersion:
         known = self._by_id.get(schema_id)
