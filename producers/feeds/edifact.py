@@ -104,9 +104,13 @@ def _segments(text: str) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydifact warns per segment that it has no directory to validate with
         try:
-            yield from Parser().parse(text)
+            yield from Parser().parse(text.lstrip())
         except EDISyntaxError as exc:
-            raise FeedError("interchange", f"not EDIFACT: {exc}") from None
+            raise _Malformed(str(exc)) from None
+
+
+class _Malformed(ValueError):
+    """pydifact could not read on: the caller says where it was."""
 
 
 def messages(text: str) -> list[Msg]:
@@ -117,7 +121,16 @@ def messages(text: str) -> list[Msg]:
     count = 0
     msg: Msg | None = None
     seen_any = False
-    for raw in _segments(text):
+    segments = _segments(text)
+    while True:
+        try:
+            raw = next(segments, None)
+        except _Malformed as exc:
+            where = msg.where() if msg else f"interchange {interchange}" if interchange else "interchange"
+            after = f"after segment {len(msg.segments)} " if msg else ""
+            raise FeedError(where, f"cut or malformed {after}({exc})") from None
+        if raw is None:
+            break
         seen_any = True
         tag = raw.tag
         if tag == "UNA":

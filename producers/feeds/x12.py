@@ -91,6 +91,14 @@ def _text(value: bytes) -> str:
     return value.decode("ascii", "replace").strip()
 
 
+def _name(document: Any) -> str:
+    """'interchange <ISA13> from <ISA06>', from the first segment (an error's where)."""
+    isa = next(iter(document), None)
+    if isa is None or isa.tag != "ISA":
+        return "interchange"
+    return f"interchange {_text(isa.element(13) or b'')} from {_text(isa.element(6) or b'')}"
+
+
 def _envelope_problem(document: Any) -> str | None:
     """Which ST..SE has a wrong SE01, for an error that names it (ansi-x12's does not)."""
     start = None
@@ -120,7 +128,7 @@ def transactions(payload: bytes) -> list[_Transaction]:
         interchange = parse_x12_interchange(document)
     except X12Error as exc:
         detail = _envelope_problem(document)
-        raise FeedError("interchange", f"{detail}" if detail else f"{exc} (is the interchange cut?)") from None
+        raise FeedError(_name(document), detail or f"{exc} (is the interchange cut?)") from None
     sender = _text(interchange.sender_identifier or b"")
     control = _text(interchange.control_number or b"")
     out = []
