@@ -64,7 +64,7 @@ class BenchBroker:
     def describe(self) -> str:
         """What it is, read back from the broker: nodes, replicas, min.insync.replicas, acks."""
         if self.engine == "tansu":
-            return f"Tansu (embedded, memory store) at {self.settings.bootstrap}"
+            return f"Tansu (embedded, memory store) at {self.settings.kafka.bootstrap}"
         admin = AdminClient(admin_config(self.settings))
         metadata = admin.list_topics(timeout=15)
         topic = CATALOG[0].name
@@ -73,7 +73,7 @@ class BenchBroker:
         isr = admin.describe_configs([resource], request_timeout=15)[resource].result()["min.insync.replicas"]
         what = f"Apache Kafka {KAFKA_VERSION} (local KRaft cluster)" if self.engine == "kafka" else "Kafka cluster"
         return (
-            f"{what}, {len(metadata.brokers)} brokers at {self.settings.bootstrap}: {topic} has {replicas} "
+            f"{what}, {len(metadata.brokers)} brokers at {self.settings.kafka.bootstrap}: {topic} has {replicas} "
             f"replicas, min.insync.replicas {isr.value}; producers acks={producer_config(self.settings)['acks']}"
         )
 

@@ -211,7 +211,7 @@ def recreated(settings: Settings, timeout: float = 90.0) -> None:
     """
     deadline = time.monotonic() + timeout
     names = [topic.name for topic in CATALOG]
-    addresses = str(settings.bootstrap).split(",")
+    addresses = str(settings.kafka.bootstrap).split(",")
     admins = [AdminClient(admin_config(settings.with_overrides(bootstrap=address))) for address in addresses]
     while True:
         # creates what is missing (a broker listing a deleted topic made create_topics skip it), checks configs
@@ -222,7 +222,7 @@ def recreated(settings: Settings, timeout: float = 90.0) -> None:
             return
         if time.monotonic() > deadline:
             what = ", ".join(sorted(missing) or unchecked)
-            raise RuntimeError(f"catalog topics not recreated on {settings.bootstrap}: {what}")
+            raise RuntimeError(f"catalog topics not recreated on {settings.kafka.bootstrap}: {what}")
         time.sleep(1.0)
 
 
@@ -501,7 +501,7 @@ def input_offsets(settings: Settings, group: str, timeout: float = 10.0) -> tupl
     which Tansu may understate (see TopicTail)."""
     consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False, "enable.partition.eof": True}))
     try:
-        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.partitions)]
+        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.kafka.partitions)]
         committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(wanted, timeout=timeout)}
         consumer.assign([TopicPartition(t, p, max(c, OFFSET_BEGINNING)) for (t, p), c in committed.items()])
         ends = {where: max(offset, 0) for where, offset in committed.items()}
@@ -539,13 +539,13 @@ def caught_up(settings: Settings, board: PartialBoard) -> bool:
     """True when the newest partial of every input partition covers its end (position: the sum of its topics'
     next offsets): the worker has read, applied and reported everything, whatever it committed."""
     try:
-        _, ends = input_offsets(settings, settings.app_id)
+        _, ends = input_offsets(settings, settings.worker.app_id)
     except KafkaException:
         return False
     board.read()
     return all(
         board.best.get(f"p{p}", (-1, {}))[0] == sum(ends[(t, p)] for t in INPUT_TOPICS)
-        for p in range(settings.partitions)
+        for p in range(settings.kafka.partitions)
     )
 
 
@@ -713,10 +713,10 @@ def check(
     timeout: float = 180.0,
 ) -> Verdict:
     """Settle, compare, write it down; diagnose a failure."""
-    verdict = settle(settings, settings.app_id, events, latest, board, timeout=timeout, watch=watch)
+    verdict = settle(settings, settings.worker.app_id, events, latest, board, timeout=timeout, watch=watch)
     record_verdict(outcome, verdict, journal, label)
     if verdict.differences or verdict.lost or verdict.twice:
-        journal.write(diagnose(settings, settings.app_id, events, board, journal.folder))
+        journal.write(diagnose(settings, settings.worker.app_id, events, board, journal.folder))
     return verdict
 
 
@@ -897,7 +897,7 @@ def kill_moment(
         if not wait_until(lambda: caught_up(settings, board) or not worker.alive(), WAIT_S, 0.2):
             return Moment(f"not caught up within {WAIT_S:g}s", timed_out=worker.alive())
         time.sleep(delay)
-        left = uncommitted(settings, settings.app_id)
+        left = uncommitted(settings, settings.worker.app_id)
         return Moment(
             f"quiet: everything read and reported, {delay:.2f}s later; not committed: {left}", uncommitted=left
         )
@@ -1101,17 +1101,17 @@ def scenario_brokers(ctx: Context, number: int) -> Outcome:
         stack.callback(board.tail.close)
         worker = workers.spawn("w")
         faults: list[tuple[str, str, int]] = [
-            ("checkpoint changelog", f"{app_id}-checkpoints-changelog", rng.randrange(settings.partitions)),
+            ("checkpoint changelog", f"{app_id}-checkpoints-changelog", rng.randrange(settings.kafka.partitions)),
         ]
         if not ctx.quick:
             faults = [
-                ("input", rng.choice(INPUT_TOPICS), rng.randrange(settings.partitions)),
+                ("input", rng.choice(INPUT_TOPICS), rng.randrange(settings.kafka.partitions)),
                 *faults,
                 ("combiner changelog", f"{app_id}-combiner-changelog", 0),
                 ("partials", partials_topic(settings), 0),
                 ("group coordinator", "__consumer_offsets", coordinator_partition(app_id)),
-                ("input", rng.choice(INPUT_TOPICS), rng.randrange(settings.partitions)),
-                ("checkpoint changelog", f"{app_id}-checkpoints-changelog", rng.randrange(settings.partitions)),
+                ("input", rng.choice(INPUT_TOPICS), rng.randrange(settings.kafka.partitions)),
+                ("checkpoint changelog", f"{app_id}-checkpoints-changelog", rng.randrange(settings.kafka.partitions)),
             ]
         pieces = chunks(events, 2 * len(faults) + 4)
         publish(settings, pieces[0])

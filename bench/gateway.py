@@ -124,7 +124,7 @@ def main() -> None:
     warmup = make_batches(20, args.batch_size)
     key = new_key()
     with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, embedded=True)
+        settings = Settings().with_overrides(bootstrap=broker.bootstrap, embedded=True)
         create_topics(settings)
         port = free_port()
         env = dict(os.environ)

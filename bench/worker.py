@@ -62,10 +62,12 @@ def plain_loop(settings: Settings, n: int) -> float:
     """Events/s of the engine behind a plain confluent-kafka consumer (no Faust, no checkpoints)."""
     kit = engine_kit(settings)
     processor = InputProcessor(Codec(), kit.new_engine, kit.restore_engine, producer="bench")
-    for p in range(settings.partitions):
+    for p in range(settings.kafka.partitions):
         processor.load(p, None)
     consumer = Consumer(consumer_config(settings, None, **{"fetch.max.bytes": 64 * 1024 * 1024}))
-    consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t in INPUT_TOPICS for p in range(settings.partitions)])
+    consumer.assign(
+        [TopicPartition(t, p, OFFSET_BEGINNING) for t in INPUT_TOPICS for p in range(settings.kafka.partitions)]
+    )
     seen = 0
     start = None
     while seen < n:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from baystream.schemas.json_form import dumps
     from baystream.schemas.wire import codec_for
 
-    codec = codec_for(settings.schema_registry)
+    codec = codec_for(settings.kafka.schema_registry)
     undecodable = 0
     try:
         for message in read_topic(settings, args.topic, args.from_beginning, args.follow, args.max):

@@ -19,9 +19,7 @@ from typing import IO, Any
 
 from confluent_kafka.admin import AdminClient
 
-
-class BrokerError(RuntimeError):
-    """The embedded broker could not be found or did not come up."""
+from baystream.infra.errors import BrokerError
 
 
 def broker_binary() -> str:

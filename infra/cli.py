@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from baystream import __version__
-from baystream.infra.settings import SettingsError, load_settings
+from baystream.infra.errors import BaystreamError
+from baystream.infra.settings import load_settings
 
 COMMANDS: dict[str, str] = {
     "broker": "baystream.infra.broker_command",
@@ -59,22 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings(config_file=args.config)
-    except SettingsError as exc:
-        print(f"baystream: {exc}", file=sys.stderr)
-        return 2
-    try:
         return int(modules[args.command].run(args, settings) or 0)
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        # The errors a user can act on get one line and an exit status, whichever command met them.
-        from baystream.infra.kafka_config import BrokerNotConfigured
-        from baystream.producers.publisher import PublishError
-
-        if isinstance(exc, BrokerNotConfigured | PublishError | SettingsError):  # SettingsError: e.g. a port in use
-            print(f"baystream {args.command}: {exc}", file=sys.stderr)
-            return 1 if isinstance(exc, PublishError) else 2
-        raise
+    except BaystreamError as exc:
+        # What a user can act on (a setting, the data, the broker) is one message and an exit status, not a
+        # traceback, whichever command met it: 2 for configuration, 1 for the rest (infra/errors.py).
+        print(f"baystream {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ class Child:
 
 def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
     """The processes of the demo, each on its service's own metrics port."""
-    dashboard = (settings.dashboard_host, settings.dashboard_port, PortSetting("dashboard_port", "the dashboard"))
-    gateway = (settings.gateway_host, settings.gateway_port, PortSetting("gateway_port", "the gateway"))
+    dashboard = (settings.dashboard.host, settings.dashboard.port, PortSetting("dashboard_port", "the dashboard"))
+    gateway = (settings.gateway.host, settings.gateway.port, PortSetting("gateway_port", "the gateway"))
     return [
         Child("worker", "worker", (), "indicator worker (Faust)"),
         Child(
@@ -56,14 +56,14 @@ def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
             "dashboard",
             "dashboard",
             (),
-            f"dashboard http://{settings.dashboard_host}:{settings.dashboard_port}/",
+            f"dashboard http://{settings.dashboard.host}:{settings.dashboard.port}/",
             (dashboard,),
         ),
         Child(
             "gateway",
             "gateway",
             (),
-            f"HTTP gateway http://{settings.gateway_host}:{settings.gateway_port}/v1/events",
+            f"HTTP gateway http://{settings.gateway.host}:{settings.gateway.port}/v1/events",
             (gateway,),
         ),
     ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from baystream.infra.errors import ConfigurationError
 from baystream.infra.settings import Settings
 
 EMBEDDED_SESSION_TIMEOUT_MS = 6000
 """Tansu holds a group join for about half the session timeout: keep it short on the embedded broker."""
 
 
-class BrokerNotConfigured(RuntimeError):
+class BrokerNotConfigured(ConfigurationError):
     """No bootstrap address: the user must start a broker or point at a cluster."""
 
     def __init__(self) -> None:
@@ -22,19 +23,19 @@ class BrokerNotConfigured(RuntimeError):
 
 def bootstrap(settings: Settings) -> str:
     """The bootstrap servers, or a clear error saying how to get some."""
-    if not settings.bootstrap:
+    if not settings.kafka.bootstrap:
         raise BrokerNotConfigured()
-    return settings.bootstrap
+    return settings.kafka.bootstrap
 
 
 def session_timeout_ms(settings: Settings) -> int:
-    return EMBEDDED_SESSION_TIMEOUT_MS if settings.embedded else settings.session_timeout_ms
+    return EMBEDDED_SESSION_TIMEOUT_MS if settings.kafka.embedded else settings.kafka.session_timeout_ms
 
 
 def common_config(settings: Settings) -> dict[str, Any]:
     """Properties every librdkafka client shares: address, identity, SASL/SSL pass-through."""
-    config: dict[str, Any] = {"bootstrap.servers": bootstrap(settings), "client.id": settings.client_id}
-    config.update(settings.kafka)
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap(settings), "client.id": settings.kafka.client_id}
+    config.update(settings.kafka.properties)
     return config
 
 
@@ -59,7 +60,7 @@ def consumer_config(settings: Settings, group_id: str | None, **overrides: Any) 
     config = common_config(settings)
     config.update(
         {
-            "group.id": group_id or f"{settings.client_id}-reader",
+            "group.id": group_id or f"{settings.kafka.client_id}-reader",
             "enable.auto.commit": group_id is not None,
             "auto.offset.reset": "earliest",
             "session.timeout.ms": session_timeout_ms(settings),
@@ -90,4 +91,4 @@ def faust_broker_url(settings: Settings) -> str:
 
 def faust_security(settings: Settings) -> dict[str, str]:
     """SASL settings in aiokafka's names, for Faust's broker_credentials."""
-    return {_SASL_SSL_TO_AIOKAFKA[k]: v for k, v in settings.kafka.items() if k in _SASL_SSL_TO_AIOKAFKA}
+    return {_SASL_SSL_TO_AIOKAFKA[k]: v for k, v in settings.kafka.properties.items() if k in _SASL_SSL_TO_AIOKAFKA}

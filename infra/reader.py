@@ -30,7 +30,7 @@ def read_topic(
     try:
         metadata = consumer.list_topics(topic, timeout=10.0).topics.get(topic)
         if metadata is None or metadata.error is not None:
-            raise KeyError(f"topic {topic!r} does not exist on {settings.bootstrap}")
+            raise KeyError(f"topic {topic!r} does not exist on {settings.kafka.bootstrap}")
         start = OFFSET_BEGINNING if from_beginning else OFFSET_END
         partitions = [TopicPartition(topic, p, start) for p in metadata.partitions]
         consumer.assign(partitions)

@@ -140,7 +140,7 @@ def topic_configs(topic: TopicSpec, settings: Settings, replication_factor: int 
     replica must never get min.insync.replicas=2 (every acks=all write to it would fail).
     """
     configs = dict(topic.configs)
-    isr = min_insync_replicas(settings.replication_factor if replication_factor is None else replication_factor)
+    isr = min_insync_replicas(settings.kafka.replication_factor if replication_factor is None else replication_factor)
     if isr is not None:
         configs["min.insync.replicas"] = str(isr)
     return configs
@@ -210,8 +210,8 @@ def reconcile_topics(settings: Settings, timeout: float = 15.0) -> list[TopicRep
         wanted = [
             NewTopic(
                 t.name,
-                num_partitions=t.partitions or settings.partitions,
-                replication_factor=settings.replication_factor,
+                num_partitions=t.partitions or settings.kafka.partitions,
+                replication_factor=settings.kafka.replication_factor,
                 config=topic_configs(t, settings),
             )
             for t in missing
@@ -240,15 +240,15 @@ def _reconcile_existing(
         metadata = present.get(t.name)
         rf = _replication_factor(metadata) if metadata is not None else None
         if metadata is not None and metadata.partitions:  # none while the topic is being created or deleted
-            partitions, asked = len(metadata.partitions), t.partitions or settings.partitions
+            partitions, asked = len(metadata.partitions), t.partitions or settings.kafka.partitions
             if partitions != asked:
                 notes[t.name].append(
                     f"partitions: {partitions} on the cluster, {asked} in the settings; not changed "
                     "(partitions cannot be removed, and adding some moves keys to other partitions)"
                 )
-        if rf is not None and rf != settings.replication_factor:
+        if rf is not None and rf != settings.kafka.replication_factor:
             notes[t.name].append(
-                f"replication factor: {rf} on the cluster, {settings.replication_factor} in the settings; "
+                f"replication factor: {rf} on the cluster, {settings.kafka.replication_factor} in the settings; "
                 f"not changed (that needs a partition reassignment); configs follow the topic's {rf}"
             )
         wanted[t.name] = topic_configs(t, settings, rf)
@@ -348,7 +348,7 @@ def wait_until_every_broker_lists(settings: Settings, names: list[str], timeout:
     """Until each broker's own metadata (asked one by one) lists `names`: brokers learn of new topics a little
     after the controller made them, and a client asking a broker that has not would be told they do not exist."""
     deadline = time.monotonic() + timeout
-    for address in str(settings.bootstrap).split(","):
+    for address in str(settings.kafka.bootstrap).split(","):
         admin = AdminClient(admin_config(settings.with_overrides(bootstrap=address)))
         while True:
             listed = admin.list_topics(timeout=15).topics

@@ -13,6 +13,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
+from baystream.infra.errors import BrokerError
 from baystream.infra.kafka_config import producer_config
 from baystream.infra.metrics import DELIVERY_SECONDS, EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED
 from baystream.infra.settings import Settings
@@ -32,7 +33,7 @@ class DeliveryFailure:
     error: str
 
 
-class PublishError(RuntimeError):
+class PublishError(BrokerError):
     """Some events were not acknowledged; `failures` says which and why."""
 
     def __init__(self, failures: list[DeliveryFailure]):
@@ -57,7 +58,7 @@ class Publisher:
         validate: bool = True,
         **producer_overrides: Any,
     ):
-        self._codec = codec or codec_for(settings.schema_registry)
+        self._codec = codec or codec_for(settings.kafka.schema_registry)
         self._validate = validate
         self._producer = Producer(producer_config(settings, **producer_overrides))
         self._failures: list[DeliveryFailure] = []

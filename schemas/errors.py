@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from baystream.infra.errors import ContractError
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -32,7 +34,7 @@ def _jsonable(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(ContractError):
     """An event that breaks the contract; carries every field error found."""
 
     def __init__(self, errors: list[FieldError]):
@@ -40,5 +42,5 @@ class InvalidEvent(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
-class DecodeError(ValueError):
+class DecodeError(ContractError):
     """Bytes that are not a Baystream record (bad magic, unknown schema, corrupt Avro)."""

@@ -27,7 +27,7 @@ from faust import Stream
 from faust.types import TP, AgentT, EventT, Message, StreamT
 
 from baystream.infra.kafka_config import faust_broker_url, faust_security, session_timeout_ms
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, WorkerSettings
 from baystream.infra.topics import INPUT_TOPICS
 from baystream.schemas.wire import Codec, codec_for
 from baystream.streams import fast_path, faust_internals
@@ -67,11 +67,11 @@ def engine_kit(settings: Settings) -> EngineKit:
 class Tuning:
     """Batching of the input agent: bigger batches cost less per event, smaller ones answer sooner."""
 
-    batch_size: int = 5000
-    batch_within_s: float = 0.1
-    partial_interval_s: float = 0.25
+    batch_size: int = WorkerSettings.batch_size
+    batch_within_s: float = WorkerSettings.batch_within_s
+    partial_interval_s: float = WorkerSettings.partial_interval_s
     """Shortest time between two partials of an input partition (the combiner's work scales with them)."""
-    checkpoint_interval_s: float = 5.0
+    checkpoint_interval_s: float = WorkerSettings.checkpoint_interval_s
     """Shortest time between two checkpoints; a restart replays at most about this much (deduplicated)."""
     checkpoint_bytes_per_s: float = 128 * 1024
     """Checkpoints write whole states: a big state is saved less often, so the changelog grows by at most
@@ -85,7 +85,7 @@ class Tuning:
 
 def partials_topic(settings: Settings) -> str:
     """The internal topic from the input partitions to the combiner (one partition), per app id."""
-    return f"{settings.app_id}-partials"
+    return f"{settings.worker.app_id}-partials"
 
 
 def ensure_topics(settings: Settings) -> None:
@@ -102,7 +102,7 @@ def ensure_topics(settings: Settings) -> None:
     if name in admin.list_topics(timeout=15.0).topics:
         return
     config = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-    future = admin.create_topics([NewTopic(name, 1, settings.replication_factor, config=config)])[name]
+    future = admin.create_topics([NewTopic(name, 1, settings.kafka.replication_factor, config=config)])[name]
     try:
         future.result()
     except KafkaException as exc:
@@ -204,37 +204,37 @@ def create_app(
     session_s = session_timeout_ms(settings) / 1000
     tuning = tuning or Tuning()
     app = faust_internals.App(
-        settings.app_id,
+        settings.worker.app_id,
         broker=faust_broker_url(settings),
         broker_credentials=_credentials(settings),
-        store=settings.table_store,
-        datadir=settings.state_dir,
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication_factor,
+        store=settings.worker.table_store,
+        datadir=settings.worker.state_dir,
+        topic_partitions=settings.kafka.partitions,
+        topic_replication_factor=settings.kafka.replication_factor,
         broker_session_timeout=session_s,
         # A join waits for every member to rejoin, up to this; Faust's 60 s default is a minute of standstill
         # whenever a member dies mid-rebalance, which the embedded broker's 6 s sessions are meant to avoid.
-        broker_rebalance_timeout=max(20.0, 3 * session_s) if settings.embedded else 60.0,
+        broker_rebalance_timeout=max(20.0, 3 * session_s) if settings.kafka.embedded else 60.0,
         broker_heartbeat_interval=max(1.0, session_s / 3),
         broker_commit_interval=1.0,
         consumer_auto_offset_reset="earliest",
         table_standby_replicas=0,
         stream_wait_empty=False,  # unacked events wait for a checkpoint; a new owner replays them (dedup)
         producer_max_request_size=MAX_MESSAGE_BYTES,
-        web_enabled=bool(settings.worker_web_port),
-        web_port=settings.worker_web_port or 6066,
+        web_enabled=bool(settings.worker.web_port),
+        web_port=settings.worker.web_port or 6066,
         web_bind="127.0.0.1",
         autodiscover=False,
     )
     kit = kit or engine_kit(settings)
-    codec = codec or codec_for(settings.schema_registry)
+    codec = codec or codec_for(settings.kafka.schema_registry)
     raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes, "key_serializer": "raw", "value_serializer": "raw"}
     inputs_topic = app.topic(*INPUT_TOPICS, **raw)
     partials_name = partials_topic(settings)
     partials = app.topic(partials_name, partitions=1, **raw)
     output = OutputProducer(settings)
     tables = {
-        "checkpoints": faust_internals.bytes_table(app, "checkpoints", settings.partitions),
+        "checkpoints": faust_internals.bytes_table(app, "checkpoints", settings.kafka.partitions),
         "combiner": faust_internals.bytes_table(app, "combiner", 1),
     }
     positioning = Positioning(app)
@@ -280,7 +280,7 @@ def create_app(
     else:
         agents["inputs"] = app.agent(inputs_topic, name="inputs")(worker.consume_inputs)
     agents["combiner"] = app.agent(partials, name="combiner")(worker.combine)
-    app.timer(settings.publish_interval_s, on_leader=False)(combiner.publish_all)
+    app.timer(settings.worker.publish_interval_s, on_leader=False)(combiner.publish_all)
     app.timer(min(tuning.partial_interval_s, tuning.checkpoint_interval_s) / 2, on_leader=False)(worker.flush)
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))

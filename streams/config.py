@@ -17,13 +17,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from baystream.infra.errors import ConfigurationError
 from baystream.infra.settings import Settings
 from baystream.schemas.complex import ICTF, RAIL_YARDS, TERMINALS
 
 _RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
 
 
-class IndicatorConfigError(ValueError):
+class IndicatorConfigError(ConfigurationError):
     """The indicator configuration cannot be used; the message names the file and the entry."""
 
 

@@ -8,27 +8,29 @@ from __future__ import annotations
 
 import argparse
 
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, given, option_help
 
 HELP = "run the indicator worker (Faust): input topics in, congestion indicators and alerts out"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch-size", type=int, default=5000, help="most events per batch (default 5000)")
+    parser.add_argument("--batch-size", type=int, help=option_help("most events per batch", "worker_batch_size"))
     parser.add_argument(
-        "--batch-within", type=float, default=0.1, help="longest wait to fill a batch, seconds (default 0.1)"
+        "--batch-within", type=float, help=option_help("longest wait to fill a batch, seconds", "worker_batch_within_s")
     )
     parser.add_argument(
         "--partial-interval",
         type=float,
-        default=0.25,
-        help="shortest time between two reports of a partition to the combiner, seconds (default 0.25)",
+        help=option_help(
+            "shortest time between two reports of a partition to the combiner, seconds", "worker_partial_interval_s"
+        ),
     )
     parser.add_argument(
         "--checkpoint-interval",
         type=float,
-        default=5.0,
-        help="shortest time between two checkpoints (and commits), seconds (default 5)",
+        help=option_help(
+            "shortest time between two checkpoints (and commits), seconds", "worker_checkpoint_interval_s"
+        ),
     )
     parser.add_argument(
         "--no-fast-path",
@@ -50,16 +52,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     ensure_topics(settings)
     serve_metrics("worker", settings)
     tuning = Tuning(
-        batch_size=args.batch_size,
-        batch_within_s=args.batch_within,
-        partial_interval_s=args.partial_interval,
-        checkpoint_interval_s=args.checkpoint_interval,
+        batch_size=given(args.batch_size, settings.worker.batch_size),
+        batch_within_s=given(args.batch_within, settings.worker.batch_within_s),
+        partial_interval_s=given(args.partial_interval, settings.worker.partial_interval_s),
+        checkpoint_interval_s=given(args.checkpoint_interval, settings.worker.checkpoint_interval_s),
         fast_path=args.fast_path,
     )
     built = create_app(settings, tuning=tuning)
     print(
-        f"worker {settings.app_id} on {settings.bootstrap}: {settings.partitions} partitions, "
-        f"store {settings.table_store}, publishing every {settings.publish_interval_s:g}s",
+        f"worker {settings.worker.app_id} on {settings.kafka.bootstrap}: {settings.kafka.partitions} partitions, "
+        f"store {settings.worker.table_store}, publishing every {settings.worker.publish_interval_s:g}s",
         flush=True,
     )
     worker = faust.Worker(built.app, loglevel=args.loglevel, quiet=True, redirect_stdouts=False)

@@ -55,9 +55,9 @@ def engines() -> list[str]:
 def settings_for(engine: str, bootstrap: str) -> Settings:
     """Settings the tests and their `baystream` children use on `engine` at `bootstrap`."""
     if engine == "tansu":
-        return Settings(bootstrap=bootstrap, embedded=True, table_store="memory://", metrics_port=0)
+        return Settings().with_overrides(bootstrap=bootstrap, embedded=True, table_store="memory://", metrics_port=0)
     replication = int(os.environ.get("BAYSTREAM_TEST_REPLICATION_FACTOR", KAFKA_BROKERS))
-    return Settings(
+    return Settings().with_overrides(
         bootstrap=bootstrap,
         replication_factor=replication,
         session_timeout_ms=KAFKA_SESSION_TIMEOUT_MS,
@@ -130,7 +130,7 @@ def _wait_on_every_broker(
     settings: Settings, condition: Callable[[Mapping[str, TopicMetadata]], bool], deadline: float, what: str
 ) -> None:
     """Until the metadata of each broker (asked one by one) meets `condition`."""
-    for address in str(settings.bootstrap).split(","):
+    for address in str(settings.kafka.bootstrap).split(","):
         admin = AdminClient(admin_config(settings.with_overrides(bootstrap=address)))
         while not condition(admin.list_topics(timeout=15).topics):
             if time.monotonic() > deadline:

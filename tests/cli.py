@@ -7,21 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from baystream.infra.settings import Settings
+from baystream.infra.settings import KafkaSettings, Settings
 
 
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     """The environment of a child `baystream`: the broker settings of `settings` (the engine's address,
     replication and group timeouts), nothing of the caller's own BAYSTREAM_* variables, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAYSTREAM_")}
-    if settings.bootstrap:
-        env["BAYSTREAM_BOOTSTRAP"] = settings.bootstrap
-    if settings.embedded:
+    if settings.kafka.bootstrap:
+        env["BAYSTREAM_BOOTSTRAP"] = settings.kafka.bootstrap
+    if settings.kafka.embedded:
         env["BAYSTREAM_EMBEDDED"] = "1"
-    default = Settings()
+    default = KafkaSettings()
     for name in ("replication_factor", "session_timeout_ms", "partitions"):
-        if getattr(settings, name) != getattr(default, name):
-            env[f"BAYSTREAM_{name.upper()}"] = str(getattr(settings, name))
+        if getattr(settings.kafka, name) != getattr(default, name):
+            env[f"BAYSTREAM_{name.upper()}"] = str(getattr(settings.kafka, name))
     env.update(extra)
     return env
 

@@ -71,8 +71,8 @@ async def start_dashboard(
 ) -> RunningDashboard:
     """Build and serve the dashboard on the current loop (port 0 picks a free one)."""
     service = DashboardService(settings, options)
-    bind_host = host or settings.dashboard_host
-    bind_port = settings.dashboard_port if port is None else port
+    bind_host = host or settings.dashboard.host
+    bind_port = settings.dashboard.port if port is None else port
     running = await server.start(build_app(service), bind_host, bind_port, PORT, SHUTDOWN_TIMEOUT_S)
     return RunningDashboard(running, service)
 
@@ -80,10 +80,10 @@ async def start_dashboard(
 async def serve_forever(settings: Settings, options: DashboardOptions, host: str | None, port: int | None) -> None:
     """`baystream dashboard`: serve until SIGINT or SIGTERM."""
     service = DashboardService(settings, options)
-    bind_port = settings.dashboard_port if port is None else port
+    bind_port = settings.dashboard.port if port is None else port
 
     def announce(url: str) -> None:
         print(f"baystream dashboard: {url}  (API: {url}/api/openapi.json)", flush=True)
 
     app = build_app(service)
-    await server.serve(app, host or settings.dashboard_host, bind_port, PORT, announce, SHUTDOWN_TIMEOUT_S)
+    await server.serve(app, host or settings.dashboard.host, bind_port, PORT, announce, SHUTDOWN_TIMEOUT_S)

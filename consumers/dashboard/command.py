@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, given, option_help
 
 HELP = "serve the live congestion dashboard, its REST API and the alert webhooks"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default=None, help="address to listen on (setting dashboard_host)")
-    parser.add_argument("--port", type=int, default=None, help="port to listen on (setting dashboard_port)")
+    parser.add_argument("--host", help=option_help("address to listen on", "dashboard_host"))
+    parser.add_argument("--port", type=int, help=option_help("port to listen on", "dashboard_port"))
     parser.add_argument(
-        "--history-hours", type=float, default=6.0, metavar="H", help="hours of history the charts start with"
+        "--history-hours",
+        type=float,
+        metavar="H",
+        help=option_help("hours of history the charts start with", "dashboard_history_hours"),
     )
 
 
@@ -31,13 +34,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     bootstrap(settings)  # no broker configured: a clear error before anything starts
     try:
-        parse_subscriptions(settings.webhooks)
+        parse_subscriptions(settings.dashboard.webhooks)
     except WebhookConfigError as exc:
         print(f"baystream dashboard: {exc}", file=sys.stderr)
         return 2
-    if args.history_hours <= 0:
+    history_hours = given(args.history_hours, settings.dashboard.history_hours)
+    if history_hours <= 0:
         print("baystream dashboard: --history-hours must be positive", file=sys.stderr)
         return 2
     serve_metrics("dashboard", settings)  # /metrics is also served on the dashboard's own port
-    asyncio.run(serve_forever(settings, DashboardOptions(history_hours=args.history_hours), args.host, args.port))
+    asyncio.run(serve_forever(settings, DashboardOptions(history_hours=history_hours), args.host, args.port))
     return 0

@@ -64,7 +64,7 @@ class IndicatorFeed:
         self._topics = topics
         self._history_hours = history_hours
         self._batch_size = batch_size
-        self._codec = codec_for(settings.schema_registry)
+        self._codec = codec_for(settings.kafka.schema_registry)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-feed", daemon=True)
         self.status = "starting"

@@ -15,7 +15,7 @@ from baystream.consumers.dashboard.live import LiveHub
 from baystream.consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
 from baystream.consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
 from baystream.infra.metrics import set_indicator
-from baystream.infra.settings import Settings
+from baystream.infra.settings import DashboardSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class DashboardOptions:
     """Knobs the settings do not carry (command-line flags; tests shorten the retries)."""
 
     topics: FeedTopics = field(default_factory=FeedTopics)
-    history_hours: float = 6.0
+    history_hours: float = DashboardSettings.history_hours
     """How far back the charts start: `congestion-indicators` is read from this many hours ago."""
     resolution_s: float = 60.0
     """One chart point per indicator per this many seconds of event time."""
@@ -43,7 +43,7 @@ class DashboardService:
         self.store = DashboardStore(self.options.history_points, self.options.resolution_s, self.options.alert_capacity)
         self.hub = LiveHub()
         self.webhooks = WebhookDispatcher(
-            parse_subscriptions(settings.webhooks), self.options.retry_initial_s, self.options.retry_cap_s
+            parse_subscriptions(settings.dashboard.webhooks), self.options.retry_initial_s, self.options.retry_cap_s
         )
         self.feed = IndicatorFeed(settings, self._from_thread, self.options.topics, self.options.history_hours)
         self.warmed_up = False

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from baystream.infra.errors import ConfigurationError
 from baystream.infra.metrics import WEBHOOK_DELIVERIES, WEBHOOK_QUEUE_DEPTH
 
 LEVELS = ("GREEN", "AMBER", "RED")
@@ -28,7 +29,7 @@ _KEYS = {"url", "scopes", "min_level", "max_attempts", "timeout_s"}
 log = logging.getLogger(__name__)
 
 
-class WebhookConfigError(ValueError):
+class WebhookConfigError(ConfigurationError):
     """A webhook subscription in the settings cannot be used; the message says which and why."""
 
 

@@ -66,11 +66,11 @@ class GatewayConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> GatewayConfig:
         return cls(
-            settings.gateway_max_body_bytes,
-            settings.gateway_rate_per_s,
-            settings.gateway_burst,
-            settings.gateway_idempotency_window_s,
-            settings.gateway_ack_timeout_s,
+            settings.gateway.max_body_bytes,
+            settings.gateway.rate_per_s,
+            settings.gateway.burst,
+            settings.gateway.idempotency_window_s,
+            settings.gateway.ack_timeout_s,
         )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, option_help
 
 HELP = "HTTP gateway: parties publish events with an API key (POST /v1/events); see docs/gateway.md"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", help="address to listen on (default: gateway_host setting, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: gateway_port setting, 8081)")
-    parser.add_argument("--keys", help="API keys file, .toml or .json (default: gateway_keys_file setting)")
+    parser.add_argument("--host", help=option_help("address to listen on", "gateway_host"))
+    parser.add_argument("--port", type=int, help=option_help("port to listen on", "gateway_port"))
+    parser.add_argument("--keys", help=option_help("API keys file, .toml or .json", "gateway_keys_file"))
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     actions.add_parser("serve", help="run the gateway (the default)")
     actions.add_parser("new-key", help="print a new random API key and its key_sha256 for the keys file")
@@ -58,8 +58,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     except KeysError as exc:
         print(f"baystream gateway: {exc}", file=sys.stderr)
         return 2
-    host = args.host or settings.gateway_host
-    port = args.port or settings.gateway_port
+    host = args.host or settings.gateway.host
+    port = args.port or settings.gateway.port
     if demo:
         print("gateway: no API keys configured; demo parties on the embedded broker (X-API-Key):")
         for party, (key, entry) in DEMO_KEYS.items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from baystream.infra.errors import ConfigurationError
 from baystream.schemas import identifiers as ids
 from baystream.schemas.errors import FieldError
 from baystream.schemas.fields import fields_of
@@ -48,7 +49,7 @@ RULES: dict[Role, Rule] = {
 }
 
 
-class KeysError(ValueError):
+class KeysError(ConfigurationError):
     """An API-keys entry that cannot be used; the message names the entry."""
 
 

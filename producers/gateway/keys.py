@@ -56,14 +56,14 @@ def demo_identities() -> list[Identity]:
 def load_keyring(settings: Settings) -> tuple[KeyRing, bool]:
     """The identities configured in the settings; (keyring, True) when they are the demo parties."""
     identities: list[Identity] = []
-    if settings.gateway_keys_file:
-        identities += read_keys_file(settings.gateway_keys_file)
-    if settings.gateway_keys:
+    if settings.gateway.keys_file:
+        identities += read_keys_file(settings.gateway.keys_file)
+    if settings.gateway.keys:
         try:
-            data = json.loads(settings.gateway_keys)
+            data = json.loads(settings.gateway.keys)
         except ValueError as exc:
             raise KeysError(f"BAYSTREAM_GATEWAY_KEYS: not valid JSON: {exc}") from None
         identities += parse_entries(data, "BAYSTREAM_GATEWAY_KEYS")
-    if not identities and settings.embedded:
+    if not identities and settings.kafka.embedded:
         return KeyRing(demo_identities()), True
     return KeyRing(identities), False

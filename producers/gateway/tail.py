@@ -180,8 +180,8 @@ class AcceptedTail:
         self._loop = loop
         self._clock = clock
         self._topics = tuple(topics)
-        registry = ConfluentRegistry(settings.schema_registry) if settings.schema_registry else None
-        self._peeker = Peeker(codec_for(settings.schema_registry), registry, wanted=sources)
+        registry = ConfluentRegistry(settings.kafka.schema_registry) if settings.kafka.schema_registry else None
+        self._peeker = Peeker(codec_for(settings.kafka.schema_registry), registry, wanted=sources)
         self._admin = AdminClient(admin_config(settings))
         self.problem: str | None = "the reader has not started"
         """Why the memory is not reading right now (said in the 503), or None."""
@@ -244,7 +244,7 @@ class AcceptedTail:
         overrides: dict[str, Any] = {
             "enable.partition.eof": True,
             "isolation.level": "read_uncommitted",
-            "fetch.wait.max.ms": FETCH_WAIT_MS[self._settings.embedded],
+            "fetch.wait.max.ms": FETCH_WAIT_MS[self._settings.kafka.embedded],
             "auto.offset.reset": "earliest",
             "queued.max.messages.kbytes": PREFETCH_KB,
         }

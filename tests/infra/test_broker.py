@@ -31,7 +31,7 @@ def test_broker_command_prints_its_address_and_stops_on_sigterm() -> None:
         address = process.stdout.readline().strip()
         host, port = address.split(":")
         assert host == "127.0.0.1" and int(port) > 0
-        topics = describe_topics(Settings(bootstrap=address))
+        topics = describe_topics(Settings().with_overrides(bootstrap=address))
         assert {t[0] for t in topics} == {t.name for t in CATALOG}
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
@@ -42,7 +42,7 @@ def test_broker_command_prints_its_address_and_stops_on_sigterm() -> None:
 
 def test_topics_are_created_once_with_the_configured_partitions() -> None:
     with EmbeddedBroker() as broker:
-        settings = Settings(bootstrap=broker.bootstrap, partitions=2)
+        settings = Settings().with_overrides(bootstrap=broker.bootstrap, partitions=2)
         assert set(create_topics(settings).values()) == {"created"}
         assert set(create_topics(settings).values()) == {"exists"}
         assert {partitions for _, partitions, _, _ in describe_topics(settings)} == {2}
@@ -59,7 +59,7 @@ def test_start_engine_tansu_is_the_embedded_broker() -> None:
     broker = start_engine("tansu")
     try:
         assert isinstance(broker, EmbeddedBroker) and broker.running()
-        assert describe_topics(Settings(bootstrap=broker.bootstrap)) == []
+        assert describe_topics(Settings().with_overrides(bootstrap=broker.bootstrap)) == []
     finally:
         broker.stop()
     assert not broker.running()

@@ -48,7 +48,7 @@ LATEST = {"cleanup.policy": "compact", "segment.ms": "60000", "min.cleanable.dir
 
 
 def test_every_topic_on_one_replica() -> None:
-    settings = Settings(replication_factor=1)
+    settings = Settings().with_overrides(replication_factor=1)
     expected = {
         **{name: {"retention.ms": WEEK} for name in INPUT_TOPICS},
         **{name: {"retention.ms": ms} for name, ms in OUTPUT_RETENTION.items()},
@@ -58,7 +58,7 @@ def test_every_topic_on_one_replica() -> None:
 
 
 def test_every_topic_on_three_replicas_needs_two_in_sync() -> None:
-    one, three = Settings(replication_factor=1), Settings(replication_factor=3)
+    one, three = Settings().with_overrides(replication_factor=1), Settings().with_overrides(replication_factor=3)
     for t in CATALOG:
         assert topic_configs(t, three) == {**topic_configs(t, one), "min.insync.replicas": "2"}
 
@@ -66,13 +66,15 @@ def test_every_topic_on_three_replicas_needs_two_in_sync() -> None:
 @pytest.mark.parametrize(("rf", "isr"), [(1, None), (2, 1), (3, 2), (4, 2), (5, 2)])
 def test_min_insync_replicas_leaves_one_replica_to_lose(rf: int, isr: int | None) -> None:
     assert min_insync_replicas(rf) == isr
-    configs = topic_configs(spec(GATE_MOVES), Settings(replication_factor=rf))
+    configs = topic_configs(spec(GATE_MOVES), Settings().with_overrides(replication_factor=rf))
     assert configs.get("min.insync.replicas") == (None if isr is None else str(isr))
 
 
 def test_an_existing_topics_own_replication_factor_wins() -> None:
     """A one-replica topic under rf=3 settings must not get min.insync.replicas=2: no write would succeed."""
-    assert "min.insync.replicas" not in topic_configs(spec(GATE_MOVES), Settings(replication_factor=3), 1)
+    assert "min.insync.replicas" not in topic_configs(
+        spec(GATE_MOVES), Settings().with_overrides(replication_factor=3), 1
+    )
     assert topic_configs(spec(GATE_MOVES), Settings(), 3)["min.insync.replicas"] == "2"
 
 
@@ -172,7 +174,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBroker]:
     yield broker
 
 
-SETTINGS = Settings(bootstrap="stand-in:9092", replication_factor=3)
+SETTINGS = Settings().with_overrides(bootstrap="stand-in:9092", replication_factor=3)
 
 
 def _reports(settings: Settings = SETTINGS) -> dict[str, topics.TopicReport]:
@@ -283,7 +285,7 @@ def test_a_topic_created_meanwhile_by_someone_else_is_checked_like_the_others(
 
 
 def _described(settings: Settings, names: list[str] | None = None) -> dict[str, dict[str, str | None]]:
-    admin = AdminClient({"bootstrap.servers": settings.bootstrap})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap})
     resources = [ConfigResource(ResourceType.TOPIC, name) for name in names or [t.name for t in CATALOG]]
     futures = admin.describe_configs(resources)
     return {r.name: {k: e.value for k, e in f.result(timeout=15).items()} for r, f in futures.items()}
@@ -308,23 +310,23 @@ def eventually_described(bootstrap: str, topic: str, configs: dict[str, str], ti
 
 
 def _set_by_hand(settings: Settings, topic: str, configs: dict[str, str]) -> None:
-    admin = AdminClient({"bootstrap.servers": settings.bootstrap})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap})
     entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in configs.items()]
     resource = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=entries)
     for future in admin.incremental_alter_configs([resource]).values():
         future.result(timeout=15)
-    eventually_described(str(settings.bootstrap), topic, configs)
+    eventually_described(str(settings.kafka.bootstrap), topic, configs)
 
 
 def _settled(settings: Settings) -> None:
     """Until every broker has every catalog topic with the catalog's configs (a test before may just have
     deleted and recreated them: tests/brokers.py `reset_topics`)."""
     for t in CATALOG:
-        eventually_described(str(settings.bootstrap), t.name, topic_configs(t, settings))
+        eventually_described(str(settings.kafka.bootstrap), t.name, topic_configs(t, settings))
 
 
 def _other_replication_factor(settings: Settings) -> int:
-    return 3 if settings.replication_factor == 1 else 1
+    return 3 if settings.kafka.replication_factor == 1 else 1
 
 
 @pytest.mark.integration
@@ -336,19 +338,19 @@ def test_create_again_is_idempotent_and_restores_hand_changes(broker_settings: S
     _set_by_hand(broker_settings, CONGESTION_LATEST, {"segment.ms": WEEK, "min.cleanable.dirty.ratio": "0.5"})
     outcome = create_topics(broker_settings)
     assert outcome == {t.name: "exists" for t in CATALOG} | {GATE_MOVES: "updated", CONGESTION_LATEST: "updated"}
-    eventually_described(str(broker_settings.bootstrap), GATE_MOVES, {"retention.ms": WEEK})
-    eventually_described(str(broker_settings.bootstrap), CONGESTION_LATEST, LATEST)
+    eventually_described(str(broker_settings.kafka.bootstrap), GATE_MOVES, {"retention.ms": WEEK})
+    eventually_described(str(broker_settings.kafka.bootstrap), CONGESTION_LATEST, LATEST)
     assert create_topics(broker_settings) == {t.name: "exists" for t in CATALOG}
 
 
 @pytest.mark.integration
 def test_what_cannot_change_is_reported_not_changed(broker_settings: Settings) -> None:
     _settled(broker_settings)
-    actual_rf, other_rf = broker_settings.replication_factor, _other_replication_factor(broker_settings)
+    actual_rf, other_rf = broker_settings.kafka.replication_factor, _other_replication_factor(broker_settings)
     reports = reconcile_topics(broker_settings.with_overrides(partitions=5, replication_factor=other_rf))
     for report in reports:
         assert report.outcome == "exists", report
-        assert f"partitions: {broker_settings.partitions} on the cluster, 5 in the settings" in report.notes[0]
+        assert f"partitions: {broker_settings.kafka.partitions} on the cluster, 5 in the settings" in report.notes[0]
         assert f"replication factor: {actual_rf} on the cluster, {other_rf} in the settings" in report.notes[1]
     assert (
         config_differences(topic_configs(spec(GATE_MOVES), broker_settings), _described(broker_settings)[GATE_MOVES])
@@ -366,5 +368,5 @@ def test_topics_create_prints_what_it_changed(broker_settings: Settings) -> None
     at = lines.index(f"{GATE_MOVES}\tupdated")
     assert lines[at + 1] == f"  retention.ms: {14 * DAY_MS} -> {WEEK}"
     assert [line.split("\t")[0] for line in lines if "\t" in line] == [t.name for t in CATALOG]
-    eventually_described(str(broker_settings.bootstrap), GATE_MOVES, {"retention.ms": WEEK})
+    eventually_described(str(broker_settings.kafka.bootstrap), GATE_MOVES, {"retention.ms": WEEK})
     assert baystream(broker_settings, "topics", "create").stdout == "".join(f"{t.name}\texists\n" for t in CATALOG)

@@ -53,7 +53,7 @@ def _configs(admin: AdminClient, names: list[str], timeout: float = 30) -> tuple
 
 def test_topics_on_three_brokers_need_two_in_sync_and_hand_changes_are_restored() -> None:
     with KafkaCluster(brokers=3) as cluster:
-        settings = Settings(bootstrap=cluster.bootstrap, replication_factor=3)
+        settings = Settings().with_overrides(bootstrap=cluster.bootstrap, replication_factor=3)
         assert create_topics(settings) == {t.name: "created" for t in CATALOG}
         admin = AdminClient({"bootstrap.servers": cluster.bootstrap})
         metadata, described = _configs(admin, [t.name for t in CATALOG])

@@ -38,7 +38,7 @@ def test_same_key_same_partition_as_java_clients(broker_settings: Settings) -> N
 
 
 def test_undelivered_events_raise_on_flush() -> None:
-    dead = Settings(bootstrap=f"127.0.0.1:{free_port()}")
+    dead = Settings().with_overrides(bootstrap=f"127.0.0.1:{free_port()}")
     publisher = Publisher(dead, **{"message.timeout.ms": 500, "log_level": 0})
     publisher.publish(parse_event(event("GateMove")))
     with pytest.raises(PublishError, match="not delivered") as info:

@@ -132,7 +132,7 @@ def input_fully_committed(settings: Settings, group: str) -> bool:
 
     consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False}))
     try:
-        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.partitions)]
+        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.kafka.partitions)]
         for tp in consumer.committed(wanted, timeout=10.0):
             _, high = consumer.get_watermark_offsets(tp, timeout=10.0)
             if high > 0 and tp.offset < high:

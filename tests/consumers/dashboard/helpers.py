@@ -34,7 +34,7 @@ def private_topics(settings: Settings, prefix: str) -> FeedTopics:
     admin = AdminClient(admin_config(settings))
     futures = admin.create_topics(
         [
-            NewTopic(name, num_partitions=3, replication_factor=settings.replication_factor)
+            NewTopic(name, num_partitions=3, replication_factor=settings.kafka.replication_factor)
             for name in topics.__dict__.values()
         ]
     )

@@ -29,7 +29,7 @@ def _served_paths(app: web.Application) -> set[tuple[str, str]]:
 
 
 def test_every_route_is_documented_and_every_documented_path_is_served() -> None:
-    app = build_app(DashboardService(Settings(bootstrap="127.0.0.1:1")))
+    app = build_app(DashboardService(Settings().with_overrides(bootstrap="127.0.0.1:1")))
     documented = {(path, method) for path, method, _ in operations(document())}
     assert _served_paths(app) == documented
 

@@ -66,7 +66,7 @@ def get(url: str) -> tuple[int, Any]:
 def on_topic(settings: Settings, topic: str, event_ids: Iterable[str]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """event_id -> every (key, record) on `topic` carrying it, for the given ids only (topics are shared)."""
     wanted = set(event_ids)
-    codec = codec_for(settings.schema_registry)
+    codec = codec_for(settings.kafka.schema_registry)
     found: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for message in read_topic(settings, topic):
         record = codec.decode(message.value())

@@ -53,7 +53,7 @@ def peek_costs() -> None:
 
 def fill(settings: Settings, records: int) -> None:
     """`records` gate moves, every other one by ABCD (a party of the keys) and by ZZZZ (none)."""
-    codec = codec_for(settings.schema_registry)
+    codec = codec_for(settings.kafka.schema_registry)
     template = parse_event(event("GateMove"))
     producer = Producer(producer_config(settings, **{"linger.ms": 50, "batch.num.messages": 10_000}))
     started = time.monotonic()

@@ -189,7 +189,7 @@ def _closed_port() -> int:
     ],
 )
 def test_unacknowledged_events_answer_503_and_stay_retryable(keys: dict[str, str], window_s: float, reason: str):
-    dead = Settings(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
+    dead = Settings().with_overrides(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
     batch = gate_moves(2)
     config = GatewayConfig(ack_timeout_s=1.0, idempotency_window_s=window_s)
     with BackgroundServer(make_app(dead, _RING, config)) as server:

@@ -37,7 +37,7 @@ def test_json_file_and_environment_add_up(tmp_path: Path) -> None:
     path = tmp_path / "keys.json"
     path.write_text(json.dumps({"up": {"key_sha256": hash_key("u"), "role": "railroad", "railroad": "UP"}}))
     env = json.dumps({"dcli": {"key_sha256": hash_key("d"), "role": "chassis_provider", "provider": "DCLI"}})
-    ring, demo = load_keyring(Settings(gateway_keys_file=str(path), gateway_keys=env))
+    ring, demo = load_keyring(Settings().with_overrides(gateway_keys_file=str(path), gateway_keys=env))
     assert not demo
     assert ring.authenticate("u").party == "up"  # type: ignore[union-attr]
     assert ring.authenticate("d").party == "dcli"  # type: ignore[union-attr]
@@ -54,12 +54,12 @@ def test_errors_name_the_origin(tmp_path: Path) -> None:
     with pytest.raises(KeysError, match="No such file"):
         read_keys_file(tmp_path / "missing.toml")
     with pytest.raises(KeysError, match="BAYSTREAM_GATEWAY_KEYS: not valid JSON"):
-        load_keyring(Settings(gateway_keys="{"))
+        load_keyring(Settings().with_overrides(gateway_keys="{"))
 
 
 def test_demo_parties_only_on_the_embedded_broker() -> None:
-    ring, demo = load_keyring(Settings(embedded=True))
+    ring, demo = load_keyring(Settings().with_overrides(embedded=True))
     assert demo
     assert {ring.authenticate(key).party for key, _ in DEMO_KEYS.values()} == set(DEMO_KEYS)  # type: ignore[union-attr]
-    ring, demo = load_keyring(Settings(bootstrap="kafka:9092"))
+    ring, demo = load_keyring(Settings().with_overrides(bootstrap="kafka:9092"))
     assert not demo and len(ring) == 0

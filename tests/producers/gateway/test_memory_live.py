@@ -129,7 +129,7 @@ def test_events_published_in_large_record_batches_are_all_known_at_once(broker_s
     reaching it must mean the whole batch is in the memory.)
     """
     sent = [parse_event(event("GateMove", source="ABCD")) for _ in range(6000)]
-    codec = codec_for(broker_settings.schema_registry)
+    codec = codec_for(broker_settings.kafka.schema_registry)
     producer = Producer(producer_config(broker_settings, **{"linger.ms": 200, "batch.num.messages": 10_000}))
     for record in sent:
         producer.produce(GATE_MOVES, codec.encode(record, GATE_MOVES), b"APMT")  # one partition, big batches
