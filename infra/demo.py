@@ -49,7 +49,7 @@ def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
         Child(
             "simulate",
             "simulator",
-            ("--scenario", scenario, "--hours", "720", "--speed", str(speed)),
+            ("--scenario", scenario, "--hours", "720", "--speed", str(speed), "--no-progress"),  # logs, not a bar
             f"simulator, scenario {scenario}, {speed:g}x real time",
         ),
         Child(

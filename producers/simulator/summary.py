@@ -64,7 +64,10 @@ class DayFigures:
 
 
 class DailyFigures:
-    """Collects DayFigures event by event (`add`), so one pass can also feed something else."""
+    """Collects DayFigures event by event (`add`), so one pass can also feed something else.
+
+    A stream may begin in the middle of things (a file cut after its warm-up, a topic past its retention):
+    the end of a visit, wait or trip whose start it never saw counts the move but gives no duration."""
 
     def __init__(self) -> None:
         self._days: dict[str, DayFigures] = {}
@@ -87,7 +90,9 @@ class DailyFigures:
             if e["direction"] == "IN":
                 self._gate_in[e["visit_id"]] = t
             else:
-                d.turn_minutes.append((t - self._gate_in.pop(e["visit_id"])).total_seconds() / 60)
+                gate_in = self._gate_in.pop(e["visit_id"], None)
+                if gate_in is not None:
+                    d.turn_minutes.append((t - gate_in).total_seconds() / 60)
                 box = e["container_id"]
                 if box in self._discharged and e["move_type"] in ("IMPORT_PICKUP", "EMPTY_PICKUP"):
                     d.truck_dwell_days.append((t - self._discharged.pop(box)).total_seconds() / DAY_S)
@@ -108,13 +113,17 @@ class DailyFigures:
                 self._anchored[e["call_id"]] = t
             elif e["event_type"] == "ARRIVED":
                 d.vessel_calls += 1
-                d.anchor_wait_hours.append((t - self._anchored.pop(e["call_id"])).total_seconds() / 3600)
+                anchored = self._anchored.pop(e["call_id"], None)
+                if anchored is not None:
+                    d.anchor_wait_hours.append((t - anchored).total_seconds() / 3600)
             d.vessels_waiting_max = max(d.vessels_waiting_max, len(self._anchored))
         elif kind == "ChassisCheckout":
             if e["action"] == "CHECKOUT":
                 self._chassis_out[e["chassis_id"]] = t
             else:
-                d.street_dwell_days.append((t - self._chassis_out.pop(e["chassis_id"])).total_seconds() / DAY_S)
+                out = self._chassis_out.pop(e["chassis_id"], None)
+                if out is not None:
+                    d.street_dwell_days.append((t - out).total_seconds() / DAY_S)
         d.imports_on_terminal_end = len(self._discharged)
         d.chassis_out_end = len(self._chassis_out)
 

@@ -1,12 +1,14 @@
-"""`baystream publish` then `baystream tail`, against the embedded broker, as a user runs them."""
+"""`baystream publish` then `baystream tail`, against the embedded broker, as a user runs them; the first pass."""
 
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
 from baystream.infra.settings import Settings
 from baystream.infra.topics import TOPIC_FOR_SCHEMA
+from baystream.producers.file_publish import count_valid
 from baystream.schemas.json_form import parse_event, to_json
 from tests.cli import baystream
 from tests.events import ALL_TYPES, event
@@ -60,3 +62,35 @@ def test_publish_without_a_broker_says_how_to_get_one(tmp_path: Path) -> None:
     result = baystream(Settings(), "publish", str(path))
     assert result.returncode == 2
     assert "BAYSTREAM_BOOTSTRAP" in result.stderr
+
+
+def test_a_bad_last_line_on_stdin_publishes_nothing(broker_settings: Settings) -> None:
+    good = [event("GateMove", visit_id=f"V-{i}") for i in range(50)]
+    bad = event("GateMove", container_id="CSQU3054384")
+    stdin = "".join(json.dumps(e) + "\n" for e in [*good, bad])
+    result = baystream(broker_settings, "publish", "-", stdin=stdin)
+    assert result.returncode == 1 and "line 51" in result.stderr and "nothing published" in result.stderr
+    ids = {e["event_id"] for e in _tail(broker_settings, "gate-moves")}
+    assert not ids & {e["event_id"] for e in good}
+
+
+def test_progress_shows_both_passes_when_asked(broker_settings: Settings, tmp_path: Path) -> None:
+    events = [event("GateMove", visit_id=f"V-{i}") for i in range(20)]
+    path = _write(tmp_path / "twenty.jsonl", events)
+    result = baystream(broker_settings, "publish", str(path), "--progress")
+    assert result.returncode == 0, result.stderr
+    assert "checking twenty.jsonl" in result.stderr and "publishing twenty.jsonl" in result.stderr
+    assert "20 events" in result.stderr and "published 20 event(s)" in result.stderr
+    quiet = baystream(broker_settings, "publish", str(path))  # piped: the summary line only
+    assert quiet.stderr == "published 20 event(s)\n"
+
+
+def test_the_first_pass_holds_no_event() -> None:
+    line = json.dumps(event("GateMove")) + "\n"
+    tracemalloc.start()
+    try:
+        assert count_valid(line for _ in range(20_000)) == 20_000
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # 20,000 decoded events would take ~20 MB
