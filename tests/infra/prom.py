@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from baystream.infra.broker import free_port
 from baystream.infra.demo import children
 from baystream.infra.settings import Settings
 from tests.cli import cli_env
+from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "infra" / "deploy"
@@ -59,20 +59,12 @@ def fetch_text(url: str, timeout: float = 2.0) -> str:
 
 def wait_for_text(url: str, timeout: float, until: str = "", process: subprocess.Popen[bytes] | None = None) -> str:
     """Poll `url` until it answers (and contains `until`); fail early if `process` died."""
-    deadline = time.monotonic() + timeout
-    last: Exception | str = "no answer"
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            text = fetch_text(url)
-            if until in text:
-                return text
-            last = f"answered without {until!r}"
-        except OSError as exc:
-            last = exc
-        time.sleep(0.3)
-    raise AssertionError(f"{url}: {last} after {timeout}s")
+
+    def answer() -> str | None:
+        text = fetch_text(url)
+        return text if until in text else None
+
+    return eventually(answer, timeout, f"{url} answering with {until!r}", every=0.3, retry_on=(OSError,), alive=process)
 
 
 def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:

@@ -24,6 +24,7 @@ from baystream.infra.broker import BrokerError, free_port
 from baystream.infra.kafka_cluster import KAFKA_VERSION, KafkaCluster, cluster_defaults, kafka_libs, start_engine
 from baystream.infra.settings import Settings
 from baystream.infra.topics import CATALOG
+from tests import polling
 from tests.cli import cli_env
 
 pytestmark = pytest.mark.integration
@@ -32,18 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """The first truthy result of `check`, polled until `timeout`; fails naming `what` and the last value."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except Exception as exc:  # metadata requests fail while a node is down: keep asking
-            last = exc
-        if last and not isinstance(last, Exception):
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"{what}: not within {timeout:g}s (last: {last!r})")
+    """The first truthy result of `check`; metadata requests fail while a node is down: keep asking."""
+    return polling.eventually(check, timeout, what, retry_on=(Exception,))
 
 
 def admin(bootstrap: str) -> AdminClient:

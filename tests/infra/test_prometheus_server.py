@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.infra.prom import (
     tool,
     wait_for_text,
 )
+from tests.polling import eventually
 
 
 class PrometheusServer:
@@ -69,14 +69,8 @@ class PrometheusServer:
         return float(result[0]["value"][1]) if result else None
 
     def wait_for(self, query: str, timeout: float) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()[-3000:]
-            value = self.value(query)
-            if value:
-                return value
-            time.sleep(0.5)
-        raise AssertionError(f"Prometheus never answered {query!r} with a value > 0 in {timeout}s")
+        """The first value > 0 of `query`; fails at once if Prometheus exits."""
+        return eventually(lambda: self.value(query), timeout, f"Prometheus: {query} > 0", every=0.5, alive=self.process)
 
 
 @pytest.fixture

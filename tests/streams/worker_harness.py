@@ -18,6 +18,7 @@ from baystream.producers.publisher import Publisher
 from baystream.schemas.wire import Codec
 from baystream.streams.model import IndicatorValue
 from tests.cli import cli_env
+from tests.polling import eventually
 
 _PREFIX = os.environ.get("WORKER_PREFIX", "").split()
 """Profiling aid: e.g. WORKER_PREFIX="py-spy record -o prof.txt -f raw --" runs each worker under py-spy."""
@@ -146,11 +147,7 @@ def input_fully_committed(settings: Settings, group: str) -> bool:
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll `condition` every 0.5 s; fail with `what` when it is not true within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g}s: {what}")
-        time.sleep(0.5)
+    eventually(condition, timeout, what, every=0.5)
 
 
 def differences(a: Values, b: Values) -> list[str]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -23,6 +22,7 @@ from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.kafka_config import admin_config, producer_config
 from baystream.infra.settings import Settings
 from baystream.schemas.wire import Codec
+from tests.polling import eventually
 
 T = TypeVar("T")
 BASE_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -136,14 +136,7 @@ class ServedDashboard:
 
 def wait_for(probe: Callable[[], T | None], timeout: float = 20.0, every: float = 0.1) -> T:
     """Poll until `probe` returns something truthy; fail with the last value after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout} s (last: {last!r})")
+    return cast(T, eventually(probe, timeout, every=every))
 
 
 @contextmanager
