@@ -88,26 +88,41 @@ def partials_topic(settings: Settings) -> str:
     return f"{settings.worker.app_id}-partials"
 
 
+def changelog_topics(settings: Settings) -> dict[str, int]:
+    """The tables' changelog topics, named as Faust names them (`<app_id>-<table>-changelog`), and their partitions."""
+    app_id = settings.worker.app_id
+    return {f"{app_id}-checkpoints-changelog": settings.kafka.partitions, f"{app_id}-combiner-changelog": 1}
+
+
 def ensure_topics(settings: Settings) -> None:
-    """The catalog topics and the partials topic, created explicitly (Tansu would give 4 partitions)."""
+    """Every topic the worker uses, created before Faust starts and listed by every broker.
+
+    The catalog and the partials topic are explicit (Tansu would give 4 partitions). So are the changelogs: left
+    to Faust, they were created as the app started, and a worker whose metadata predated them counted 0
+    partitions and crashed with `PartitionsMismatch` on its first checkpoint (two workers starting together
+    on a 3-broker cluster; docs/reliability.md).
+    """
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
     from baystream.infra.kafka_config import admin_config
-    from baystream.infra.topics import create_topics
+    from baystream.infra.topics import create_topics, wait_until_every_broker_lists
 
     create_topics(settings)
+    size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    wanted = {partials_topic(settings): (1, size)}
+    wanted |= {name: (n, {**size, "cleanup.policy": "compact"}) for name, n in changelog_topics(settings).items()}
     admin = AdminClient(admin_config(settings))
-    name = partials_topic(settings)
-    if name in admin.list_topics(timeout=15.0).topics:
-        return
-    config = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-    future = admin.create_topics([NewTopic(name, 1, settings.kafka.replication_factor, config=config)])[name]
-    try:
-        future.result()
-    except KafkaException as exc:
-        if "TOPIC_ALREADY_EXISTS" not in str(exc):
-            raise
+    present = admin.list_topics(timeout=15.0).topics
+    rf = settings.kafka.replication_factor
+    missing = [NewTopic(name, n, rf, config=config) for name, (n, config) in wanted.items() if name not in present]
+    for future in admin.create_topics(missing).values() if missing else ():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+    wait_until_every_broker_lists(settings, list(wanted))
 
 
 class IndicatorWorker:
