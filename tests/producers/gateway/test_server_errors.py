@@ -41,7 +41,7 @@ def _closed_port() -> int:
 
 
 def test_a_500_is_a_problem_and_appears_in_the_request_metrics() -> None:
-    settings = Settings(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
+    settings = Settings().with_overrides(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
     ring = KeyRing([Identity(PARTY, Role.TRUCKER, "ABCD", hash_key(KEY))])
     app = make_app(settings, ring, GatewayConfig(idempotency_window_s=0))
     gateway_500 = {"party": PARTY, "status": "500"}
