@@ -70,9 +70,10 @@ class SummingCombiner:
         level = "GREEN" if total < 40 else "AMBER" if total < 70 else "RED"
         values.append(IndicatorValue(COMPLEX_ID, "congestion_index", total, level, as_of))
         if level != self.level:
-            self.alerts.append(
-                Alert(f"{level}-{watermark}", COMPLEX_ID, self.level, level, total, as_of, f"now {level}")
-            )
+            if self.level is not None:  # as the engine's Combiner: a first level is no alert
+                self.alerts.append(
+                    Alert(f"{level}-{watermark}", COMPLEX_ID, self.level, level, total, as_of, f"now {level}")
+                )
             self.level = level
         return values
 

@@ -210,8 +210,11 @@ def test_the_board_keeps_the_newest_partial_per_source_and_publishes_changes_onl
     changed = {(v.scope, v.indicator): v.value for v in board.changes()}
     assert changed == {("APMT", "VesselArrival_count"): 1.0, ("SPB", "congestion_index"): 4.0}
     assert len(board.everything()) == 3
-    assert [a.level for a in board.alerts()] == ["GREEN"]
+    assert board.alerts() == []  # GREEN from the start: where it stands, no alert
     assert board.take_arrivals() == {1000: 6}
+    assert board.offer(partial("p1", 2, GateMove=40))  # 2 + 1 + 40 = 43: AMBER
+    board.changes()
+    assert [(a.previous_level, a.level) for a in board.alerts()] == [("GREEN", "AMBER")]
 
 
 def test_the_board_state_round_trips_without_republishing() -> None:
