@@ -150,12 +150,16 @@ class CompiledDecoder:
     source: str | None
 
 
-def fastavro_decoder(writer: Any, reader: Any = None) -> Decoder:
+def fastavro_decoder(writer: Any, reader: Any = None, tag: str | None = None) -> Decoder:
     """fastavro's `schemaless_reader` over the body from `offset`, as the wire format used it."""
 
     def decode(data: Any, offset: int = 0) -> dict[str, Any]:
         result: Any = schemaless_reader(io.BytesIO(data[offset:]), writer, reader)
-        return result  # a record schema's value is a dict (the Codec checks)
+        if not isinstance(result, dict):
+            raise ValueError(f"not a record but {type(result).__name__}")
+        if tag is not None:
+            result["type"] = tag
+        return result
 
     return decode
 
@@ -180,9 +184,10 @@ class _Generator:
     events are) with table lookups and no branches, and raises otherwise; the full one reads any width.
     """
 
-    def __init__(self, writer: dict[str, Any], reader: dict[str, Any] | None):
+    def __init__(self, writer: dict[str, Any], reader: dict[str, Any] | None, tag: str | None = None):
         self.writer = writer
         self.reader = reader
+        self.tag = tag
         self.writer_named: dict[str, Any] = writer.get("__named_schemas") or {}
         self.reader_named: dict[str, Any] = (reader or writer).get("__named_schemas") or {}
         self.namespace: dict[str, Any] = {
@@ -217,6 +222,8 @@ class _Generator:
         self.lines = []
         self.items = []
         self.record(self.writer, self.reader)
+        if self.tag is not None:
+            self.items.append(f"'type': {self.constant('T', self.tag)}")
         result = "{" + ", ".join(self.items) + "}"
         return [*self.lines, "if p > len(b):", "    raise _Unhandled", f"return {result}"]
 
@@ -387,14 +394,17 @@ def _parsed(schema: Any) -> Any:
     return fastavro.parse_schema(schema)
 
 
-def compile_decoder(writer: Any, reader: Any = None) -> CompiledDecoder:
-    """The decoders of a writer schema, read as `reader` when given (parsed by fastavro, or JSON forms)."""
+def compile_decoder(writer: Any, reader: Any = None, tag: str | None = None) -> CompiledDecoder:
+    """The decoders of a writer schema, read as `reader` when given (parsed by fastavro, or JSON forms).
+
+    `tag`: a `type` the records get as their last key (the Codec's event type), else fastavro's record as is.
+    """
     writer = _parsed(writer)
     reader = None if reader is None else _parsed(reader)
-    slow = fastavro_decoder(writer, reader)
+    slow = fastavro_decoder(writer, reader, tag)
     if not isinstance(writer, dict) or not (reader is None or isinstance(reader, dict)):
         return CompiledDecoder(slow, None, None, None)
-    generator = _Generator(writer, reader)
+    generator = _Generator(writer, reader, tag)
     try:
         source = generator.source()
     except Unsupported:
@@ -404,15 +414,15 @@ def compile_decoder(writer: Any, reader: Any = None) -> CompiledDecoder:
     return CompiledDecoder(namespace["decode"], namespace["fast"], namespace["quick"], source)
 
 
-_DECODERS: dict[tuple[int, int], tuple[Any, Any, Decoder]] = {}
+_DECODERS: dict[tuple[int, int, str | None], tuple[Any, Any, Decoder]] = {}
 
 
-def decoder_for(writer: Any, reader: Any = None) -> Decoder:
+def decoder_for(writer: Any, reader: Any = None, tag: str | None = None) -> Decoder:
     """The compiled decoder of a parsed writer (and reader) schema, built at first use, kept by identity."""
-    key = (id(writer), id(reader))
+    key = (id(writer), id(reader), tag)
     entry = _DECODERS.get(key)
     if entry is not None and entry[0] is writer and entry[1] is reader:
         return entry[2]
-    decode = compile_decoder(writer, reader).decode
+    decode = compile_decoder(writer, reader, tag).decode
     _DECODERS[key] = (writer, reader, decode)  # the entry keeps both alive, so their ids stay their own
     return decode

@@ -110,13 +110,9 @@ class Codec:
         reader = self._readers.get(data[:10]) or self._readers.get(data[:5]) or self._reader(data)
         name, decode, offset = reader
         try:
-            record = decode(data, offset)
+            return decode(data, offset)  # a dict with its `type` (the decoder adds it), or fastavro's error
         except Exception as exc:  # fastavro raises several types on corrupt input
             raise DecodeError(f"corrupt {name} record: {type(exc).__name__}: {exc}") from None
-        if not isinstance(record, dict):
-            raise DecodeError(f"corrupt {name} record")
-        record["type"] = name
-        return record
 
     def _reader(self, data: bytes) -> tuple[str, Decoder, int]:
         """The writer schema named by a header seen for the first time, and its decoder into the newest."""
@@ -131,7 +127,7 @@ class Codec:
         else:
             raise DecodeError(f"unknown wire format: first bytes {data[:4].hex()} are neither C301 nor 00")
         reader = self._catalog.current[writer.name]
-        decode = decoder_for(writer.parsed, None if writer is reader else reader.parsed)
+        decode = decoder_for(writer.parsed, None if writer is reader else reader.parsed, writer.name)
         entry = self._readers[header] = (writer.name, decode, len(header))
         return entry
 
