@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -38,11 +39,13 @@ class InvalidInput(ContractError):
         super().__init__("\n".join(f"line {n}: {err}" for n, err in problems))
 
 
-def validated_events(lines: Iterable[str], max_problems: int = MAX_PROBLEMS) -> Iterator[dict[str, Any]]:
+def validated_events(lines: Iterable[str | bytes], max_problems: int = MAX_PROBLEMS) -> Iterator[dict[str, Any]]:
     """The validated events of JSON lines, in order, one at a time (nothing is held).
 
-    Blank lines are skipped. At the first bad line the events stop; reading goes on only to name up to
-    `max_problems` bad lines, then InvalidInput lists them (line numbers from 1 in the whole input).
+    Lines are best bytes of a file opened in binary (they end at `\n` only, as JSON lines do): a line that is
+    not UTF-8 is then a problem of that line like any other. Blank lines are skipped. At the first bad line
+    the events stop; reading goes on only to name up to `max_problems` bad lines, then InvalidInput lists
+    them (line numbers from 1 in the whole input).
     """
     from baystream.schemas.json_form import parse_line
 
@@ -63,7 +66,7 @@ def validated_events(lines: Iterable[str], max_problems: int = MAX_PROBLEMS) -> 
         raise InvalidInput(problems)
 
 
-def count_valid(lines: Iterable[str], max_problems: int = MAX_PROBLEMS) -> int:
+def count_valid(lines: Iterable[str | bytes], max_problems: int = MAX_PROBLEMS) -> int:
     """The first pass: how many events `lines` hold; InvalidInput if any line is bad."""
     count = 0
     for _ in validated_events(lines, max_problems):
@@ -91,19 +94,23 @@ class _Stamp:
 
 @contextlib.contextmanager
 def _rereadable(path: str) -> Iterator[str]:
-    """A path that can be read twice: the file itself, or standard input copied to a temporary file."""
-    if path != "-":
+    """A path that can be read twice: a regular file itself; standard input or a pipe copied to a temporary
+    file first (disk, not memory)."""
+    if path != "-" and stat.S_ISREG(os.stat(path).st_mode):
         yield path
         return
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="baystream-publish-", suffix=".jsonl") as copy:
-        shutil.copyfileobj(sys.stdin, copy, 1 << 20)
+    with (
+        contextlib.nullcontext(sys.stdin.buffer) if path == "-" else open(path, "rb") as source,
+        tempfile.NamedTemporaryFile("wb", prefix="baystream-publish-", suffix=".jsonl") as copy,
+    ):
+        shutil.copyfileobj(source, copy, 1 << 20)
         copy.flush()
         yield copy.name
 
 
 def _check(path: str, shown: str, progress: bool | None) -> int:
     with (
-        open(path, encoding="utf-8") as handle,
+        open(path, "rb") as handle,
         Progress(f"checking {shown}", size_of(handle), enabled=progress) as bar,
     ):
         return count_valid(bar.lines(handle))
@@ -113,7 +120,7 @@ def _publish(path: str, shown: str, total: int, settings: Settings, progress: bo
     from baystream.producers.publisher import Publisher
 
     with (
-        open(path, encoding="utf-8") as handle,
+        open(path, "rb") as handle,
         Progress(f"publishing {shown}", size_of(handle), enabled=progress) as bar,
         Publisher(settings, validate=False) as publisher,
     ):
@@ -154,6 +161,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     except PublishError as exc:
         print(f"baystream publish: {exc}", file=sys.stderr)
+        return 1
+    if delivered != total:
+        print(
+            f"baystream publish: {args.file} changed while it was published: {delivered} of the {total} event(s) "
+            "checked were published",
+            file=sys.stderr,
+        )
         return 1
     print(f"published {delivered} event(s)", file=sys.stderr)
     return 0

@@ -1,14 +1,21 @@
-"""`baystream publish` then `baystream tail`, against the embedded broker, as a user runs them; the first pass."""
+"""`baystream publish` then `baystream tail`, against the embedded broker, as a user runs them; its two passes."""
 
 from __future__ import annotations
 
 import json
+import os
+import threading
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from baystream.infra.cli import main
 from baystream.infra.settings import Settings
 from baystream.infra.topics import TOPIC_FOR_SCHEMA
-from baystream.producers.file_publish import count_valid
+from baystream.producers import file_publish
+from baystream.producers.file_publish import _rereadable, count_valid
 from baystream.schemas.json_form import parse_event, to_json
 from tests.cli import baystream
 from tests.events import ALL_TYPES, event
@@ -94,3 +101,32 @@ def test_the_first_pass_holds_no_event() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1_000_000  # 20,000 decoded events would take ~20 MB
+
+
+def test_a_pipe_is_copied_so_that_it_can_be_read_twice(tmp_path: Path) -> None:
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+    text = "".join(json.dumps(event("GateMove", visit_id=f"V-{i}")) + "\n" for i in range(100))
+    writer = threading.Thread(target=fifo.write_text, args=(text,))
+    writer.start()
+    with _rereadable(str(fifo)) as path:
+        assert Path(path).read_text() == text == Path(path).read_text()
+    writer.join(timeout=30)
+    assert not Path(path).exists()  # the copy goes with the run
+
+
+def test_a_file_that_changes_while_checked_is_not_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "moving.jsonl", [event("GateMove")])
+    checked = file_publish._check
+
+    def check_then_append(*args: Any) -> int:
+        count = checked(*args)
+        with path.open("a") as handle:
+            handle.write(json.dumps(event("GateMove", visit_id="V-late")) + "\n")
+        return count
+
+    monkeypatch.setattr(file_publish, "_check", check_then_append)
+    assert main(["publish", str(path)]) == 1  # before any broker is needed: nothing is sent
+    assert "changed while it was checked: nothing published" in capsys.readouterr().err
