@@ -138,8 +138,17 @@ class Publisher:
             failures, self._failures = self._failures, []
             raise PublishError(failures)
 
-    def close(self) -> None:
-        self.flush()
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush (PublishError for anything not acknowledged), then end the client's connections and threads
+        now, not whenever the garbage collector gets to it (they would retry a stopped broker until then)."""
+        try:
+            self.flush(timeout)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._producer.purge()  # nothing is left after a good flush; after a failed one, do not wait to send it
+        self._producer.close()
 
     def __enter__(self) -> Publisher:
         return self
@@ -151,6 +160,7 @@ class Publisher:
             self.close()
         else:
             self._producer.flush(5.0)
+            self._release()
 
 
 _EVENT_TYPE_OF_TOPIC = {topic: type_name for type_name, topic in TOPIC_FOR_SCHEMA.items()}

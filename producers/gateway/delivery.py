@@ -102,4 +102,4 @@ class AsyncPublisher:
         self._stop.set()
         self._thread.join(timeout)
         with contextlib.suppress(PublishError):
-            self._publisher.flush(timeout)
+            self._publisher.close(timeout)

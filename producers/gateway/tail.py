@@ -182,7 +182,7 @@ class AcceptedTail:
         self._topics = tuple(topics)
         registry = ConfluentRegistry(settings.kafka.schema_registry) if settings.kafka.schema_registry else None
         self._peeker = Peeker(codec_for(settings.kafka.schema_registry), registry, wanted=sources)
-        self._admin = AdminClient(admin_config(settings))
+        self._admin: AdminClient | None = AdminClient(admin_config(settings))
         self.problem: str | None = "the reader has not started"
         """Why the memory is not reading right now (said in the 503), or None."""
         self.catchup = Catchup(self._high_watermarks, timeout_s, lambda: self.problem)
@@ -202,6 +202,8 @@ class AcceptedTail:
 
     async def _high_watermarks(self, partitions: list[Partition]) -> dict[Partition, int]:
         wanted = {TopicPartition(t, p): OffsetSpec.latest() for t, p in partitions}
+        if self._admin is None:
+            raise MemoryUnavailable("the gateway is stopping")
         futures = self._admin.list_offsets(wanted, request_timeout=max(1.0, self.catchup.timeout_s))
         results = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures.values()))
         return {(tp.topic, tp.partition): r.offset for tp, r in zip(futures, results, strict=True)}
@@ -221,6 +223,8 @@ class AcceptedTail:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self._admin = None  # its librdkafka handle ends now, not at the next garbage collection
 
     # --- the reader thread ---------------------------------------------------------------------------
 
@@ -299,6 +303,7 @@ class AcceptedTail:
     def _offsets(self, partitions: list[Partition], spec: OffsetSpec) -> dict[Partition, int]:
         """One ListOffsets per leader for all `partitions` (blocking: the reader thread's)."""
         wanted = {TopicPartition(t, p): spec for t, p in partitions}
+        assert self._admin is not None  # dropped only once this thread has ended
         futures = self._admin.list_offsets(wanted, request_timeout=5.0)
         return {(tp.topic, tp.partition): future.result(timeout=6.0).offset for tp, future in futures.items()}
 
