@@ -9,6 +9,7 @@ naming the interchange, message and segment. The mapping is docs/feeds.md.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,10 @@ def _first(value: Element) -> str:
     return value[0] if isinstance(value, list) else value
 
 
+_UNA_START = re.compile(r"(?<=['\r\n])\s*(?=UNA)")
+"""Where a file's next interchange starts with its own service string advice."""
+
+
 def _segments(text: str) -> Iterator[Any]:
     from pydifact.exceptions import EDISyntaxError
     from pydifact.parser import Parser
@@ -104,7 +109,9 @@ def _segments(text: str) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydifact warns per segment that it has no directory to validate with
         try:
-            yield from Parser().parse(text.lstrip())
+            for chunk in _UNA_START.split(text):  # pydifact reads one UNA per parse: one interchange at a time
+                if chunk.strip():
+                    yield from Parser().parse(chunk.lstrip())
         except EDISyntaxError as exc:
             raise _Malformed(str(exc)) from None
 

@@ -139,3 +139,11 @@ def test_ais_recording_gives_the_milestones_worked_out_by_hand() -> None:
         "part 2 of 2 without the parts before it",
     ]
     assert "137h5I1P02GS6Q@CBTP00001P000" in rejected[0].sentence
+
+
+def test_a_file_of_several_interchanges_each_with_its_una() -> None:
+    discharge = (SAMPLES / "coarri_discharge_d95b.edi").read_text()
+    gate_out = (SAMPLES / "codeco_gate_out_d95b.edi").read_bytes().decode("latin-1")
+    events = read_edifact(discharge + gate_out + discharge)
+    assert [e["type"] for e in events] == ["ContainerEvent"] * 2 + ["GateMove"] + ["ContainerEvent"] * 2
+    assert events[:2] == events[3:]
