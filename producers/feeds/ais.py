@@ -26,7 +26,7 @@ from baystream.producers.feeds.geofences import Zone, port_of, zone_of
 POSITION_TYPES = frozenset({1, 2, 3, 18})
 STATIC_TYPE = 5
 MILESTONES = frozenset({("ANCHORAGE", "ARRIVED"), ("BERTH", "ARRIVED"), ("BERTH", "DEPARTED")})
-"""The milestones published by default: what the indicator engine counts (docs/indicators.md)."""
+"""The milestones published by default: those the simulator publishes too (docs/simulator.md)."""
 
 
 @dataclass(frozen=True)
