@@ -53,6 +53,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     pace.add_argument("--as-fast-as-possible", action="store_true", help="no pacing (the default)")
     parser.add_argument("--out", metavar="FILE", help="write JSON lines to FILE (- for stdout) instead of Kafka")
     parser.add_argument(
+        "--format",
+        choices=("json", "edifact", "x12", "ais"),
+        default="json",
+        help="with --out: JSON lines (default), or the run as EDIFACT, X12 322 or AIS feeds (docs/feeds.md)",
+    )
+    parser.add_argument(
         "--start",
         help="simulated start, ISO-8601 with a timezone (default: now when pacing, else 2024-05-01T00:00Z)",
     )
@@ -80,6 +86,10 @@ def _start(args: argparse.Namespace) -> datetime:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.format != "json":  # written by the feeds' writers
+        from baystream.producers.feeds.simulated import run_feed
+
+        return run_feed(args)
     from baystream.infra.metrics import SIMULATOR_EVENTS
     from baystream.producers.simulator import simulate_chunks
     from baystream.producers.simulator.output import drain, paused_gc

@@ -150,3 +150,15 @@ def test_ais_from_a_udp_port(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     assert proc.returncode == 130
+
+
+def test_simulate_writes_feeds_that_ingest_reads_back(tmp_path: Path) -> None:
+    for feed in ("edifact", "x12", "ais"):
+        out = tmp_path / f"run.{feed}"
+        written = baystream(Settings(), "simulate", "--format", feed, "--hours", "8", "--seed", "4", "--out", str(out))
+        assert written.returncode == 0, written.stderr
+        count = int(written.stderr.split("wrote ")[1].split(" event")[0])
+        extra = ["--calls", f"{out}.calls.jsonl"] if feed == "ais" else []
+        read = baystream(Settings(), "ingest", feed, str(out), "--dry-run", *extra)
+        assert read.returncode == 0, read.stderr
+        assert count > 0 and len(read.stdout.splitlines()) == count
