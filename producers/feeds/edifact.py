@@ -258,16 +258,34 @@ def _equipment_id(msg: Msg, seg: Seg) -> str:
     return number
 
 
-def _codeco(msg: Msg) -> list[dict[str, Any]]:
+@dataclass
+class _Header:
+    """What both messages start with: the document code's meaning, the terminal and the means of transport."""
+
+    head: list[Seg]
+    groups: list[_Equipment]
+    meaning: str
+    port: str
+    facility: str
+    tdt: Seg
+
+
+def _header(msg: Msg, codes: dict[str, str], stage: str, transport: str) -> _Header:
     head, groups = _split(msg)
     bgm = next((s for s in head if s.tag == "BGM"), None)
     if bgm is None:
         raise FeedError(msg.where(), "no BGM segment")
-    direction = _coded(msg, bgm, bgm.get(0, 0), GATE_DIRECTION, "CODECO document name code (BGM 1001)")
+    meaning = _coded(msg, bgm, bgm.get(0, 0), codes, f"{msg.kind} document name code (BGM 1001)")
     port, facility = _place(msg, head)
-    tdt = next((s for s in head if s.tag == "TDT" and s.get(0) == "1"), None)
+    tdt = next((s for s in head if s.tag == "TDT" and s.get(0) == stage), None)
     if tdt is None:
-        raise FeedError(msg.where(), "no TDT+1 (the truck: visit, carrier SCAC, licence plate) before the first EQD")
+        raise FeedError(msg.where(), f"no TDT+{stage} ({transport}) before the first EQD")
+    return _Header(head, groups, meaning, port, facility, tdt)
+
+
+def _codeco(msg: Msg) -> list[dict[str, Any]]:
+    h = _header(msg, GATE_DIRECTION, "1", "the truck: visit, carrier SCAC, licence plate")
+    head, groups, direction, port, facility, tdt = h.head, h.groups, h.meaning, h.port, h.facility, h.tdt
     appointment = next((s.get(0, 1) for s in head if s.tag == "RFF" and s.get(0, 0) == PARTNER_REFERENCE), None)
     purpose = next((s for s in head if s.tag == "FTX" and s.get(0) == VISIT_PURPOSE), None)
     time_seg = next((s for s in head if s.tag == "DTM" and s.get(0, 0) == GATE_TIME), None)
@@ -323,15 +341,8 @@ def _codeco(msg: Msg) -> list[dict[str, Any]]:
 
 
 def _coarri(msg: Msg) -> list[dict[str, Any]]:
-    head, groups = _split(msg)
-    bgm = next((s for s in head if s.tag == "BGM"), None)
-    if bgm is None:
-        raise FeedError(msg.where(), "no BGM segment")
-    event_type = _coded(msg, bgm, bgm.get(0, 0), CONTAINER_EVENT, "COARRI document name code (BGM 1001)")
-    port, facility = _place(msg, head)
-    tdt = next((s for s in head if s.tag == "TDT" and s.get(0) == "20"), None)
-    if tdt is None:
-        raise FeedError(msg.where(), "no TDT+20 (the vessel: voyage, IMO number) before the first EQD")
+    h = _header(msg, CONTAINER_EVENT, "20", "the vessel: voyage, IMO number")
+    head, groups, event_type, port, facility, tdt = h.head, h.groups, h.meaning, h.port, h.facility, h.tdt
     imo = tdt.get(7, 0)
     if not imo:
         raise FeedError(msg.where(tdt), "no IMO number in C222 (8213, code list 146)")
