@@ -56,11 +56,15 @@ def expected(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[float 
     return as_values(replay(events, IndicatorConfig(), check_every_minutes=10**9).indicators)
 
 
-def assert_matches_replay(settings: Settings, events: list[dict[str, Any]], worker: WorkerProcess) -> None:
-    """congestion-latest comes to equal the replay of `events` (the worker's output shown when not)."""
+def assert_matches_replay(
+    settings: Settings, events: list[dict[str, Any]], worker: WorkerProcess, metrics_port: int | None = None
+) -> None:
+    """congestion-latest comes to equal the replay of `events` (the worker's output and metrics shown when not)."""
     want = expected(events)
     got = wait_for_values(settings, want)
-    assert same(got, want), (differences(got, want), worker.output()[-3000:])
+    if not same(got, want):
+        shown = worker.metrics(metrics_port) if metrics_port else ""
+        raise AssertionError("\n".join([*differences(got, want), worker.output()[-3000:], shown]))
 
 
 def restored_positions(output: str) -> dict[str, int]:
@@ -98,7 +102,7 @@ def test_a_killed_worker_restarts_from_its_checkpoints(
     port = free_port()
     second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
-        assert_matches_replay(own_broker, day, second)
+        assert_matches_replay(own_broker, day, second, port)
         # restored, not recomputed from nothing: what the checkpoints held is not processed again. (On Tansu a
         # checkpoint may not come back, see docs/worker.md: that partition is replayed from the start.)
         restored = restored_positions(second.output())
@@ -154,7 +158,7 @@ def test_a_checkpoint_lost_from_the_table_means_a_replay_never_a_skip(
     port = free_port()
     second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
-        assert_matches_replay(own_broker, day, second)
+        assert_matches_replay(own_broker, day, second, port)
         assert second.counter(port, "baystream_events_processed_total") == len(day)  # all of it, once
     finally:
         second.close()

@@ -56,6 +56,17 @@ class WorkerProcess:
             text = response.read().decode()
         return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
+    def metrics(self, port: int) -> str:
+        """The worker's own `baystream_*` samples, for a failure message: how far it got, and where it stopped."""
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+                text = response.read().decode()
+        except OSError as exc:
+            return f"(no metrics: {exc})"
+        return "\n".join(line for line in text.splitlines() if line.startswith("baystream_") and "_bucket" not in line)
+
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 
