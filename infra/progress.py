@@ -15,7 +15,7 @@ import stat
 import sys
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, AnyStr, TextIO
 
 if TYPE_CHECKING:
     from rich.progress import Task
@@ -86,9 +86,9 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, completed=self.done, events=self.events)
 
-    def lines(self, lines: Iterable[str]) -> Iterator[str]:
-        """Yield `lines`, counting each non-blank one as an event and its length towards `total` (bytes:
-        exact for ASCII, which JSON lines of events nearly always are)."""
+    def lines(self, lines: Iterable[AnyStr]) -> Iterator[AnyStr]:
+        """Yield `lines` (text, or bytes of a file opened in binary), counting each non-blank one as an event
+        and its length towards `total` (bytes: exact for bytes and for ASCII text)."""
         if self._bar is None:
             yield from lines
             return

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import itertools
 import os
 import shutil
@@ -20,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from baystream.infra.errors import ContractError
 from baystream.infra.progress import Progress, add_progress_option, file_label, size_of
@@ -37,6 +38,13 @@ class InvalidInput(ContractError):
     def __init__(self, problems: list[tuple[int, InvalidEvent]]):
         self.problems = problems
         super().__init__("\n".join(f"line {n}: {err}" for n, err in problems))
+
+
+def binary_stdin() -> IO[bytes]:
+    """Standard input as bytes (its lines are then split on `\n` only and checked for UTF-8 one by one); a
+    stand-in text stream without a binary buffer (one already in memory) is encoded."""
+    buffer: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+    return buffer if buffer is not None else io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
 
 
 def validated_events(lines: Iterable[str | bytes], max_problems: int = MAX_PROBLEMS) -> Iterator[dict[str, Any]]:
@@ -100,7 +108,7 @@ def _rereadable(path: str) -> Iterator[str]:
         yield path
         return
     with (
-        contextlib.nullcontext(sys.stdin.buffer) if path == "-" else open(path, "rb") as source,
+        contextlib.nullcontext(binary_stdin()) if path == "-" else open(path, "rb") as source,
         tempfile.NamedTemporaryFile("wb", prefix="baystream-publish-", suffix=".jsonl") as copy,
     ):
         shutil.copyfileobj(source, copy, 1 << 20)

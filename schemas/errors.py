@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,21 +18,35 @@ class FieldError:
     got: Any = None
 
     def __str__(self) -> str:
-        shown = repr(self.got)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return f"field {self.field!r}: {self.reason}, got {shown}"
+        return f"field {self.field!r}: {self.reason}, got {_shown(self.got, 60)}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "reason": self.reason,
-            "got": self.got if _jsonable(self.got) else repr(self.got),
-        }
+        """The JSON form of an answer: `got` echoed back bounded (MAX_GOT characters), so a 900 KB value or a
+        deeply nested one costs the answer no more than a short one."""
+        got = self.got
+        if isinstance(got, str):
+            got = got if len(got) <= MAX_GOT else got[: MAX_GOT - 3] + "..."
+        elif not (got is None or isinstance(got, float | bool) or (type(got) is int and -(1 << 63) <= got < 1 << 64)):
+            got = _shown(got, MAX_GOT)
+        return {"field": self.field, "reason": self.reason, "got": got}
 
 
-def _jsonable(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+MAX_GOT = 200
+"""Longest `got` in an answer (characters)."""
+
+
+_REPR = reprlib.Repr()
+"""A repr that is shallow whatever the value (reprlib stops at `maxlevel`: no recursion error)."""
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, MAX_GOT, MAX_GOT, 40
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 6
+
+
+def _shown(value: Any, limit: int) -> str:
+    """A repr of `value` of at most `limit` characters (an int of 5,000 digits is no exception)."""
+    if isinstance(value, int) and not -(1 << 64) < value < 1 << 64:
+        return f"an integer of {value.bit_length()} bits"
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class InvalidEvent(ContractError):

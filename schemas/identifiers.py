@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-ISO6346_PATTERN = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
+ISO6346_PATTERN = re.compile(r"[A-Z]{3}[UJZ][0-9]{7}")
 _LETTER_VALUES = {}
 _value = 10
 for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
@@ -13,14 +13,37 @@ for _letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ":
         _value += 1
     _LETTER_VALUES[_letter] = _value
     _value += 1
-UNLOCODE_PATTERN = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
-SCAC_PATTERN = re.compile(r"^[A-Z]{2,4}$")
-CHASSIS_PATTERN = re.compile(r"^[A-Z]{3}Z\d{4,7}$")
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-FACILITY_PATTERN = re.compile(r"^[A-Z0-9]{2,10}$")
-IMO_PATTERN = re.compile(r"^[0-9]{7}$")
-"""The shape of an IMO number (its check digit is `imo_problem`'s); the patterns above are public for the
-OpenAPI documents, which state the same formats the validators check."""
+UNLOCODE_PATTERN = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
+SCAC_PATTERN = re.compile(r"[A-Z]{2,4}")
+CHASSIS_PATTERN = re.compile(r"[A-Z]{3}Z[0-9]{4,7}")
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+FACILITY_PATTERN = re.compile(r"[A-Z0-9]{2,10}")
+IMO_PATTERN = re.compile(r"[0-9]{7}")
+"""The shape of an IMO number (its check digit is `imo_problem`'s); the patterns are public for the OpenAPI
+documents, which state the same formats the validators check. They are matched whole (`fullmatch`): no
+`^...$`, whose `$` also matches before a trailing newline, and `[0-9]`, not `\\d`, which takes any
+Unicode digit (an Arabic-Indic or superscript one)."""
+
+MAX_IDENTIFIER = 64
+IDENTIFIER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/#+-]{0,63}")
+"""A party's own reference (visit, truck, appointment, call, train, voyage, berth, location, ISO type,
+source): 1 to 64 characters of ASCII letters, digits, space and `._:/#+-`, starting with a letter or digit.
+No control characters, no quotes or markup: these end up in logs, metric labels and dashboards."""
+MAX_TEXT = 200
+"""A name in words (vessel name, rail destination): 1 to 200 characters of printable Unicode."""
+IDENTIFIER_FIELDS = frozenset(
+    {"visit_id", "truck_id", "appointment_id", "call_id", "train_id", "voyage", "berth", "location", "iso_type"}
+    | {"source"}
+)
+"""The string fields of the input events checked with `identifier_problem`."""
+TEXT_FIELDS = frozenset({"vessel_name", "destination"})
+"""The string fields of the input events checked with `text_problem`."""
+
+
+def schema_pattern(pattern: re.Pattern[str]) -> str:
+    """A pattern above as a JSON Schema `pattern`: anchored, since JSON Schema searches (and its `$`, unlike
+    Python's, never matches before a trailing newline)."""
+    return f"^{pattern.pattern}$"
 
 
 # ISO 6346 weights character i by 2**i. The serial's share is tabled per 3-digit half and the owner's
@@ -51,7 +74,7 @@ def iso6346_digit_of(owner: str, serial: int) -> int:
 @lru_cache(maxsize=65536)
 def container_number_problem(value: str) -> str | None:
     """None for a valid ISO 6346 container number, else what is wrong with it (cached: containers recur)."""
-    if not ISO6346_PATTERN.match(value):
+    if not ISO6346_PATTERN.fullmatch(value):
         return "expected an ISO 6346 container number: 3-letter owner, U/J/Z, 6 digits, check digit"
     expected = iso6346_check_digit(value[:10])
     if int(value[10]) != expected:
@@ -70,7 +93,7 @@ def imo_check_digit(first_six: str) -> int:
 
 def imo_problem(value: str) -> str | None:
     """None for a valid IMO number (7 digits, optional 'IMO' prefix not allowed), else the problem."""
-    if len(value) != 7 or not value.isdigit():
+    if not IMO_PATTERN.fullmatch(value):
         return "expected an IMO number of 7 digits"
     expected = imo_check_digit(value[:6])
     if int(value[6]) != expected:
@@ -79,22 +102,40 @@ def imo_problem(value: str) -> str | None:
 
 
 def unlocode_problem(value: str) -> str | None:
-    return None if UNLOCODE_PATTERN.match(value) else "expected a UN/LOCODE: 2-letter country + 3 letters/digits"
+    return None if UNLOCODE_PATTERN.fullmatch(value) else "expected a UN/LOCODE: 2-letter country + 3 letters/digits"
 
 
 def scac_problem(value: str) -> str | None:
-    return None if SCAC_PATTERN.match(value) else "expected a SCAC of 2 to 4 capital letters"
+    return None if SCAC_PATTERN.fullmatch(value) else "expected a SCAC of 2 to 4 capital letters"
 
 
 def chassis_problem(value: str) -> str | None:
-    if CHASSIS_PATTERN.match(value):
+    if CHASSIS_PATTERN.fullmatch(value):
         return None
     return "expected a chassis id: 3-letter owner prefix, Z, 4 to 7 digits (e.g. DCLZ400123)"
 
 
 def uuid_problem(value: str) -> str | None:
-    return None if UUID_PATTERN.match(value) else "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"
+    return None if UUID_PATTERN.fullmatch(value) else "expected a UUID like 0b6f3c1e-2a4d-4c1b-9a55-3f0e2d1c4b7a"
 
 
 def facility_problem(value: str) -> str | None:
-    return None if FACILITY_PATTERN.match(value) else "expected an SMDG facility code: 2-10 capitals or digits"
+    return None if FACILITY_PATTERN.fullmatch(value) else "expected an SMDG facility code: 2-10 capitals or digits"
+
+
+def identifier_problem(value: str) -> str | None:
+    """None for a party's reference within IDENTIFIER_PATTERN, else what is wrong with it."""
+    if IDENTIFIER_PATTERN.fullmatch(value):
+        return None
+    if len(value) > MAX_IDENTIFIER:
+        return f"longer than {MAX_IDENTIFIER} characters ({len(value)})"
+    return f"expected 1 to {MAX_IDENTIFIER} ASCII letters, digits, spaces or ._:/#+- starting with a letter or digit"
+
+
+def text_problem(value: str) -> str | None:
+    """None for a name of printable Unicode text of at most MAX_TEXT characters, else the problem."""
+    if len(value) > MAX_TEXT:
+        return f"longer than {MAX_TEXT} characters ({len(value)})"
+    if not value.isprintable() or value.strip() != value:
+        return "expected printable text without control characters or leading/trailing spaces"
+    return None

@@ -2,6 +2,11 @@
 
 Used by files, the HTTP gateway and `tail`. Absent optional fields are omitted on output and filled with
 their schema defaults on input; unknown fields are an error (a typo must not vanish silently).
+
+Every entry point reads JSON through `loads` and times through `parse_time` (gateway bodies, `publish`,
+`indicators replay`, the dashboard's query parameters), so hostile input meets the same limits
+everywhere: UTF-8 only, no nesting deeper than `MAX_DEPTH`, lines split on `\n` only (a U+2028 inside a
+string is text, not a line break), and times within the contract's range (schemas/timerange.py, docs/schemas.md).
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from functools import cache
 from json.encoder import encode_basestring_ascii as _quote  # what json.dumps quotes strings with (ensure_ascii)
 from typing import Any
 
+import orjson
+
 from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
 from baystream.schemas.fields import NO_DEFAULT, field_names, fields_of
+from baystream.schemas.timerange import BadTime, parse_time
 from baystream.schemas.validation import validate
 
 
@@ -33,13 +41,55 @@ def format_time(value: datetime) -> str:
     return text + "Z"
 
 
-def parse_time(text: str) -> datetime:
-    """ISO-8601 with a timezone, to an aware UTC datetime with millisecond precision."""
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        raise ValueError("no timezone")
-    parsed = parsed.astimezone(UTC)
-    return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+MAX_DEPTH = 16
+"""Deepest nesting of arrays and objects accepted (an event is 2 deep, a batch of them 3): deeper input is
+refused before anything walks it (a RecursionError otherwise, in `repr` or an encoder)."""
+
+
+class JsonInputError(ValueError):
+    """Bytes or text that are not usable JSON; the message says why and where, in one line."""
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether `value` nests arrays/objects deeper than MAX_DEPTH (iterative: no recursion of our own)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        for child in node.values() if type(node) is dict else node:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
+
+
+def decode_utf8(data: bytes | bytearray | memoryview) -> str:
+    """UTF-8 bytes to text; JsonInputError naming the first bad byte and its position (from 1)."""
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JsonInputError(f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at byte {exc.start + 1}") from None
+
+
+def loads(data: str | bytes | bytearray | memoryview) -> Any:
+    """The one JSON reader of every entry point: UTF-8 (bytes are checked), strict JSON (no NaN, no lone
+    surrogates), at most MAX_DEPTH deep; JsonInputError with a one-line reason otherwise."""
+    text = data if isinstance(data, str) else decode_utf8(data)
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in exc.msg or "recursion" in exc.msg:
+            raise JsonInputError(f"not JSON: nested deeper than {MAX_DEPTH} levels") from None
+        raise JsonInputError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if (type(value) is dict or type(value) is list) and _too_deep(value):
+        raise JsonInputError(f"not JSON: nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """JSON lines (NDJSON) split on `\n` only, as the format says: never on U+2028 or other separators
+    that `str.splitlines` breaks at (they are valid inside JSON strings). A `\r` before it is whitespace."""
+    return data.split(b"\n")
 
 
 def _convert_in(kind: str, name: str, value: Any) -> Any:
@@ -48,12 +98,13 @@ def _convert_in(kind: str, name: str, value: Any) -> Any:
             raise InvalidEvent([FieldError(name, "expected an ISO-8601 time string with a timezone", value)])
         try:
             return parse_time(value)
-        except ValueError:
-            raise InvalidEvent(
-                [FieldError(name, "expected an ISO-8601 UTC time like 2024-05-01T12:00:00Z", value)]
-            ) from None
+        except BadTime as exc:
+            raise InvalidEvent([FieldError(name, str(exc), value)]) from None
     if kind == "bytes" and isinstance(value, str):
-        return base64.b64decode(value)
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            raise InvalidEvent([FieldError(name, "expected base64 text", value)]) from None
     if name == "size" and type(value) is int:
         return str(value)
     return value
@@ -102,12 +153,13 @@ def parse_event(obj: Any) -> dict[str, Any]:
     return record
 
 
-def parse_line(text: str) -> dict[str, Any]:
-    """One line of JSON-lines input to a validated event."""
+def parse_line(line: str | bytes) -> dict[str, Any]:
+    """One line of JSON-lines input (text, or bytes read from a file) to a validated event."""
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidEvent([FieldError("(line)", f"not JSON: {exc.msg} at column {exc.colno}", text.strip())]) from None
+        obj = loads(line)
+    except JsonInputError as exc:
+        shown = line if isinstance(line, str) else line.decode("utf-8", "replace")
+        raise InvalidEvent([FieldError("(line)", str(exc), shown.strip())]) from None
     return parse_event(obj)
 
 

@@ -19,6 +19,7 @@ from baystream.schemas import identifiers as ids
 from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
 from baystream.schemas.fields import fields_of
+from baystream.schemas.timerange import TIME_MAX, TIME_MIN, TIME_RANGE
 
 Check = Callable[[Any], "str | None"]
 Validator = Callable[[Mapping[str, Any]], list[FieldError]]
@@ -26,6 +27,7 @@ Validator = Callable[[Mapping[str, Any]], list[FieldError]]
 _DOMAIN_CHECKS: dict[str, Check] = {
     "event_id": ids.uuid_problem,
     "port": ids.unlocode_problem,
+    "last_port": ids.unlocode_problem,
     "facility": ids.facility_problem,
     "container_id": ids.container_number_problem,
     "vessel_imo": ids.imo_problem,
@@ -34,17 +36,25 @@ _DOMAIN_CHECKS: dict[str, Check] = {
     "chassis_id": ids.chassis_problem,
     "size": lambda v: None if v in {"20", "40", "45"} else "expected a chassis size of 20, 40 or 45",
     "car_count": lambda v: None if v >= 1 else "expected at least one rail car",
+    "teu_capacity": lambda v: None if 1 <= v <= 50_000 else "expected a capacity of 1 to 50000 TEU",
     "container_ids": lambda v: next(
         (f"item {i}: {p}" for i, c in enumerate(v) if (p := ids.container_number_problem(c))), None
     ),
+    **dict.fromkeys(ids.IDENTIFIER_FIELDS, ids.identifier_problem),
+    **dict.fromkeys(ids.TEXT_FIELDS, ids.text_problem),
 }
+"""Checks of a field's value beyond its type, by field name; every string of the input events has one (a
+format or a maximum length and character set: docs/schemas.md)."""
 
 _KINDS: dict[str, tuple[str, str]] = {
     # kind: (when a value that is not None gets "expected <wanted>", wanted); an exact Python type, never a
     # subclass (a bool is no int); only a str can be "" (`not v`); `symbols` is the enum's set of symbols.
     "string": ("type(v) is not str or not v", "a non-empty string"),
     "enum": ("type(v) is not str or v not in symbols or not v", ""),
-    "timestamp": ("type(v) is not datetime or v.tzinfo is None", "a UTC time"),
+    "timestamp": (
+        "type(v) is not datetime or v.tzinfo is None or not time_min <= v < time_max",
+        f"a UTC time from {TIME_RANGE}",
+    ),
     "boolean": ("type(v) is not bool", "true or false"),
     "int": ("type(v) is not int or not -2147483648 <= v < 2147483648", "a 32-bit integer"),
     "long": ("type(v) is not int", "an integer"),
@@ -105,7 +115,10 @@ def _compile(type_name: str) -> Validator:
     The domain checks are pure functions of the value, so a string that passed once passes again:
     remembering it skips the regex or check digit for the port, terminal and trucker of every event.
     """
-    namespace: dict[str, Any] = {"FieldError": FieldError, "datetime": datetime, "remember": _remember}
+    namespace: dict[str, Any] = {
+        **{"FieldError": FieldError, "datetime": datetime, "remember": _remember},
+        **{"time_min": TIME_MIN, "time_max": TIME_MAX},
+    }
     code = []
     for i, info in enumerate(fields_of(type_name)):
         wrong, wanted = _KINDS[info.kind]

@@ -62,20 +62,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
     from baystream.infra.progress import Progress, file_label, size_of
-    from baystream.producers.file_publish import InvalidInput, validated_events
-    from baystream.schemas.json_form import parse_time
+    from baystream.producers.file_publish import InvalidInput, binary_stdin, validated_events
+    from baystream.schemas.timerange import parse_time
     from baystream.streams.replay import replay
 
     until = None
     if args.at:
         try:
             until = parse_time(args.at)
-        except ValueError:
-            print(f"baystream indicators: --at {args.at!r}: expected an ISO-8601 time with a timezone", file=sys.stderr)
+        except ValueError as exc:
+            print(f"baystream indicators: --at {args.at!r}: {exc}", file=sys.stderr)
             return 2
     try:
         with (
-            sys.stdin if args.file == "-" else open(args.file, encoding="utf-8") as handle,
+            binary_stdin() if args.file == "-" else open(args.file, "rb") as handle,
             Progress(f"replaying {file_label(args.file)}", size_of(handle), enabled=args.progress) as progress,
         ):
             snapshot = replay(validated_events(progress.lines(handle)), config, until, args.check_every)

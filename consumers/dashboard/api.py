@@ -13,11 +13,14 @@ from baystream.consumers.dashboard import scopes
 from baystream.consumers.dashboard.openapi import document
 from baystream.consumers.dashboard.service import DashboardService
 from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
+from baystream.consumers.dashboard.webhooks import add_webhook_routes
 from baystream.infra.http.app import health_handler
 from baystream.infra.http.problems import Problem, ProblemType, problem
-from baystream.schemas.json_form import parse_time
+from baystream.schemas.timerange import parse_time
 
 MAX_ALERTS = 1000
+MAX_HOURS = 8784.0
+"""Longest `hours` of /api/history: a leap year (the store holds far less; more is a mistake or an attack)."""
 BAD_PARAMETER = ProblemType("bad-parameter", "Missing or bad query parameter")
 NO_DATA = ProblemType("no-data", "No values of this indicator yet")
 PROBLEM_TYPES = (BAD_PARAMETER, NO_DATA)
@@ -36,6 +39,15 @@ def _one(request: web.Request, name: str) -> str:
     return value
 
 
+def _hours(text: str) -> float | None:
+    """`hours` as a number in (0, MAX_HOURS], or None (inf, nan, 1e300 and words alike)."""
+    try:
+        hours = float(text)
+    except ValueError:
+        return None
+    return hours if 0 < hours <= MAX_HOURS else None
+
+
 class DashboardApi:
     """The handlers, bound to one service."""
 
@@ -49,18 +61,17 @@ class DashboardApi:
     async def history(self, request: web.Request) -> web.Response:
         scope, indicator = _one(request, "scope"), _one(request, "indicator")
         since: datetime | None = None
-        try:
-            if "since" in request.query:
+        if "since" in request.query:
+            try:
                 since = parse_time(request.query["since"])
-            elif "hours" in request.query:
-                hours = float(request.query["hours"])
-                if not hours > 0:
-                    raise ValueError(hours)
-                newest = self.service.store.newest_as_of() or datetime.now(UTC)
-                since = newest - timedelta(hours=hours)
-        except ValueError:
-            detail = "since must be an ISO-8601 time with a timezone; hours a positive number"
-            return problem(400, detail, BAD_PARAMETER)
+            except ValueError as exc:
+                return problem(400, f"since: {exc}", BAD_PARAMETER)
+        elif "hours" in request.query:
+            hours = _hours(request.query["hours"])
+            if hours is None:
+                return problem(400, f"hours must be a number above 0 and at most {MAX_HOURS:g}", BAD_PARAMETER)
+            newest = self.service.store.newest_as_of() or datetime.now(UTC)
+            since = newest - timedelta(hours=hours)
         points = self.service.store.history(scope, indicator, since)
         if points is None:
             return problem(404, f"no values of {indicator!r} for scope {scope!r} yet", NO_DATA)
@@ -84,9 +95,6 @@ class DashboardApi:
             listed.append({**info.__dict__, "has_data": scope in seen})
         return web.json_response({"scopes": listed})
 
-    async def webhooks(self, request: web.Request) -> web.Response:
-        return web.json_response({"subscriptions": self.service.webhooks.stats()})
-
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(document())
 
@@ -96,7 +104,7 @@ def add_routes(app: web.Application, api: DashboardApi) -> None:
     app.router.add_get("/api/history", api.history)
     app.router.add_get("/api/alerts", api.alerts)
     app.router.add_get("/api/scopes", api.scopes)
-    app.router.add_get("/api/webhooks", api.webhooks)
+    add_webhook_routes(app, api.service.webhooks)
     app.router.add_get("/api/events", api.service.hub.stream)
     app.router.add_get("/api/openapi.json", api.openapi)
     app.router.add_get("/healthz", health_handler(api.service.health, lambda: api.service.warmed_up))

@@ -26,6 +26,7 @@ from baystream.producers.gateway.batch import BadBody, ItemProblem, check_batch,
 from baystream.producers.gateway.delivery import AsyncPublisher
 from baystream.producers.gateway.idempotency import IdempotencyWindow
 from baystream.producers.gateway.identities import Identity, KeyRing
+from baystream.producers.gateway.keys import key_text_problem
 from baystream.producers.gateway.openapi import document
 from baystream.producers.gateway.rate_limit import RateLimiter
 from baystream.producers.gateway.tail import AcceptedTail, MemoryUnavailable
@@ -113,9 +114,14 @@ class Gateway:
     async def handle(self, request: web.Request) -> tuple[str, web.Response]:
         """(party label, response) of one POST /v1/events."""
         key = api_key(request)
-        identity = self.keyring.authenticate(key)
+        unusable = key_text_problem(key) if key else None
+        identity = None if unusable else self.keyring.authenticate(key)
         if identity is None:
-            reason = "missing API key (X-API-Key header or Authorization: Bearer)" if not key else "unknown API key"
+            reason = (
+                f"API key is {unusable}"
+                if unusable
+                else ("missing API key (X-API-Key header or Authorization: Bearer)" if not key else "unknown API key")
+            )
             challenge = {"WWW-Authenticate": 'Bearer realm="baystream"'}
             return "unauthenticated", problem(401, reason, UNAUTHENTICATED, challenge)
         request[PARTY] = identity.party
@@ -146,7 +152,7 @@ class Gateway:
                 self._count_rejected(identity, outcome, problems)
                 bad = len({p.index for p in problems})
                 message = f"{bad} of {len(items)} event(s) {what}; nothing published"
-                return problem(status, message, kind, items=[p.as_dict() for p in problems])
+                return problem(status, message, kind, **_listed(problems))
         return await self.publish(identity, checked.records)
 
     def _count_rejected(self, identity: Identity, outcome: str, problems: list[ItemProblem]) -> None:
@@ -230,6 +236,19 @@ class Gateway:
             "published; retry the whole batch (event ids already accepted are not published twice)"
         )
         return problem(503, message, MEMORY_UNAVAILABLE, {"Retry-After": "1"}, items=items)
+
+
+MAX_ITEMS = 100
+"""Problems listed in a 403 or 422 answer; the rest are counted in `items_omitted` (a 200 KB body of 10,000
+bad events would otherwise get a 9 MB answer: an amplifier)."""
+
+
+def _listed(problems: list[ItemProblem]) -> dict[str, Any]:
+    """The `items` of an answer: the first MAX_ITEMS problems, in body order, and how many more there were."""
+    listed: dict[str, Any] = {"items": [p.as_dict() for p in problems[:MAX_ITEMS]]}
+    if len(problems) > MAX_ITEMS:
+        listed["items_omitted"] = len(problems) - MAX_ITEMS
+    return listed
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

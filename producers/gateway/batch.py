@@ -6,7 +6,6 @@ reported with its index (0-based, in body order; for NDJSON the line's index amo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from baystream.producers.gateway.identities import Identity, permission_problem
 from baystream.schemas.catalog import INPUT_TYPES
 from baystream.schemas.errors import FieldError, InvalidEvent
-from baystream.schemas.json_form import parse_event
+from baystream.schemas.json_form import JsonInputError, loads, parse_event, split_lines
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"})
 
@@ -44,23 +43,22 @@ class CheckedBatch:
 
 
 def split_body(body: bytes, content_type: str) -> list[Any]:
-    """The items of a body; NDJSON when the content type says so, else JSON (an object or an array)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadBody("body is not UTF-8 text") from None
+    """The items of a body; NDJSON when the content type says so, else JSON (an object or an array).
+
+    The JSON form's one reader (`loads`: UTF-8, depth limit) and its one line splitter (`\n` only)."""
     if content_type.lower() in NDJSON_TYPES:
         items = []
-        for number, line in enumerate((li for li in text.splitlines() if li.strip()), start=1):
+        blank = b" \t\r"
+        for number, line in enumerate((li for li in split_lines(body) if li.strip(blank)), start=1):
             try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise BadBody(f"NDJSON line {number} (non-blank lines counted from 1) is not JSON: {exc.msg}") from None
+                items.append(loads(line))
+            except JsonInputError as exc:
+                raise BadBody(f"NDJSON line {number} (non-blank lines counted from 1): {exc}") from None
     else:
         try:
-            parsed = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BadBody(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            parsed = loads(body)
+        except JsonInputError as exc:
+            raise BadBody(f"body: {exc}") from None
         items = parsed if isinstance(parsed, list) else [parsed]
     if not items:
         raise BadBody("no events in the body")

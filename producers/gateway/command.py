@@ -30,13 +30,37 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f'key_sha256 = "{hash_key(key)}"')
         return 0
     if args.action == "hash-key":
-        key = args.key if args.key else sys.stdin.readline().strip()
-        if not key:
-            print("baystream gateway hash-key: no key given", file=sys.stderr)
-            return 2
-        print(hash_key(key))
-        return 0
+        return _hash_key(args.key)
     return serve(args, settings)
+
+
+def _hash_key(given: str | None) -> int:
+    """Print the key_sha256 of a key (argument, else the first line of stdin), refusing weak keys."""
+    from baystream.producers.file_publish import binary_stdin
+    from baystream.producers.gateway.identities import hash_key
+    from baystream.producers.gateway.keys import key_problem
+
+    if given is None:
+        line = binary_stdin().readline()
+        try:
+            given = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            print(f"baystream gateway hash-key: the key read is not UTF-8 text (byte {exc.start + 1})", file=sys.stderr)
+            return 2
+    key = given.strip()
+    if not key:
+        print("baystream gateway hash-key: no key given", file=sys.stderr)
+        return 2
+    problem = key_problem(key)
+    if problem is not None:
+        print(
+            f"baystream gateway hash-key: refused, the key is {problem}; "
+            "`baystream gateway new-key` makes a strong one",
+            file=sys.stderr,
+        )
+        return 2
+    print(hash_key(key))
+    return 0
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:

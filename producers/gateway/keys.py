@@ -7,7 +7,9 @@ Without any keys, on the embedded demo broker only, a fixed set of demo parties 
 from __future__ import annotations
 
 import json
+import math
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,35 @@ DEMO_KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "demo-up": ("demo-railroad-up", {"role": "railroad", "railroad": "UP"}),
 }
 """party -> (well-known API key, entry): only ever used with the memory-only embedded broker."""
+
+
+MIN_KEY_CHARS = 20
+MIN_KEY_BITS = 96
+"""A key to hash must be at least this long and spread over enough distinct characters (an estimate:
+length x the Shannon entropy of its characters); `gateway new-key` makes 47 characters, about 250 bits."""
+
+
+def key_text_problem(key: str) -> str | None:
+    """Why `key` cannot be an API key at all, or None: it travels in an HTTP header, so printable ASCII. The
+    gateway gets header bytes that are not UTF-8 as lone surrogates: such a key is refused, never hashed."""
+    return None if key.isascii() and key.isprintable() else "not printable ASCII text"
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` is too weak (or not text a header can carry) to be an API key, or None.
+
+    A key is only as strong as its guessing is hard: `a`, `password` or `aaaa...aaaa` would let anyone in.
+    The estimate is crude (a repeated random chunk passes) but stops the keys people type by hand."""
+    unusable = key_text_problem(key)
+    if unusable is not None:
+        return unusable
+    if len(key) < MIN_KEY_CHARS:
+        return f"too short: {len(key)} characters, at least {MIN_KEY_CHARS}"
+    counts = Counter(key).values()
+    bits = -sum(n * math.log2(n / len(key)) for n in counts)
+    if bits < MIN_KEY_BITS:
+        return f"too predictable: about {max(0.0, bits):.0f} bits of randomness, at least {MIN_KEY_BITS}"
+    return None
 
 
 def parse_entries(data: Any, origin: str) -> list[Identity]:

@@ -13,16 +13,21 @@ from baystream.schemas.catalog import INPUT_TYPES
 _SIZES = {"oneOf": [{"type": "string", "enum": ["20", "40", "45"]}, {"type": "integer", "enum": [20, 40, 45]}]}
 _EXTRA: dict[str, dict[str, Any]] = {
     # The identifiers' own patterns (check digits are checked by the gateway, beyond what a pattern says).
-    "event_id": {"format": "uuid", "pattern": ids.UUID_PATTERN.pattern},
-    "port": {"pattern": ids.UNLOCODE_PATTERN.pattern},
-    "facility": {"pattern": ids.FACILITY_PATTERN.pattern},
-    "trucker": {"pattern": ids.SCAC_PATTERN.pattern},
-    "carrier": {"pattern": ids.SCAC_PATTERN.pattern},
-    "container_id": {"pattern": ids.ISO6346_PATTERN.pattern},
-    "chassis_id": {"pattern": ids.CHASSIS_PATTERN.pattern},
-    "vessel_imo": {"pattern": ids.IMO_PATTERN.pattern},
+    "event_id": {"format": "uuid", "pattern": ids.schema_pattern(ids.UUID_PATTERN)},
+    "port": {"pattern": ids.schema_pattern(ids.UNLOCODE_PATTERN)},
+    "facility": {"pattern": ids.schema_pattern(ids.FACILITY_PATTERN)},
+    "trucker": {"pattern": ids.schema_pattern(ids.SCAC_PATTERN)},
+    "carrier": {"pattern": ids.schema_pattern(ids.SCAC_PATTERN)},
+    "container_id": {"pattern": ids.schema_pattern(ids.ISO6346_PATTERN)},
+    "chassis_id": {"pattern": ids.schema_pattern(ids.CHASSIS_PATTERN)},
+    "vessel_imo": {"pattern": ids.schema_pattern(ids.IMO_PATTERN)},
     "car_count": {"minimum": 1},
-    "container_ids": {"items": {"type": "string", "pattern": ids.ISO6346_PATTERN.pattern}},
+    "container_ids": {"items": {"type": "string", "pattern": ids.schema_pattern(ids.ISO6346_PATTERN)}},
+    **{
+        name: {"maxLength": ids.MAX_IDENTIFIER, "pattern": ids.schema_pattern(ids.IDENTIFIER_PATTERN)}
+        for name in ids.IDENTIFIER_FIELDS
+    },
+    **{name: {"maxLength": ids.MAX_TEXT} for name in ids.TEXT_FIELDS},
 }
 
 
@@ -57,7 +62,12 @@ def _problem_schema() -> dict[str, Any]:
         "items": item,
         "description": "422, 403, 503: one entry per refused event (per problem for 422 and 403)",
     }
-    return problem_schema({"items": items})
+    omitted = {
+        "type": "integer",
+        "minimum": 1,
+        "description": "403, 422: problems beyond the first 100 listed in `items`, counted but not listed",
+    }
+    return problem_schema({"items": items, "items_omitted": omitted})
 
 
 def _roles_text() -> str:

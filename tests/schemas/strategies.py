@@ -7,11 +7,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from baystream.schemas.identifiers import imo_check_digit, with_check_digit
+from baystream.schemas.identifiers import IDENTIFIER_PATTERN, MAX_TEXT, imo_check_digit, with_check_digit
 
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+identifier = st.from_regex(IDENTIFIER_PATTERN, fullmatch=True)
+"""A party's own reference: the contract's character set and length (schemas/identifiers.py)."""
+name_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Co", "Cn", "Zl", "Zp")),
+    min_size=1,
+    max_size=MAX_TEXT,
+).filter(lambda t: t.isprintable() and t.strip() == t)
+"""A name in words: any printable Unicode up to the contract's maximum."""
 scac = st.text(alphabet=UPPER, min_size=2, max_size=4)
 container = st.builds(
     lambda owner, cat, serial: with_check_digit(f"{owner}{cat}{serial:06d}"),
@@ -23,6 +30,12 @@ imo = st.integers(100_000, 999_999).map(lambda n: f"{n}{imo_check_digit(str(n))}
 event_time = st.integers(0, 20 * 365 * 24 * 3600 * 1000).map(
     lambda ms: datetime(2015, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
 )
+unlocode = st.builds(
+    lambda country, place: country + place,
+    st.text(alphabet=UPPER, min_size=2, max_size=2),
+    st.text(alphabet=UPPER + "23456789", min_size=3, max_size=3),
+)
+FUELS = ["VLSFO", "MGO", "HFO_SCRUBBER", "LNG", "METHANOL", "AMMONIA", "BIOFUEL", "OTHER"]
 chassis = st.builds(
     lambda o, n: f"{o}Z{n:06d}", st.text(alphabet=UPPER, min_size=3, max_size=3), st.integers(0, 999_999)
 )
@@ -49,28 +62,33 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {
             **_common("VesselArrival"),
             "vessel_imo": imo,
-            "vessel_name": text,
+            "vessel_name": name_text,
             "carrier": scac,
-            "voyage": text,
-            "call_id": text,
+            "voyage": identifier,
+            "call_id": identifier,
             "event_type": st.sampled_from(["ARRIVED", "DEPARTED"]),
             "location_type": st.sampled_from(["ANCHORAGE", "BERTH"]),
-            "berth": _optional(text),
+            "berth": _optional(identifier),
+            "last_port": _optional(unlocode),
+            "teu_capacity": _optional(st.integers(1, 50_000)),
+            "fuel": _optional(st.sampled_from(FUELS)),
+            "shore_power": _optional(st.booleans()),
         }
     ),
     "GateMove": st.fixed_dictionaries(
         {
             **_common("GateMove"),
-            "visit_id": text,
+            "visit_id": identifier,
             "direction": st.sampled_from(["IN", "OUT"]),
             "move_type": st.sampled_from(
                 ["IMPORT_PICKUP", "EXPORT_DELIVERY", "EMPTY_RETURN", "EMPTY_PICKUP", "BOBTAIL"]
             ),
-            "truck_id": text,
+            "truck_id": identifier,
             "trucker": scac,
             "container_id": _optional(container),
             "chassis_id": _optional(chassis),
-            "appointment_id": _optional(text),
+            "appointment_id": _optional(identifier),
+            "zero_emission": _optional(st.booleans()),
         }
     ),
     "ContainerEvent": st.fixed_dictionaries(
@@ -79,7 +97,7 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "container_id": container,
             "event_type": st.sampled_from(["DISCHARGED", "LOADED"]),
             "vessel_imo": imo,
-            "call_id": text,
+            "call_id": identifier,
             "iso_type": st.sampled_from(["22G1", "42G1", "45G1", "45R1"]),
             "empty": st.booleans(),
             "inland_mode": _optional(st.sampled_from(["TRUCK", "RAIL"])),
@@ -101,9 +119,9 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "RailDeparture": st.fixed_dictionaries(
         {
             **_common("RailDeparture"),
-            "train_id": text,
+            "train_id": identifier,
             "railroad": st.sampled_from(["UP", "BNSF"]),
-            "destination": text,
+            "destination": name_text,
             "container_ids": st.lists(container, max_size=30),
             "car_count": st.integers(1, 300),
         }

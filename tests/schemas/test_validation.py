@@ -14,13 +14,14 @@ from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
 from baystream.schemas.fields import fields_of
 from baystream.schemas.json_form import parse_event
+from baystream.schemas.timerange import TIME_MAX, TIME_MIN, TIME_RANGE
 from baystream.schemas.validation import ensure_valid, validate
 from tests.events import ALL_TYPES, event
 from tests.schemas.strategies import EVENTS
 
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "string": ((str,), "a non-empty string"),
-    "timestamp": ((datetime,), "a UTC time"),
+    "timestamp": ((datetime,), f"a UTC time from {TIME_RANGE}"),
     "boolean": ((bool,), "true or false"),
     "int": ((int,), "a 32-bit integer"),
     "long": ((int,), "an integer"),
@@ -53,7 +54,7 @@ def reference(record: dict[str, Any]) -> list[FieldError]:
         if not wrong and info.kind == "enum":
             wrong = value not in info.symbols
         if not wrong and info.kind == "timestamp":
-            wrong = value.tzinfo is None
+            wrong = value.tzinfo is None or not TIME_MIN <= value < TIME_MAX
         if not wrong and info.kind == "int":
             wrong = not -(2**31) <= value < 2**31
         if not wrong and info.kind == "string_array":
@@ -120,6 +121,16 @@ _ODD_VALUES: list[Any] = [
     datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=-7))),
     datetime(2024, 5, 1, 12),
     date(2024, 5, 1),
+    datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(1970, 1, 1, tzinfo=UTC),
+    datetime(2999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+    datetime(3000, 1, 1, tzinfo=UTC),
+    "V" * 64,
+    "V" * 65,
+    "APMT-V1\x00",
+    "EVER\u2028GIVEN",
+    " MSC CLARA",
+    "X" * 201,
 ]
 
 
@@ -212,7 +223,7 @@ class Shouting(str):
 
 def test_the_stand_in_symbol_is_refused_in_every_enum() -> None:
     fields = [(t, info) for t in catalog().current for info in fields_of(t) if info.kind == "enum"]
-    assert len(fields) == 17  # every enum field of the contract: 14 in the inputs, 3 of type Level
+    assert len(fields) == 18  # every enum field of the contract: 15 in the inputs, 3 of type Level
     for type_name, info in fields:
         assert info.stand_in == "UNKNOWN" and "UNKNOWN" not in info.symbols, (type_name, info.name)
         record = {**_base(type_name), info.name: "UNKNOWN"}
@@ -228,3 +239,21 @@ def test_unknown_or_missing_type() -> None:
     for record in ({}, {"type": None}, {"type": "Truck"}, {"type": ["GateMove"]}, {"type": 3}):
         assert validate(record) == reference(record)
         assert validate(record)[0].field == "type"
+
+
+def test_the_air_and_trade_fields() -> None:
+    """last_port is a UN/LOCODE like port, fuel one of the list, teu_capacity a plausible ship; all optional."""
+    base = parse_event(event("VesselArrival"))
+    assert validate(base) == []
+    good = {**base, "last_port": "CNSHA", "teu_capacity": 14_000, "fuel": "METHANOL", "shore_power": True}
+    assert validate(good) == []
+    bad = {**base, "last_port": "Shanghai", "teu_capacity": 0, "fuel": "COAL", "shore_power": "yes"}
+    assert [(e.field, e.reason) for e in validate(bad)] == [
+        ("last_port", "expected a UN/LOCODE: 2-letter country + 3 letters/digits"),
+        ("teu_capacity", "expected a capacity of 1 to 50000 TEU"),
+        ("fuel", "expected one of VLSFO, MGO, HFO_SCRUBBER, LNG, METHANOL, AMMONIA, BIOFUEL, OTHER"),
+        ("shore_power", "expected true or false"),
+    ]
+    gate = parse_event(event("GateMove"))
+    assert validate({**gate, "zero_emission": True}) == validate(gate) == []
+    assert [e.field for e in validate({**gate, "zero_emission": 1})] == ["zero_emission"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import socket
@@ -24,9 +25,10 @@ def test_new_key_prints_a_key_and_its_hash(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_hash_key_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("abc\n"))
+    key = "bsk_0Kq7-x2YbTnW9fLr4ZcVh3uJ8sPdEa1G6oMiR5tQyXw"
+    monkeypatch.setattr("sys.stdin", io.StringIO(key + "\n"))
     assert main(["gateway", "hash-key"]) == 0
-    assert capsys.readouterr().out.strip() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert capsys.readouterr().out.strip() == hashlib.sha256(key.encode()).hexdigest()
 
 
 def test_a_bad_keys_file_stops_the_gateway_with_its_name(
