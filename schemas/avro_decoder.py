@@ -110,12 +110,7 @@ def _strings(b: Any, p: int) -> tuple[list[str], int]:
     items: list[str] = []
     append = items.append
     while True:
-        count = b[p]
-        if count & 0x81:
-            count, p = _length(b, p)
-        else:
-            count >>= 1
-            p += 1
+        count, p = _length(b, p)  # once per block: the general read will do
         if not count:
             return items, p
         for _ in range(count):

@@ -25,7 +25,7 @@ from baystream.schemas.catalog import SchemaVersion, catalog
 from baystream.schemas.errors import DecodeError
 from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
 from tests.schemas.strategies import EPOCH, EVENTS, records_of
-from tests.schemas.test_avro_encoder import ALL_VERSIONS, KITCHEN_SINK, SLOW, VERSION_IDS, fastavro_bytes
+from tests.schemas.test_avro_encoder import ALL_VERSIONS, KITCHEN_SINK, SLOW, VERSION_IDS, _rail, fastavro_bytes
 from tests.schemas.test_evolution import NEW_SYMBOL, future_version
 
 CURRENT = catalog().current
@@ -74,6 +74,14 @@ def assert_reads_as_fastavro(decoder: CompiledDecoder, data: bytes, offset: int,
             assert got[0] == "error" or got == expected
 
 
+def drawn(
+    writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject
+) -> tuple[bytes, Any, CompiledDecoder]:
+    """Any record of the writer's schema as fastavro writes it, the reader's parsed schema, the decoder."""
+    body = fastavro_bytes(writer.parsed, data.draw(records_of(json.loads(writer.text))))
+    return body, None if reader is None else reader.parsed, compiled(writer, reader)
+
+
 def test_every_version_compiles_alone_and_with_the_newest() -> None:
     for writer, reader in PAIRS:
         compiled(writer, reader)
@@ -86,10 +94,7 @@ def test_every_version_compiles_alone_and_with_the_newest() -> None:
 def test_any_record_reads_as_fastavro_reads_it(
     writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject, prefix: bytes, trailing: bytes
 ) -> None:
-    record = data.draw(records_of(json.loads(writer.text)))
-    body = fastavro_bytes(writer.parsed, record)
-    reader_parsed = None if reader is None else reader.parsed
-    decoder = compiled(writer, reader)
+    body, reader_parsed, decoder = drawn(writer, reader, data)
     framed = prefix + body + trailing  # read in place, at an offset; bytes after the record are not its own
     assert_reads_as_fastavro(decoder, framed, len(prefix), writer.parsed, reader_parsed)
 
@@ -112,10 +117,7 @@ def test_valid_events_take_the_quick_path(type_name: str, data: st.DataObject) -
 def test_truncated_and_mutated_bodies_fail_or_read_as_in_fastavro(
     writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject
 ) -> None:
-    record = data.draw(records_of(json.loads(writer.text)))
-    body = fastavro_bytes(writer.parsed, record)
-    reader_parsed = None if reader is None else reader.parsed
-    decoder = compiled(writer, reader)
+    body, reader_parsed, decoder = drawn(writer, reader, data)
     cut = data.draw(st.integers(0, max(len(body) - 1, 0)))
     assert_reads_as_fastavro(decoder, body[:cut], 0, writer.parsed, reader_parsed)
     if body:
@@ -165,19 +167,7 @@ def _millis_edges() -> list[int]:
 
 
 def _rail_body(container_ids: list[str], car_count: int) -> bytes:
-    record = {
-        "event_id": "e",
-        "event_time": datetime(2021, 10, 1, tzinfo=UTC),
-        "source": "UP",
-        "port": "USLAX",
-        "facility": "ICTF",
-        "train_id": "T1",
-        "railroad": "UP",
-        "destination": "Chicago",
-        "container_ids": container_ids,
-        "car_count": car_count,
-    }
-    return fastavro_bytes(_RAIL.parsed, record)
+    return fastavro_bytes(_RAIL.parsed, _rail(container_ids=container_ids, car_count=car_count))
 
 
 def _dead_body(**fields: Any) -> bytes:
@@ -315,8 +305,7 @@ _REGISTRY = ConfluentRegistry("mock://decoder-tests")
 def test_both_framings_decode_as_before(
     writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject
 ) -> None:
-    record = data.draw(records_of(json.loads(writer.text)))
-    body = fastavro_bytes(writer.parsed, record)
+    body = drawn(writer, reader, data)[0]
     cut = data.draw(st.sampled_from([len(body), len(body) // 2, max(len(body) - 1, 0)]))
     single = SINGLE_OBJECT_MAGIC + writer.fingerprint + body[:cut]
     codec = Codec(_REGISTRY)
