@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "worker": "baystream.streams.worker",
     "dashboard": "baystream.consumers.dashboard.command",
     "gateway": "baystream.producers.gateway.command",
+    "webhooks": "baystream.consumers.webhooks.command",
     "demo": "baystream.infra.demo",
 }
 

@@ -136,13 +136,24 @@ HTTP_REQUEST_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
-# --- dashboard: live clients, alert webhooks, what its reader could not decode --------------------------
+# --- alert webhooks: `baystream webhooks` (consumers/webhooks/) ----------------------------------------
 WEBHOOK_DELIVERIES = Counter(
     "baystream_webhook_deliveries_total",
-    "Alert webhook attempts and alerts by outcome: delivered (2xx), failed (an attempt), gave_up, dropped.",
+    "Alerts handed to a subscription, by outcome: delivered (a 2xx) or dead_lettered (given up, see dead-letter).",
     ["outcome"],
 )
-WEBHOOK_QUEUE_DEPTH = Gauge("baystream_webhook_queue_depth", "Alerts waiting for delivery, all subscribers.")
+WEBHOOK_ATTEMPT_FAILURES = Counter(
+    "baystream_webhook_attempt_failures_total",
+    "Delivery attempts that failed, by outcome: http_408, http_429, http_4xx (never retried), http_5xx, "
+    "http_other, timeout, connection.",
+    ["outcome"],
+)
+WEBHOOK_RETRIES = Counter("baystream_webhook_retries_total", "Delivery attempts made again after a failed one.")
+WEBHOOK_QUEUE_DEPTH = Gauge(
+    "baystream_webhook_queue_depth", "Deliveries under way (attempting or waiting to retry), all subscriptions."
+)
+
+# --- dashboard: live clients, what its reader could not decode ------------------------------------------
 CONSUMER_DECODE_ERRORS = Counter(
     "baystream_consumer_decode_errors_total",
     "Records a reader could not decode (skipped with a log line naming topic, partition and offset).",
@@ -176,6 +187,7 @@ DEFAULT_METRICS_PORTS: Final[Mapping[str, int]] = {
     "simulator": 9402,
     "dashboard": 9403,
     "gateway": 9404,
+    "webhooks": 9405,
 }
 """Each service's own /metrics port when the `metrics_port` setting is not given, so that services started
 side by side on one machine do not collide; the demo and the local Prometheus configuration use the same."""

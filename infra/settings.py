@@ -170,11 +170,29 @@ class GatewaySettings(_Section):
     """How long a request waits for the broker's acknowledgements before answering 503."""
 
 
+@dataclass(frozen=True, repr=False)
+class WebhooksSettings(_Section):
+    """Alert webhook deliveries, `baystream webhooks` (docs/webhooks.md)."""
+
+    SECTION = "webhooks"
+    group_id: str = "baystream-webhooks"
+    """Consumer group of the delivering processes on `congestion-alerts`: replicas split its partitions."""
+    max_attempts: int = 10
+    """Attempts per alert and subscription before a dead letter (1, 2, 4 ... s: about 4 minutes in all)."""
+    retry_initial_s: float = 1.0
+    """Pause after the first failed attempt; doubled after each next one, with jitter."""
+    retry_cap_s: float = 60.0
+    """Longest pause between two attempts, also the most a `Retry-After` is honoured."""
+    timeout_s: float = 10.0
+    """Per attempt: connecting, sending, and the receiver's answer."""
+
+
 SECTIONS: Mapping[str, Any] = {
     "kafka": KafkaSettings,
     "worker": WorkerSettings,
     "dashboard": DashboardSettings,
     "gateway": GatewaySettings,
+    "webhooks": WebhooksSettings,
 }
 
 
@@ -186,6 +204,7 @@ class Settings(_Section):
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
+    webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
     metrics_port: int | None = None
     """Prometheus /metrics port of the process (0 disables); None: the service's own default, so services on one
     machine do not collide (infra/metrics.py DEFAULT_METRICS_PORTS, docs/metrics.md)."""

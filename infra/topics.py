@@ -65,7 +65,7 @@ class TopicSpec:
     key: str
     """What the key is, for people: 'facility', 'chassis_id', 'scope', 'scope|indicator', 'original'."""
     role: str
-    """'input' (events from parties), 'output' (indicators), or 'dead-letter'."""
+    """'input' (events from parties), 'output' (indicators), 'dead-letter', or 'state' (kept by the services)."""
     configs: dict[str, str] = field(default_factory=dict)
     """The topic's own configs; `topic_configs` adds those that depend on the settings."""
     partitions: int | None = None
@@ -81,6 +81,7 @@ CONGESTION_INDICATORS = "congestion-indicators"
 CONGESTION_LATEST = "congestion-latest"
 CONGESTION_ALERTS = "congestion-alerts"
 DEAD_LETTER = "dead-letter"
+WEBHOOK_SUBSCRIPTIONS = "webhook-subscriptions"
 
 _INPUT_CONFIGS = {"retention.ms": str(INPUT_RETENTION_MS)}
 
@@ -110,7 +111,17 @@ CATALOG: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(CONGESTION_ALERTS, "CongestionAlert", "scope", "output", {"retention.ms": str(30 * DAY_MS)}),
     TopicSpec(DEAD_LETTER, "DeadLetter", "original", "dead-letter", {"retention.ms": str(30 * DAY_MS)}),
+    TopicSpec(
+        WEBHOOK_SUBSCRIPTIONS,
+        "WebhookSubscription (JSON)",
+        "subscription id",
+        "state",
+        {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": LATEST_DIRTY_RATIO},
+    ),
 )
+"""`webhook-subscriptions` (docs/webhooks.md): the subscriptions made through the dashboard's API, one record per
+id, a tombstone when deleted; every dashboard and every `baystream webhooks` reads it whole. Compacted, so it
+never loses a live subscription; readers take every partition, so the count does not matter."""
 
 BY_NAME = {spec.name: spec for spec in CATALOG}
 INPUT_TOPICS = tuple(spec.name for spec in CATALOG if spec.role == "input")

@@ -14,8 +14,8 @@ from typing import Any
 from baystream.infra.metrics import DEAD_LETTERS
 from baystream.schemas.errors import FieldError
 
-STAGES = ("decode", "validate", "process")
-"""Where a record was rejected: its bytes, its content, or the engine applying it."""
+STAGES = ("decode", "validate", "process", "deliver")
+"""Where a record was rejected: its bytes, its content, the engine applying it, or a webhook receiver."""
 
 MAX_REASON = 2000
 

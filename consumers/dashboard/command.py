@@ -7,7 +7,7 @@ import sys
 
 from baystream.infra.settings import Settings, given, option_help
 
-HELP = "serve the live congestion dashboard, its REST API and the alert webhooks"
+HELP = "serve the live congestion dashboard, its REST API and the webhook subscriptions"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,16 +27,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     from baystream.consumers.dashboard.app import serve_forever
     from baystream.consumers.dashboard.service import DashboardOptions
-    from baystream.consumers.dashboard.webhooks import WebhookConfigError, parse_subscriptions
     from baystream.infra.kafka_config import bootstrap
     from baystream.infra.metrics import serve_metrics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     bootstrap(settings)  # no broker configured: a clear error before anything starts
-    try:
-        parse_subscriptions(settings.dashboard.webhooks)
-    except WebhookConfigError as exc:
-        print(f"baystream dashboard: {exc}", file=sys.stderr)
+    if settings.dashboard.webhooks:
+        print(
+            "baystream dashboard: the `webhooks` setting is gone: subscriptions are made with POST /api/webhooks "
+            "and delivered by `baystream webhooks` (docs/webhooks.md)",
+            file=sys.stderr,
+        )
         return 2
     history_hours = given(args.history_hours, settings.dashboard.history_hours)
     if history_hours <= 0:

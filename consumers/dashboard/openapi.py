@@ -80,27 +80,53 @@ def _schemas() -> dict[str, Any]:
                 }
             },
         },
-        "Webhooks": {
+        "NewSubscription": {
+            "type": "object",
+            "description": "What to send where. docs/webhooks.md",
+            "properties": {
+                "url": {"type": "string", "format": "uri", "maxLength": 2048, "example": "https://ops.example/hooks"},
+                "secret": {
+                    "type": "string",
+                    "description": "`whsec_` and the base64 of 24 to 64 random bytes; omitted: one is made and "
+                    "answered once",
+                },
+                "scopes": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "nullable": True,
+                    "description": "Scope ids or shell patterns (`USLGB/*`, `SPB`); null or omitted: every scope",
+                },
+                "levels": {
+                    "type": "array",
+                    "items": _LEVEL,
+                    "description": "Alerts entering or leaving one of these levels; omitted: all three",
+                },
+            },
+            "required": ["url"],
+            "additionalProperties": False,
+        },
+        "Subscription": {
             "type": "object",
             "properties": {
-                "subscriptions": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            "url": {"type": "string"},
-                            "scopes": {"type": "array", "items": {"type": "string"}, "nullable": True},
-                            "min_level": _LEVEL,
-                            "queued": {"type": "integer"},
-                            "delivered": {"type": "integer"},
-                            "failed_attempts": {"type": "integer"},
-                            "gave_up": {"type": "integer"},
-                            "dropped": {"type": "integer"},
-                        },
-                    },
-                }
+                "id": {"type": "string", "example": "wh_3f1c0e9a7b2d4c5e6f70"},
+                "url": {"type": "string"},
+                "scopes": {"type": "array", "items": {"type": "string"}, "nullable": True},
+                "levels": {"type": "array", "items": _LEVEL},
+                "created_at": _TIME,
             },
+            "required": ["id", "url", "scopes", "levels", "created_at"],
         },
+        "CreatedSubscription": {
+            "allOf": [
+                ref("Subscription"),
+                {
+                    "type": "object",
+                    "properties": {"secret": {"type": "string", "description": "Shown this once: keep it"}},
+                    "required": ["secret"],
+                },
+            ]
+        },
+        "Subscriptions": _list_of("subscriptions", "Subscription"),
         "Health": {
             "type": "object",
             "properties": {
@@ -164,11 +190,7 @@ def _paths() -> dict[str, Any]:
             "Complex, ports and terminals in display order, with whether data has arrived",
             {"200": json_answer("Scopes", ref("Scopes"))},
         ),
-        "/api/webhooks": _get(
-            "listWebhooks",
-            "Alert webhook subscriptions and their delivery counts (URLs without query strings)",
-            {"200": json_answer("Subscriptions", ref("Webhooks"))},
-        ),
+        **_webhook_paths(),
         "/api/events": _get(
             "streamEvents",
             "Live updates as server-sent events",
@@ -204,6 +226,74 @@ def _paths() -> dict[str, Any]:
     }
 
 
+_KEYED: dict[str, Any] = {"security": [{"apiKey": []}, {"bearer": []}]}
+_SUBSCRIPTION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _webhook_paths() -> dict[str, Any]:
+    """Subscriptions: each party its own, with its gateway API key (docs/webhooks.md)."""
+    no_key = problem_answer("Missing or unknown API key", {"WWW-Authenticate": {"schema": {"type": "string"}}})
+    unavailable = problem_answer("Subscriptions are still being read, or the broker did not store the change")
+    not_yours = problem_answer("No such subscription of yours (another party's is not yours either)")
+    return {
+        "/api/webhooks": {
+            "get": {
+                "operationId": "listWebhooks",
+                "summary": "Your alert webhook subscriptions (never their secrets)",
+                **_KEYED,
+                "responses": {
+                    "200": json_answer("Subscriptions, oldest first", ref("Subscriptions")),
+                    "401": no_key,
+                    "503": unavailable,
+                },
+            },
+            "post": {
+                "operationId": "createWebhook",
+                "summary": "Subscribe a URL to alerts; the answer holds the signing secret, shown this once",
+                **_KEYED,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewSubscription")}}},
+                "responses": {
+                    "201": json_answer(
+                        "Stored on the broker",
+                        ref("CreatedSubscription"),
+                        {"Location": {"schema": {"type": "string"}, "description": "/api/webhooks/{id}"}},
+                    ),
+                    "400": problem_answer("The body is not JSON, or a field cannot be used (the detail names it)"),
+                    "401": no_key,
+                    "409": problem_answer("You hold the most subscriptions one party may"),
+                    "503": unavailable,
+                },
+            },
+        },
+        "/api/webhooks/{id}": {
+            "get": {
+                "operationId": "getWebhook",
+                "summary": "One of your subscriptions",
+                **_KEYED,
+                "parameters": [_SUBSCRIPTION_ID],
+                "responses": {
+                    "200": json_answer("The subscription", ref("Subscription")),
+                    "401": no_key,
+                    "404": not_yours,
+                    "503": unavailable,
+                },
+            },
+            "delete": {
+                "operationId": "deleteWebhook",
+                "summary": "Unsubscribe: nothing more is sent to it, also no retry under way",
+                **_KEYED,
+                "parameters": [_SUBSCRIPTION_ID],
+                "responses": {
+                    "204": {"description": "Deleted (a tombstone on the broker)"},
+                    "401": no_key,
+                    "404": not_yours,
+                    "503": unavailable,
+                },
+            },
+        },
+    }
+
+
 @cache
 def document() -> dict[str, Any]:
     """The whole OpenAPI document served at /api/openapi.json."""
@@ -220,5 +310,11 @@ def document() -> dict[str, Any]:
             ),
         },
         "paths": _paths(),
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
     }

@@ -1,4 +1,4 @@
-"""The dashboard service: the store, the live hub and the webhooks, fed by the reader thread.
+"""The dashboard service: the store and the live hub, fed by the reader thread; the webhook subscriptions.
 
 Everything here runs on the event loop; the reader hands batches over with `call_soon_threadsafe`.
 """
@@ -13,16 +13,17 @@ from typing import Any
 from baystream.consumers.dashboard.feed import FeedBatch, FeedTopics, IndicatorFeed
 from baystream.consumers.dashboard.live import LiveHub
 from baystream.consumers.dashboard.store import ALERT_FIELDS, INDICATOR_FIELDS, DashboardStore, api_form
-from baystream.consumers.dashboard.webhooks import WebhookDispatcher, parse_subscriptions
+from baystream.consumers.dashboard.webhooks import WebhookSubscriptions
 from baystream.infra.metrics import set_indicator
 from baystream.infra.settings import DashboardSettings, Settings
+from baystream.infra.topics import WEBHOOK_SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class DashboardOptions:
-    """Knobs the settings do not carry (command-line flags; tests shorten the retries)."""
+    """Knobs the settings do not carry (command-line flags; tests use private topics)."""
 
     topics: FeedTopics = field(default_factory=FeedTopics)
     history_hours: float = DashboardSettings.history_hours
@@ -31,8 +32,7 @@ class DashboardOptions:
     """One chart point per indicator per this many seconds of event time."""
     history_points: int = 480
     alert_capacity: int = 200
-    retry_initial_s: float = 1.0
-    retry_cap_s: float = 60.0
+    subscriptions_topic: str = WEBHOOK_SUBSCRIPTIONS
 
 
 class DashboardService:
@@ -42,9 +42,7 @@ class DashboardService:
         self.options = options or DashboardOptions()
         self.store = DashboardStore(self.options.history_points, self.options.resolution_s, self.options.alert_capacity)
         self.hub = LiveHub()
-        self.webhooks = WebhookDispatcher(
-            parse_subscriptions(settings.dashboard.webhooks), self.options.retry_initial_s, self.options.retry_cap_s
-        )
+        self.webhooks = WebhookSubscriptions(settings, self.options.subscriptions_topic)
         self.feed = IndicatorFeed(settings, self._from_thread, self.options.topics, self.options.history_hours)
         self.warmed_up = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -57,27 +55,23 @@ class DashboardService:
     async def stop(self) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self.feed.stop)
         self.hub.close_all()
-        await self.webhooks.close()
+        await self.webhooks.stop()
 
     def _from_thread(self, batch: FeedBatch) -> None:
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self.apply, batch)
 
     def apply(self, batch: FeedBatch) -> None:
-        """Take one batch from the reader: update the store, tell the browsers, queue the webhooks."""
+        """Take one batch from the reader: update the store, tell the browsers."""
         newest = {(r["scope"], r["indicator"]): r for r in batch.indicators if self.store.add_indicator(r)}
         changed = [api_form(r, INDICATOR_FIELDS) for r in newest.values()]  # the last value per key is enough
         for record in changed:
             set_indicator(record["scope"], record["indicator"], record["value"], record["level"])
         if changed:
             self.hub.broadcast("indicators", changed)
-        for record, new in batch.alerts:
-            if not self.store.add_alert(record):
-                continue
-            alert = api_form(record, ALERT_FIELDS)
-            self.hub.broadcast("alert", alert)
-            if new:
-                self.webhooks.submit(alert)
+        for record, _new in batch.alerts:
+            if self.store.add_alert(record):
+                self.hub.broadcast("alert", api_form(record, ALERT_FIELDS))
         if batch.warmed_up and not self.warmed_up:
             self.warmed_up = True
             log.info("dashboard: warmed up with %s", self.store.counts())

@@ -1,214 +1,158 @@
-"""Alert webhooks: each subscriber gets every matching alert POSTed as JSON, retried with backoff.
+"""The dashboard's /api/webhooks: each party manages its own alert subscriptions with its gateway API key.
 
-One queue and one task per subscriber, so a slow or dead subscriber delays only itself. A delivery is
-done at the first 2xx (never repeated after one); every attempt carries the alert id in
-`X-Baystream-Delivery` (and the attempt number in `X-Baystream-Attempt`) so receivers can deduplicate.
+Who: any party of the gateway's keys (`gateway.keys_file` / `BAYSTREAM_GATEWAY_KEYS`, the same store as
+`POST /v1/events`; the demo parties on the embedded broker), whatever its role, since alerts are public
+aggregates. A party sees and deletes only its own subscriptions; another's id is a 404, as one that does
+not exist. The dashboard only keeps subscriptions (on `webhook-subscriptions`); `baystream webhooks`
+delivers (consumers/webhooks/). docs/webhooks.md describes both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import fnmatch
+import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import aiohttp
+from aiohttp import web
+from confluent_kafka import KafkaException
 
-from baystream.infra.errors import ConfigurationError
-from baystream.infra.metrics import WEBHOOK_DELIVERIES, WEBHOOK_QUEUE_DEPTH
+from baystream.consumers.webhooks.subscriptions import (
+    MAX_PER_PARTY,
+    Subscription,
+    SubscriptionBook,
+    SubscriptionError,
+    SubscriptionWriter,
+    from_request,
+)
+from baystream.infra.http.problems import Problem, ProblemType, problem
+from baystream.infra.settings import Settings
+from baystream.infra.topics import WEBHOOK_SUBSCRIPTIONS
+from baystream.producers.gateway.app import UNAUTHENTICATED, api_key
+from baystream.producers.gateway.identities import Identity
+from baystream.producers.gateway.keys import load_keyring
 
-LEVELS = ("GREEN", "AMBER", "RED")
-DELIVERY_HEADER = "X-Baystream-Delivery"
-ATTEMPT_HEADER = "X-Baystream-Attempt"
-_KEYS = {"url", "scopes", "min_level", "max_attempts", "timeout_s"}
+BAD_SUBSCRIPTION = ProblemType("bad-subscription", "Subscription cannot be used")
+NO_SUBSCRIPTION = ProblemType("no-subscription", "No such subscription of yours")
+TOO_MANY = ProblemType("too-many-subscriptions", "Subscription limit reached")
+NOT_READY = ProblemType("subscriptions-unavailable", "Subscriptions cannot be read or written right now")
+PROBLEM_TYPES = (UNAUTHENTICATED, BAD_SUBSCRIPTION, NO_SUBSCRIPTION, TOO_MANY, NOT_READY)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="baystream"'}
 
 log = logging.getLogger(__name__)
 
 
-class WebhookConfigError(ConfigurationError):
-    """A webhook subscription in the settings cannot be used; the message says which and why."""
+class Unauthenticated(Problem):
+    """A 401 with the challenge a client needs (`Problem` answers without headers)."""
+
+    def __init__(self, detail: str):
+        super().__init__(401, detail, UNAUTHENTICATED)
+
+    def response(self) -> web.Response:
+        return problem(401, self.detail, UNAUTHENTICATED, _CHALLENGE)
 
 
-@dataclass(frozen=True)
-class Subscription:
-    """Where to POST alerts and which ones: scope patterns (`USLAX/*`) and a minimum level."""
+class WebhookSubscriptions:
+    """The dashboard's part: who may manage (the keyring), every subscription (the book), and the writer."""
 
-    url: str
-    scopes: tuple[str, ...] | None = None
-    min_level: str = "GREEN"
-    max_attempts: int = 8
-    timeout_s: float = 10.0
-
-    def matches(self, alert: Mapping[str, Any]) -> bool:
-        """The scope matches a pattern, and the level left or entered is at least `min_level`.
-
-        Both sides count, so a RED-only subscriber also hears when RED ends.
-        """
-        if self.scopes is not None and not any(fnmatch.fnmatchcase(alert["scope"], p) for p in self.scopes):
-            return False
-        touched = [LEVELS.index(x) for x in (alert.get("level"), alert.get("previous_level")) if x in LEVELS]
-        return max(touched, default=-1) >= LEVELS.index(self.min_level)
-
-    @property
-    def display_url(self) -> str:
-        """The URL without credentials or query string (they may hold tokens): safe to show and log."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def parse_subscriptions(raw: Sequence[Mapping[str, Any]]) -> list[Subscription]:
-    """The `webhooks` setting to subscriptions, or a WebhookConfigError naming the bad entry."""
-    subscriptions = []
-    for n, entry in enumerate(raw, 1):
-        where = f"webhooks[{n}]"
-        unknown = set(entry) - _KEYS
-        if unknown:
-            raise WebhookConfigError(f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
-        url = entry.get("url")
-        if not isinstance(url, str) or urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).hostname:
-            raise WebhookConfigError(f"{where}: url must be an http(s) URL, got {url!r}")
-        scopes = entry.get("scopes")
-        if scopes is not None and (not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes)):
-            raise WebhookConfigError(f"{where}: scopes must be a list of scope ids or patterns, got {scopes!r}")
-        min_level = str(entry.get("min_level", "GREEN")).upper()
-        if min_level not in LEVELS:
-            raise WebhookConfigError(f"{where}: min_level must be one of {', '.join(LEVELS)}, got {min_level!r}")
-        try:
-            max_attempts = int(entry.get("max_attempts", 8))
-            timeout_s = float(entry.get("timeout_s", 10.0))
-        except (TypeError, ValueError):
-            raise WebhookConfigError(f"{where}: max_attempts and timeout_s must be numbers") from None
-        if max_attempts < 1 or timeout_s <= 0:
-            raise WebhookConfigError(f"{where}: max_attempts must be >= 1 and timeout_s > 0")
-        subscriptions.append(
-            Subscription(url, tuple(scopes) if scopes is not None else None, min_level, max_attempts, timeout_s)
-        )
-    return subscriptions
-
-
-def backoff_s(attempt: int, initial_s: float, cap_s: float) -> float:
-    """Pause after failed attempt number `attempt` (1-based): initial, doubling, never above the cap."""
-    return float(min(cap_s, initial_s * 2 ** (attempt - 1)))
-
-
-@dataclass
-class SubscriberStats:
-    delivered: int = 0
-    failed_attempts: int = 0
-    gave_up: int = 0
-    dropped: int = 0
-
-
-class _Subscriber:
-    def __init__(self, subscription: Subscription, queue_size: int):
-        self.subscription = subscription
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=queue_size)
-        self.stats = SubscriberStats()
-        self.task: asyncio.Task[None] | None = None
-
-
-class WebhookDispatcher:
-    """Fans alerts out to subscribers; `submit` never blocks, delivery happens in per-subscriber tasks."""
-
-    def __init__(
-        self,
-        subscriptions: Sequence[Subscription],
-        retry_initial_s: float = 1.0,
-        retry_cap_s: float = 60.0,
-        queue_size: int = 1000,
-    ):
-        self._subscribers = [_Subscriber(s, queue_size) for s in subscriptions]
-        self._retry = (retry_initial_s, retry_cap_s)
-        self._session: aiohttp.ClientSession | None = None
+    def __init__(self, settings: Settings, topic: str = WEBHOOK_SUBSCRIPTIONS):
+        self.keyring, self.demo_keys = load_keyring(settings)
+        self.book = SubscriptionBook(settings, topic, name="dashboard")
+        self._settings = settings
+        self._topic = topic
+        self._writer: SubscriptionWriter | None = None
 
     async def start(self) -> None:
-        if not self._subscribers:
-            return
-        self._session = aiohttp.ClientSession(headers={"User-Agent": "baystream-webhooks"})
-        for subscriber in self._subscribers:
-            subscriber.task = asyncio.create_task(self._deliver_forever(subscriber))
+        self._writer = SubscriptionWriter(self._settings, self._topic)
+        self.book.start()
 
-    async def close(self) -> None:
-        for subscriber in self._subscribers:
-            if subscriber.task is not None:
-                subscriber.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await subscriber.task
-            WEBHOOK_QUEUE_DEPTH.dec(subscriber.queue.qsize())
-        if self._session is not None:
-            await self._session.close()
+    async def stop(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self.book.stop)
+        if self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
 
-    def submit(self, alert: Mapping[str, Any]) -> None:
-        """Queue a JSON-ready alert for every subscriber it matches; a full queue drops it (counted)."""
-        for subscriber in self._subscribers:
-            if not subscriber.subscription.matches(alert):
-                continue
-            try:
-                subscriber.queue.put_nowait(dict(alert))
-                WEBHOOK_QUEUE_DEPTH.inc()
-            except asyncio.QueueFull:
-                subscriber.stats.dropped += 1
-                WEBHOOK_DELIVERIES.labels("dropped").inc()
-                log.warning("webhook %s: queue full, alert %s dropped", subscriber.subscription.display_url, alert)
+    @property
+    def writer(self) -> SubscriptionWriter:
+        if self._writer is None:
+            raise Problem(503, "the dashboard is starting", NOT_READY)
+        return self._writer
 
-    def stats(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "url": s.subscription.display_url,
-                "scopes": list(s.subscription.scopes) if s.subscription.scopes is not None else None,
-                "min_level": s.subscription.min_level,
-                "queued": s.queue.qsize(),
-                **s.stats.__dict__,
-            }
-            for s in self._subscribers
-        ]
 
-    async def _deliver_forever(self, subscriber: _Subscriber) -> None:
-        while True:
-            alert = await subscriber.queue.get()
-            try:
-                await self._deliver(subscriber, alert)
-            finally:
-                WEBHOOK_QUEUE_DEPTH.dec()
+class WebhookApi:
+    """POST, GET and DELETE on /api/webhooks, each for the party whose key the request carries."""
 
-    async def _deliver(self, subscriber: _Subscriber, alert: dict[str, Any]) -> None:
-        assert self._session is not None
-        subscription = subscriber.subscription
-        timeout = aiohttp.ClientTimeout(total=subscription.timeout_s)
-        for attempt in range(1, subscription.max_attempts + 1):
-            headers = {DELIVERY_HEADER: str(alert["alert_id"]), ATTEMPT_HEADER: str(attempt)}
-            try:
-                async with self._session.post(subscription.url, json=alert, headers=headers, timeout=timeout) as reply:
-                    await reply.read()
-                    if 200 <= reply.status < 300:
-                        subscriber.stats.delivered += 1
-                        WEBHOOK_DELIVERIES.labels("delivered").inc()
-                        return
-                    problem = f"HTTP {reply.status}"
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            subscriber.stats.failed_attempts += 1
-            WEBHOOK_DELIVERIES.labels("failed").inc()
-            log.info(
-                "webhook %s: attempt %d for %s failed (%s)",
-                subscription.display_url,
-                attempt,
-                alert["alert_id"],
-                problem,
-            )
-            if attempt < subscription.max_attempts:
-                await asyncio.sleep(backoff_s(attempt, *self._retry))
-        subscriber.stats.gave_up += 1
-        WEBHOOK_DELIVERIES.labels("gave_up").inc()
-        log.warning(
-            "webhook %s: gave up on alert %s after %d attempts",
-            subscription.display_url,
-            alert["alert_id"],
-            subscription.max_attempts,
-        )
+    def __init__(self, subscriptions: WebhookSubscriptions):
+        self.subscriptions = subscriptions
+
+    def _party(self, request: web.Request) -> Identity:
+        key = api_key(request)
+        if not key:
+            raise Unauthenticated("missing API key (X-API-Key header or Authorization: Bearer)")
+        identity = None
+        if key.isascii() and key.isprintable():  # anything else cannot be a key (nor be hashed)
+            identity = self.subscriptions.keyring.authenticate(key)
+        if identity is None:
+            raise Unauthenticated("unknown API key")
+        return identity
+
+    def _book(self) -> SubscriptionBook:
+        book = self.subscriptions.book
+        if not book.caught_up.is_set():
+            raise Problem(503, f"subscriptions are still being read ({book.status})", NOT_READY)
+        return book
+
+    def _own(self, request: web.Request, party: str) -> Subscription:
+        subscription_id = request.match_info["id"]
+        found = self._book().get(subscription_id)
+        if found is None or found.owner != party:
+            raise Problem(404, f"you have no subscription {subscription_id!r}", NO_SUBSCRIPTION)
+        return found
+
+    async def _write(self, action: str, call: object, *args: object) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, call, *args)  # type: ignore[arg-type]
+        except KafkaException as exc:
+            log.warning("webhooks: %s not stored: %s", action, exc)
+            raise Problem(503, f"the broker did not store the {action}: {exc}", NOT_READY) from None
+
+    async def create(self, request: web.Request) -> web.Response:
+        identity = self._party(request)
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, "the body is not JSON", BAD_SUBSCRIPTION) from None
+        try:
+            subscription = from_request(body, identity.party)
+        except SubscriptionError as exc:
+            raise Problem(400, str(exc), BAD_SUBSCRIPTION) from None
+        book = self._book()
+        if len(book.of(identity.party)) >= MAX_PER_PARTY:
+            detail = f"{identity.party} holds {MAX_PER_PARTY} subscriptions, the most one party may; delete one first"
+            raise Problem(409, detail, TOO_MANY)
+        await self._write("subscription", self.subscriptions.writer.put, subscription)
+        book.remember(subscription)
+        log.info("webhooks: %s subscribed %s as %s", identity.party, subscription.display_url, subscription.id)
+        answer = {**subscription.public(), "secret": subscription.secret}
+        return web.json_response(answer, status=201, headers={"Location": f"/api/webhooks/{subscription.id}"})
+
+    async def list(self, request: web.Request) -> web.Response:
+        identity = self._party(request)
+        return web.json_response({"subscriptions": [s.public() for s in self._book().of(identity.party)]})
+
+    async def get(self, request: web.Request) -> web.Response:
+        return web.json_response(self._own(request, self._party(request).party).public())
+
+    async def delete(self, request: web.Request) -> web.Response:
+        identity = self._party(request)
+        subscription = self._own(request, identity.party)
+        await self._write("deletion", self.subscriptions.writer.delete, subscription.id)
+        self.subscriptions.book.forget(subscription.id)
+        log.info("webhooks: %s deleted %s", identity.party, subscription.id)
+        return web.Response(status=204)
+
+
+def add_webhook_routes(app: web.Application, subscriptions: WebhookSubscriptions) -> None:
+    api = WebhookApi(subscriptions)
+    app.router.add_post("/api/webhooks", api.create)
+    app.router.add_get("/api/webhooks", api.list)
+    app.router.add_get("/api/webhooks/{id}", api.get)
+    app.router.add_delete("/api/webhooks/{id}", api.delete)

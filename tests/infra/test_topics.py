@@ -26,6 +26,7 @@ from baystream.infra.topics import (
     INPUT_RETENTION_MS,
     INPUT_TOPICS,
     LATEST_SEGMENT_MS,
+    WEBHOOK_SUBSCRIPTIONS,
     config_differences,
     create_topics,
     min_insync_replicas,
@@ -53,6 +54,7 @@ def test_every_topic_on_one_replica() -> None:
         **{name: {"retention.ms": WEEK} for name in INPUT_TOPICS},
         **{name: {"retention.ms": ms} for name, ms in OUTPUT_RETENTION.items()},
         CONGESTION_LATEST: LATEST,
+        WEBHOOK_SUBSCRIPTIONS: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
     }
     assert {t.name: topic_configs(t, settings) for t in CATALOG} == expected
 

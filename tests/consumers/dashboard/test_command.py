@@ -19,13 +19,14 @@ from tests.cli import cli_env
 from tests.consumers.dashboard.helpers import wait_for
 
 
-def test_bad_webhook_configuration_is_refused_before_starting(
+def test_webhooks_in_the_settings_are_refused_pointing_at_the_api(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "baystream.toml"
-    config.write_text('bootstrap = "127.0.0.1:1"\n[[webhooks]]\nurl = "http://hooks.example/x"\nmin_level = "PINK"\n')
+    config.write_text('bootstrap = "127.0.0.1:1"\n[[webhooks]]\nurl = "http://hooks.example/x"\n')
     assert main(["--config", str(config), "dashboard"]) == 2
-    assert "webhooks[1]: min_level must be one of GREEN, AMBER, RED" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "POST /api/webhooks" in err and "baystream webhooks" in err and "docs/webhooks.md" in err
 
 
 def test_serves_until_interrupted(broker_settings: Settings, tmp_path: Path) -> None:

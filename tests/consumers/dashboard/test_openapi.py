@@ -42,7 +42,7 @@ def test_references_resolve_and_operations_say_what_they_return() -> None:
     ids = [operation["operationId"] for _, _, operation in operations(doc)]
     assert len(ids) == len(set(ids)) and all(re.fullmatch(r"[a-z][A-Za-z]+", i) for i in ids), ids
     for path, method, operation in operations(doc):
-        assert operation["summary"] and "200" in operation["responses"], (path, method)
+        assert operation["summary"] and any(s.startswith("2") for s in operation["responses"]), (path, method)
         for status, answer in operation["responses"].items():
             if status.startswith(("4", "5")) and "content" in answer and path.startswith("/api"):
                 assert list(answer["content"]) == ["application/problem+json"], (path, status)
