@@ -90,15 +90,21 @@ _BAD = 1 << 50
 """What the quick tables give for a byte they do not cover: a length or value no record can have."""
 _HALF = tuple(x >> 1 if x < 0x80 and not x & 1 else _BAD for x in range(256))
 """Length of a string or bytes from its one-byte Avro long (0 to 63); anything else sends p past the end."""
-_PAIR = tuple(
-    (lo & 0x7F) | (hi & 0x7F) << 7 if lo & 0x80 and hi & 0x80 else _BAD
-    for lo, hi in ((g & 0xFF, g >> 8) for g in range(1 << 16))
-)
+
+
+def _pairs(high_continued: bool) -> tuple[int, ...]:
+    """The 14 bits of two varint bytes read as a little-endian uint16: the low byte continued, the high one
+    continued or not as asked; `_BAD` for every other pair."""
+    table = [_BAD] * (1 << 16)
+    for hi in range(0x80, 0x100) if high_continued else range(0x80):
+        for lo in range(0x80, 0x100):
+            table[lo | hi << 8] = (lo & 0x7F) | (hi & 0x7F) << 7
+    return tuple(table)
+
+
+_PAIR = _pairs(high_continued=True)
 """Two varint bytes (little-endian uint16), both continued, to their 14 bits."""
-_LAST_PAIR = tuple(
-    (lo & 0x7F) | hi << 7 if lo & 0x80 and not hi & 0x80 else _BAD
-    for lo, hi in ((g & 0xFF, g >> 8) for g in range(1 << 16))
-)
+_LAST_PAIR = _pairs(high_continued=False)
 """The last two bytes of a six-byte varint: the first continued, the second not."""
 _SIX = 1 << 42
 """Six-byte varints hold zig-zagged millis below 2**42: 1970 to 2039, where every event time falls."""
