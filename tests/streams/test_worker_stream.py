@@ -159,7 +159,8 @@ def test_a_checkpoint_lost_from_the_table_means_a_replay_never_a_skip(
     second = WorkerProcess(own_broker, fresh_name, metrics_port=port)
     try:
         assert_matches_replay(own_broker, day, second, port)
-        assert second.counter(port, "baystream_events_processed_total") == len(day)  # all of it, once
+        processed = second.counter(port, "baystream_events_processed_total")
+        assert processed == len(day), (processed, second.metrics(port), second.output()[-3000:])  # all of it, once
     finally:
         second.close()
 
