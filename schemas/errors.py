@@ -14,11 +14,12 @@ class FieldError:
     """One problem with one field of one event."""
 
     field: str
+    """The field's name; for an unknown one, what was sent (shown at most MAX_GOT characters long)."""
     reason: str
     got: Any = None
 
     def __str__(self) -> str:
-        return f"field {self.field!r}: {self.reason}, got {_shown(self.got, 60)}"
+        return f"field {_shown(self.field, 60)}: {self.reason}, got {_shown(self.got, 60)}"
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of an answer: `got` echoed back bounded (MAX_GOT characters), so a 900 KB value or a
@@ -28,7 +29,8 @@ class FieldError:
             got = got if len(got) <= MAX_GOT else got[: MAX_GOT - 3] + "..."
         elif not (got is None or isinstance(got, float | bool) or (type(got) is int and -(1 << 63) <= got < 1 << 64)):
             got = _shown(got, MAX_GOT)
-        return {"field": self.field, "reason": self.reason, "got": got}
+        field = self.field if len(self.field) <= MAX_GOT else self.field[: MAX_GOT - 3] + "..."
+        return {"field": field, "reason": self.reason, "got": got}
 
 
 MAX_GOT = 200

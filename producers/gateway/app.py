@@ -38,12 +38,13 @@ UNAUTHENTICATED = ProblemType("unauthenticated", "Missing or unknown API key")
 RATE_LIMITED = ProblemType("rate-limited", "Rate limit of the API key exceeded")
 TOO_LARGE = ProblemType("body-too-large", "Body larger than the limit")
 BAD_BODY = ProblemType("bad-body", "Body is not JSON or NDJSON")
+SLOW_BODY = ProblemType("slow-body", "Body not received in time")
 INVALID_EVENTS = ProblemType("invalid-events", "Events break the contract")
 FORBIDDEN_EVENTS = ProblemType("forbidden-events", "Events outside the party's role")
 NOT_ACKNOWLEDGED = ProblemType("not-acknowledged", "Broker did not acknowledge every event")
 MEMORY_UNAVAILABLE = ProblemType("memory-unavailable", "Events accepted before cannot be checked")
 PROBLEM_TYPES = (
-    *(UNAUTHENTICATED, RATE_LIMITED, TOO_LARGE, BAD_BODY),
+    *(UNAUTHENTICATED, RATE_LIMITED, TOO_LARGE, BAD_BODY, SLOW_BODY),
     *(INVALID_EVENTS, FORBIDDEN_EVENTS, NOT_ACKNOWLEDGED, MEMORY_UNAVAILABLE),
 )
 PARTY = web.RequestKey("party", str)
@@ -58,6 +59,9 @@ class GatewayConfig:
     idempotency_window_s: float = 900.0
     ack_timeout_s: float = 30.0
     sync_timeout_s: float | None = None
+    body_timeout_s: float = 10.0
+    """How long a client may take to send its body once its headers are in: a slower one gets 408 (a body
+    at 1 byte/s would otherwise hold a connection and its buffer for as long as it likes)."""
     """How long a request waits for the idempotency memory to catch up before 503 (None: ack_timeout_s)."""
 
     @property
@@ -133,9 +137,13 @@ class Gateway:
         if (request.content_length or 0) > self.config.max_body_bytes:
             return identity.party, too_large
         try:
-            body = await request.read()
+            async with asyncio.timeout(self.config.body_timeout_s):
+                body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return identity.party, too_large
+        except TimeoutError:
+            detail = f"body not received within {self.config.body_timeout_s:g} s"
+            return identity.party, problem(408, detail, SLOW_BODY, {"Connection": "close"})
         try:
             items = split_body(body, request.content_type)
         except BadBody as exc:

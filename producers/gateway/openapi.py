@@ -218,6 +218,7 @@ def document() -> dict[str, Any]:
                         "400": problem_answer("the body is not JSON, not NDJSON, or empty"),
                         "401": problem_answer("no API key, or an unknown one"),
                         "403": problem_answer("some events are outside the party's role; nothing published"),
+                        "408": problem_answer("the body was not received in time (slow-body)"),
                         "413": problem_answer("the body is larger than the limit"),
                         "422": problem_answer("some events break the contract; nothing published"),
                         "429": problem_answer("too many requests for this API key", _RETRY_AFTER),

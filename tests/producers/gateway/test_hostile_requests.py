@@ -9,7 +9,9 @@ contract accepted it).
 from __future__ import annotations
 
 import json
+import select
 import socket
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -103,3 +105,33 @@ def test_an_answer_to_many_bad_events_is_bounded(gateway: str) -> None:
     assert status == 422 and "10000 of 10000 event(s)" in answer["detail"], answer["detail"]
     assert len(answer["items"]) == MAX_ITEMS and answer["items_omitted"] > 3 * 10_000 - MAX_ITEMS
     assert len(raw) < 40_000 < len(body)  # smaller than what was sent: no amplification
+
+
+def test_a_body_sent_one_byte_a_second_is_cut_off(gateway_slow: str) -> None:
+    parts = urlsplit(gateway_slow)
+    body = json.dumps(event("GateMove", trucker="ABCD")).encode()
+    head = (
+        f"POST /v1/events HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
+        sock.sendall(head)
+        answer = b""
+        for byte in body:  # one byte a second, as the probe did, until the server answers
+            readable, _, _ = select.select([sock], [], [], 1.0)
+            if readable:
+                answer = sock.recv(65536)
+                break
+            sock.sendall(bytes([byte]))
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"slow-body" in answer and time.monotonic() - started < 30
+
+
+@pytest.fixture(scope="module")
+def gateway_slow() -> Iterator[str]:
+    settings = Settings().with_overrides(bootstrap=f"127.0.0.1:{_closed_port()}", embedded=True, metrics_port=0)
+    ring = KeyRing([Identity("abcd-trucking", Role.TRUCKER, "ABCD", hash_key(KEY))])
+    config = GatewayConfig(idempotency_window_s=0, ack_timeout_s=1, body_timeout_s=3)
+    with BackgroundServer(make_app(settings, ring, config)) as server:
+        yield server.url

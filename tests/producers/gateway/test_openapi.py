@@ -27,7 +27,7 @@ def test_enums_and_nullables_follow_the_avro_schema() -> None:
 
 def test_every_status_is_documented_and_the_document_is_json() -> None:
     post = document()["paths"]["/v1/events"]["post"]
-    assert set(post["responses"]) == {"202", "400", "401", "403", "413", "422", "429", "503"}
+    assert set(post["responses"]) == {"202", "400", "401", "403", "408", "413", "422", "429", "503"}
     assert "Retry-After" in post["responses"]["429"]["headers"]
     json.dumps(document())
 
@@ -61,6 +61,10 @@ def test_identifier_patterns_are_the_validators_own() -> None:
     from baystream.schemas import identifiers
 
     gate = event_schema("GateMove")["properties"]
-    assert gate["event_id"]["pattern"] == identifiers.UUID_PATTERN.pattern
-    assert gate["container_id"]["pattern"] == identifiers.ISO6346_PATTERN.pattern
-    assert event_schema("VesselArrival")["properties"]["vessel_imo"]["pattern"] == identifiers.IMO_PATTERN.pattern
+    assert gate["event_id"]["pattern"] == "^" + identifiers.UUID_PATTERN.pattern + "$"
+    assert gate["container_id"]["pattern"] == "^" + identifiers.ISO6346_PATTERN.pattern + "$"
+    assert (
+        event_schema("VesselArrival")["properties"]["vessel_imo"]["pattern"]
+        == "^" + identifiers.IMO_PATTERN.pattern + "$"
+    )
+    assert gate["visit_id"]["maxLength"] == identifiers.MAX_IDENTIFIER
