@@ -29,12 +29,17 @@ class EventFactory:
         event_type: str,
         location_type: str,
         berth: str | None,
+        last_port: str | None = None,
+        teu_capacity: int | None = None,
+        fuel: str | None = None,
+        shore_power: bool | None = None,
+        classifier: str = "ACTUAL",
     ) -> Raw:
         return (
             "VesselArrival",
             self._next_id(),
             ms,
-            "ACTUAL",
+            classifier,
             carrier,
             port,
             facility,
@@ -46,6 +51,10 @@ class EventFactory:
             event_type,
             location_type,
             berth,
+            last_port,
+            teu_capacity,
+            fuel,
+            shore_power,
         )
 
     def container(
@@ -91,6 +100,7 @@ class EventFactory:
         container_id: str | None,
         chassis_id: str | None,
         appointment_id: str | None,
+        zero_emission: bool | None = None,
     ) -> Raw:
         return (
             "GateMove",
@@ -108,6 +118,7 @@ class EventFactory:
             container_id,
             chassis_id,
             appointment_id,
+            zero_emission,
         )
 
     def chassis(

@@ -60,7 +60,7 @@ def _json(version: SchemaVersion) -> dict[str, Any]:
 
 def test_every_enum_of_the_contract_defaults_to_unknown() -> None:
     found = [(v.name, e) for v in catalog().current.values() for e in enums(_json(v))]
-    assert len({e["name"] for _, e in found}) == 11  # Classifier (in every input), 9 other input enums, Level
+    assert len({e["name"] for _, e in found}) == 12  # Classifier (in every input), 10 other input enums, Level
     for type_name, enum in found:
         assert enum.get("default") == UNKNOWN_SYMBOL, (type_name, enum["name"])
         assert enum["symbols"].count(UNKNOWN_SYMBOL) == 1, (type_name, enum["name"])
@@ -84,6 +84,8 @@ def test_versions_are_numbered_in_order_and_fingerprints_are_distinct() -> None:
         assert vs[-1] is catalog().current[name]
     assert {name: len(vs) for name, vs in versions.items()} == {
         **{name: 3 for name in INPUT_TYPES},  # v1, + classifier (v2), + UNKNOWN (v3)
+        "VesselArrival": 4,  # + last_port, teu_capacity, fuel, shore_power (v4)
+        "GateMove": 4,  # + zero_emission (v4)
         "CongestionIndicator": 2,
         "CongestionAlert": 2,
         "DeadLetter": 1,
