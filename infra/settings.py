@@ -178,7 +178,7 @@ class WebhooksSettings(_Section):
     group_id: str = "baystream-webhooks"
     """Consumer group of the delivering processes on `congestion-alerts`: replicas split its partitions."""
     max_attempts: int = 10
-    """Attempts per alert and subscription before a dead letter (1, 2, 4 ... s: about 4 minutes in all)."""
+    """Attempts per alert and subscription before a dead letter (pauses 1, 2, 4 ... 60 s: 2 to 4 minutes in all)."""
     retry_initial_s: float = 1.0
     """Pause after the first failed attempt; doubled after each next one, with jitter."""
     retry_cap_s: float = 60.0

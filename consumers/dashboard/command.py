@@ -1,4 +1,4 @@
-"""`baystream dashboard`: serve the live congestion dashboard, the REST API and the alert webhooks."""
+"""`baystream dashboard`: serve the live congestion dashboard, the REST API and the webhook subscriptions."""
 
 from __future__ import annotations
 

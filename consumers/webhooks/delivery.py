@@ -201,7 +201,7 @@ async def deliver(
             problem = f"no answer within {policy.timeout_s:g} s"
         except aiohttp.ClientError as exc:
             WEBHOOK_ATTEMPT_FAILURES.labels("connection").inc()
-            problem = f"{type(exc).__name__}: {exc}"
+            problem = f"{type(exc).__name__}: {exc}".replace(subscription.url, subscription.display_url)
         log.info("webhook %s %s: attempt %d failed (%s)", subscription.id, subscription.display_url, attempt, problem)
         if attempt < policy.max_attempts:
             await sleep(policy.pause_s(attempt, wait_at_least, rng))

@@ -40,10 +40,13 @@ def _alerts(count: int, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def _settings(broker_settings: Settings, name: str, **more: Any) -> Settings:
-    return broker_settings.with_overrides(
+def _setup(broker_settings: Settings, name: str, **more: Any) -> tuple[Settings, DeliveryTopics, AlertWriter]:
+    """Shortened retries, a group and topics of the test's own, and a writer of alerts."""
+    settings = broker_settings.with_overrides(
         webhooks_group_id=f"{name}-group", webhooks_retry_initial_s=0.05, webhooks_retry_cap_s=0.5, **more
     )
+    topics = private_webhook_topics(settings, name)
+    return settings, topics, AlertWriter(settings, topics.alerts)
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -80,9 +83,7 @@ def _exactly_once(receiver: Receiver, alerts: list[dict[str, Any]]) -> None:
 def test_alerts_written_while_no_deliverer_runs_are_sent_once_after_a_restart(
     broker_settings: Settings, fresh_name: str
 ) -> None:
-    settings = _settings(broker_settings, fresh_name)
-    topics = private_webhook_topics(settings, fresh_name)
-    writer = AlertWriter(settings, topics.alerts)
+    settings, topics, writer = _setup(broker_settings, fresh_name)
     receiver, red_only = Receiver(), Receiver()
     with receivers(receiver, red_only):
         subscribe(settings, topics, receiver)
@@ -104,9 +105,7 @@ def test_alerts_written_while_no_deliverer_runs_are_sent_once_after_a_restart(
 
 
 def test_two_replicas_split_the_partitions_and_send_each_alert_once(broker_settings: Settings, fresh_name: str) -> None:
-    settings = _settings(broker_settings, fresh_name)
-    topics = private_webhook_topics(settings, fresh_name)
-    writer = AlertWriter(settings, topics.alerts)
+    settings, topics, writer = _setup(broker_settings, fresh_name)
     receiver = Receiver()
     with receivers(receiver):
         subscribe(settings, topics, receiver)
@@ -125,9 +124,8 @@ def test_two_replicas_split_the_partitions_and_send_each_alert_once(broker_setti
 
 
 def test_nothing_is_lost_while_the_receiver_is_away(broker_settings: Settings, fresh_name: str) -> None:
-    settings = _settings(broker_settings, fresh_name, webhooks_max_attempts=200)  # ~100 s of retries at most
-    topics = private_webhook_topics(settings, fresh_name)
-    writer = AlertWriter(settings, topics.alerts)
+    # up to 200 attempts, 0.25 to 0.5 s apart: the receiver may stay away for a minute on a busy machine
+    settings, topics, writer = _setup(broker_settings, fresh_name, webhooks_max_attempts=200)
     receiver = Receiver()
     retries = _sample("baystream_webhook_retries_total")
     with receivers(receiver) as loop:
@@ -146,9 +144,7 @@ def test_nothing_is_lost_while_the_receiver_is_away(broker_settings: Settings, f
 def test_a_4xx_is_dead_lettered_at_once_and_a_5xx_after_the_last_try(
     broker_settings: Settings, fresh_name: str
 ) -> None:
-    settings = _settings(broker_settings, fresh_name, webhooks_max_attempts=3)
-    topics = private_webhook_topics(settings, fresh_name)
-    writer = AlertWriter(settings, topics.alerts)
+    settings, topics, writer = _setup(broker_settings, fresh_name, webhooks_max_attempts=3)
     gone, broken, fine = Receiver(answer=always(410)), Receiver(answer=always(503)), Receiver()
     with receivers(gone, broken, fine):
         gone_sub = subscribe(settings, topics, gone)
@@ -175,9 +171,7 @@ def test_a_4xx_is_dead_lettered_at_once_and_a_5xx_after_the_last_try(
 def test_an_undecodable_alert_is_dead_lettered_and_passed(
     broker_settings: Settings, fresh_name: str, junk: bytes
 ) -> None:
-    settings = _settings(broker_settings, fresh_name)
-    topics = private_webhook_topics(settings, fresh_name)
-    writer = AlertWriter(settings, topics.alerts)
+    settings, topics, writer = _setup(broker_settings, fresh_name)
     receiver = Receiver()
     with receivers(receiver):
         subscribe(settings, topics, receiver)
