@@ -76,6 +76,26 @@ DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
 SCALED_BY_BERTHS = frozenset({"vessels_waiting"})
 
 
+DEFAULT_FACTORS: Mapping[str, float] = MappingProxyType({"co2": 690.0, "nox": 11.5})
+"""Emission factors of ships' auxiliary engines and boilers, g/kWh (docs/indicators.md)."""
+
+
+@dataclass(frozen=True)
+class AirConfig:
+    """Ship power and emission factors of the air indicators (docs/indicators.md, "Air, trade and look-ahead")."""
+
+    aux_kw_base: float = 600.0
+    aux_kw_per_teu: float = 0.1
+    """A ship's auxiliary power while idle, kW = aux_kw_base + aux_kw_per_teu x teu_capacity."""
+    default_teu: int = 8000
+    """The teu_capacity of a call that did not report one."""
+    factors: Mapping[str, float] = field(default_factory=lambda: DEFAULT_FACTORS)
+    """g/kWh by pollutant: co2 and nox."""
+
+    def kw(self, teu_capacity: int | None) -> float:
+        return self.aux_kw_base + self.aux_kw_per_teu * (self.default_teu if teu_capacity is None else teu_capacity)
+
+
 @dataclass(frozen=True)
 class IndicatorConfig:
     """Everything the engine and the combiner are configured with."""
@@ -99,6 +119,8 @@ class IndicatorConfig:
     """Event ids, unmatched departures and closed vessel calls are forgotten this long after their time."""
     future_tolerance_hours: float = 24.0
     """ACTUAL events later than the wall clock plus this are ignored (counted): they cannot have happened."""
+    air: AirConfig = field(default_factory=AirConfig)
+    """Ship power and emission factors (the air indicators; none enters the congestion index)."""
 
     @property
     def long_dwell_hours(self) -> int:
@@ -148,6 +170,12 @@ def _as_json(config: IndicatorConfig) -> dict[str, Any]:
             "future_tolerance_hours": config.future_tolerance_hours,
             "visit_timeout_hours": config.visit_timeout_hours,
         },
+        "air": {
+            "aux_kw_base": config.air.aux_kw_base,
+            "aux_kw_per_teu": config.air.aux_kw_per_teu,
+            "default_teu": config.air.default_teu,
+            "factors": dict(config.air.factors),
+        },
     }
 
 
@@ -183,7 +211,7 @@ _ENGINE_KEYS = {
 
 def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config") -> IndicatorConfig:
     """Overlay a parsed TOML document on the defaults: listed facilities and bounds replace or extend them."""
-    _check_keys(path, "top level", data, {"facilities", "index", "levels", "engine"})
+    _check_keys(path, "top level", data, {"facilities", "index", "levels", "engine", "air"})
     config = IndicatorConfig()
     facilities = dict(config.facilities)
     for code, raw in _table(path, "facilities", data.get("facilities", {})).items():
@@ -238,9 +266,29 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
             _number(path, "engine.dedup_horizon_hours", engine.get("dedup_horizon_hours", 168.0))
         ),
     )
+    result = replace(result, air=_air(path, _table(path, "air", data.get("air", {}))))
     if not result.amber_from < result.red_from:
         raise IndicatorConfigError(f"{path}: levels: amber_from must be below red_from")
     return result
+
+
+def _air(path: str, table: Mapping[str, Any]) -> AirConfig:
+    """The [air] table over the defaults: ship power and [air.factors] (co2, nox in g/kWh)."""
+    _check_keys(path, "air", table, {"aux_kw_base", "aux_kw_per_teu", "default_teu", "factors"})
+    base = AirConfig()
+    factors = _table(path, "air.factors", table.get("factors", {}))
+    _check_keys(path, "air.factors", factors, set(DEFAULT_FACTORS))
+    return AirConfig(
+        float(_number(path, "air.aux_kw_base", table.get("aux_kw_base", base.aux_kw_base))),
+        float(_number(path, "air.aux_kw_per_teu", table.get("aux_kw_per_teu", base.aux_kw_per_teu))),
+        int(_number(path, "air.default_teu", table.get("default_teu", base.default_teu), True)),
+        MappingProxyType(
+            {
+                name: float(_number(path, f"air.factors.{name}", factors.get(name, v)))
+                for name, v in DEFAULT_FACTORS.items()
+            }
+        ),
+    )
 
 
 def load_indicator_config(path: str | Path) -> IndicatorConfig:

@@ -52,7 +52,7 @@ def replay(
     until: datetime | None = None,
     check_every_minutes: int = 15,
 ) -> Snapshot:
-    """Apply `events` in order; stop before the first event later than `until` (event time)."""
+    """Apply `events` in order; stop before the first ACTUAL event later than `until` (event time)."""
     config = config or IndicatorConfig()
     engine, combiner = PartitionEngine(config), Combiner(config)
     until_ms = round(until.timestamp() * 1000) if until is not None else None
@@ -61,8 +61,12 @@ def replay(
     applied = skipped = 0
     checked: int | None = None
     for event in events:
-        if until_ms is not None and round(event["event_time"].timestamp() * 1000) > until_ms:
-            break
+        if (
+            until_ms is not None
+            and round(event["event_time"].timestamp() * 1000) > until_ms
+            and event.get("classifier", "ACTUAL") == "ACTUAL"
+        ):
+            break  # estimates carry the time they expect: only what happened after `until` ends the replay
         if engine.apply(event):
             applied += 1
         else:

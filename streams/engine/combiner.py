@@ -63,6 +63,7 @@ class Combiner:
                     totals[code] = Totals()
                     ports[code] = part["port"]
                 totals[code].add_partial(part, limits)
+                totals[code].air.add_partial(part.get("air"), watermark, config.air)
         return totals, ports
 
     def _berths(self, totals: Mapping[str, Totals]) -> int:
@@ -72,6 +73,7 @@ class Combiner:
         values = t.values()
         share = t.berths / complex_berths if complex_berths else 0.0
         index = congestion_index(values, self.config, share)
+        values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
         level = self.config.level(index, self._levels.get(scope)) if index is not None else None
         out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))

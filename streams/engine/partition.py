@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine.air import Calls
 from baystream.streams.engine.concerns import Chassis, Containers, Gates, Vessels
 from baystream.streams.engine.facility import FacilityAggregates
 from baystream.streams.engine.series import HOUR_MS, MINUTE_MS
@@ -44,9 +45,10 @@ class PartitionEngine:
         self.containers = Containers(self._aggregates, config.near_dock_yard)
         self.gates = Gates(self._aggregates, self.containers)
         self.chassis = Chassis(self._aggregates)
+        self.air = Calls(self._aggregates)
         self._handlers = {
-            "VesselArrival": self.vessels.apply,
-            "GateMove": self.gates.apply,
+            "VesselArrival": self._vessel,
+            "GateMove": self._gate,
             "ContainerEvent": self._container,
             "ChassisCheckout": self.chassis.apply,
             "RailDeparture": self.containers.departed,
@@ -61,7 +63,16 @@ class PartitionEngine:
     def _count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
 
+    def _vessel(self, event: Mapping[str, Any], ts: int) -> None:
+        self.vessels.apply(event, ts)
+        self.air.vessel(event, ts)
+
+    def _gate(self, event: Mapping[str, Any], ts: int) -> None:
+        self.gates.apply(event, ts)
+        self.air.gate(event, ts)
+
     def _container(self, event: Mapping[str, Any], ts: int) -> None:
+        self.air.container(event, ts)
         if not self.containers.discharged(event, ts):
             self._count("not_import")
 
@@ -98,6 +109,8 @@ class PartitionEngine:
             self._hour, self._hour_ids = hour, bucket
         if event.get("classifier", "ACTUAL") != "ACTUAL":
             counts["not_actual"] = counts.get("not_actual", 0) + 1
+            if event["type"] == "VesselArrival":
+                self.air.expected(event, ts)
             return True
         if watermark is None or ts > watermark:
             if ts > self._future_limit and ts > self._renew_future_limit():
@@ -135,17 +148,17 @@ class PartitionEngine:
         self.gates.prune(oldest)
         self.containers.prune(oldest)
         self.chassis.prune(oldest)
+        self.air.prune(self.watermark)
 
     def partial(self) -> dict[str, Any]:
         """Additive aggregates of this engine's events, windows left to the combiner (see Combiner)."""
         now = self.watermark if self.watermark is not None else 0
-        return {
-            "watermark": self.watermark,
-            "counts": dict(self.counts),
-            "facilities": {
-                code: agg.partial(now, self._long_hours, self._visit_hours) for code, agg in self.facilities.items()
-            },
+        facilities = {
+            code: agg.partial(now, self._long_hours, self._visit_hours) for code, agg in self.facilities.items()
         }
+        for code, air in self.air.partial(now).items():
+            facilities[code]["air"] = air
+        return {"watermark": self.watermark, "counts": dict(self.counts), "facilities": facilities}
 
     def sizes(self) -> dict[str, int]:
         """Entities held, by kind (for the `baystream_state_entries` gauge)."""
@@ -156,6 +169,7 @@ class PartitionEngine:
             "imports": len(self.containers.on_terminal),
             "unmatched": len(self.containers.unmatched_departures) + len(self.containers.unmatched_gate_outs),
             "chassis": len(self.chassis.out) + len(self.chassis.early_returns),
+            "air_calls": len(self.air.calls),
         }
 
     def to_state(self) -> dict[str, Any]:
@@ -175,6 +189,7 @@ class PartitionEngine:
             "unmatched_gate_outs": {cid: list(r) for cid, r in self.containers.unmatched_gate_outs.items()},
             "chassis_out": {key: list(row) for key, row in self.chassis.out.items()},
             "early_returns": {key: list(row) for key, row in self.chassis.early_returns.items()},
+            "air": self.air.to_state(),
         }
 
     @classmethod
@@ -200,6 +215,7 @@ class PartitionEngine:
         containers.unmatched_gate_outs = {cid: tuple(r) for cid, r in state["unmatched_gate_outs"].items()}
         engine.chassis.out = {key: tuple(row) for key, row in state["chassis_out"].items()}
         engine.chassis.early_returns = {key: tuple(row) for key, row in state["early_returns"].items()}
+        engine.air.load(state.get("air", {}))  # absent from states written before the air indicators
         return engine
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from baystream.streams.engine.air import AIR_INDICATORS, AirTotals
 from baystream.streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, SERIES, SHORT, oldest_bucket
 from baystream.streams.engine.series import DAY_MS, HOUR_MS, MINUTE_MS, pairs, triples
 
@@ -30,7 +31,9 @@ INDICATORS = (
     "rail_backlog",
     "rail_dwell_days",
     "congestion_index",
+    *AIR_INDICATORS,
 )
+"""Every indicator of every scope: the congestion set, then the air, trade and look-ahead set."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Totals:
     samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SERIES})
     turn_bins: dict[int, int] = field(default_factory=dict)
     gate_moves: int = 0
+    air: AirTotals = field(default_factory=AirTotals)
 
     def add_partial(self, part: Mapping[str, Any], limits: Limits) -> None:
         """Add one engine's partial of this facility, keeping only what the windows include."""
@@ -100,6 +104,7 @@ class Totals:
         for rounded, n in other.turn_bins.items():
             self.turn_bins[rounded] = self.turn_bins.get(rounded, 0) + n
         self.gate_moves += other.gate_moves
+        self.air.add(other.air)
 
     def _mean(self, name: str, unit_ms: int) -> float | None:
         n, total = self.samples[name]
@@ -119,7 +124,7 @@ class Totals:
         raise AssertionError("unreachable")
 
     def values(self) -> dict[str, float | None]:
-        """Every indicator but congestion_index."""
+        """Every indicator of the congestion set but congestion_index (the air set: `AirTotals.values`)."""
         c = self.counters
         on_terminal = c["on_terminal"]
         return {

@@ -30,6 +30,9 @@ INDICATORS = {  # the indicator names of DESIGN.md (a contract)
     "trucks_on_terminal", "gate_moves_per_hour", "import_dwell_days", "imports_on_terminal", "long_dwell_share",
     "chassis_on_hand", "chassis_out", "chassis_street_dwell_days", "rail_backlog", "rail_dwell_days",
     "congestion_index",
+    "anchor_co2_kg_per_hour", "anchor_nox_kg_per_hour", "berth_co2_kg_per_hour", "berth_nox_kg_per_hour",
+    "ship_co2_kg_per_teu", "shore_power_share", "zero_emission_truck_share", "china_import_share",
+    "green_corridor_share", "arrivals_expected_72h",
 }  # fmt: skip
 
 
