@@ -23,17 +23,27 @@ HELP = "publish EDIFACT CODECO/COARRI, X12 322 or AIS sentences from a file (- f
 PRODUCER = "ingest-ais"
 
 
+FEEDS = {
+    "edifact": "EDIFACT CODECO (-> GateMove) and COARRI (-> ContainerEvent), D.95B to D.00B",
+    "x12": "ANSI X12 322 (-> GateMove, ContainerEvent, RailDeparture)",
+    "ais": "AIS !AIVDM sentences (-> VesselArrival milestones), from a file or a UDP port",
+}
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("feed", choices=("edifact", "x12", "ais"), help="what the input holds")
-    parser.add_argument("file", nargs="?", default="-", help="the input file, or - for standard input (default)")
-    parser.add_argument("--dry-run", action="store_true", help="print the events as JSON lines, publish nothing")
-    ais = parser.add_argument_group("AIS")
-    ais.add_argument("--udp", type=int, metavar="PORT", help="read sentences from this UDP port instead of a file")
-    ais.add_argument("--calls", metavar="FILE", help="expected port calls, JSON lines (docs/feeds.md)")
-    ais.add_argument("--dwell-minutes", type=float, default=10.0, help="stopped this long inside = arrived (10)")
-    ais.add_argument("--anchorage-knots", type=float, default=1.0, help="at most this fast at anchor (1.0)")
-    ais.add_argument("--berth-knots", type=float, default=0.5, help="at most this fast alongside (0.5)")
-    ais.add_argument("--no-eta", action="store_true", help="do not publish type 5 ETAs as ESTIMATED arrivals")
+    feeds = parser.add_subparsers(dest="feed", required=True, metavar="FEED")
+    for name, text in FEEDS.items():
+        sub = feeds.add_parser(name, help=text, description=text)
+        sub.add_argument("file", nargs="?", default="-", help="the input file, or - for standard input (default)")
+        sub.add_argument("--dry-run", action="store_true", help="print the events as JSON lines, publish nothing")
+        if name != "ais":
+            continue
+        sub.add_argument("--udp", type=int, metavar="PORT", help="read sentences from this UDP port instead of a file")
+        sub.add_argument("--calls", metavar="FILE", help="expected port calls, JSON lines (docs/feeds.md)")
+        sub.add_argument("--dwell-minutes", type=float, default=10.0, help="stopped this long inside = arrived (10)")
+        sub.add_argument("--anchorage-knots", type=float, default=1.0, help="at most this fast at anchor (1.0)")
+        sub.add_argument("--berth-knots", type=float, default=0.5, help="at most this fast alongside (0.5)")
+        sub.add_argument("--no-eta", action="store_true", help="do not publish type 5 ETAs as ESTIMATED arrivals")
 
 
 def _read_bytes(path: str) -> bytes:
@@ -179,7 +189,4 @@ def _ais(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    if args.udp is not None and args.feed != "ais":
-        print("baystream ingest: --udp is for ais only", file=sys.stderr)
-        return 2
     return _ais(args, settings) if args.feed == "ais" else _edi(args, settings)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from baystream.schemas.fields import NO_DEFAULT, fields_of
 from baystream.schemas.json_form import dumps
 from baystream.schemas.validation import validate
 
@@ -35,7 +36,11 @@ def event_id_of(record: Mapping[str, Any]) -> str:
 
 
 def finish(record: dict[str, Any], where: str) -> dict[str, Any]:
-    """Stamp the event id and check the event as any publication is checked; FeedError naming `where`."""
+    """Fill the fields a feed does not carry with their schema defaults, stamp the event id and check the
+    event as any publication is checked; FeedError naming `where`."""
+    for info in fields_of(record["type"]):
+        if info.name not in record:
+            record[info.name] = None if info.default is NO_DEFAULT else info.default
     record["event_id"] = event_id_of(record)
     errors = validate(record)
     if errors:
