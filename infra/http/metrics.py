@@ -24,7 +24,7 @@ UNMATCHED = "unmatched"
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-def _method_label(method: str) -> str:
+def method_label(method: str) -> str:
     """The method as a label, with made-up methods folded into `other` so the label set stays bounded."""
     return method if method in _KNOWN_METHODS else "other"
 
@@ -54,7 +54,7 @@ def metrics_middleware(service: str) -> Middleware:
             raise
         finally:
             route = route_label(request)
-            HTTP_REQUESTS.labels(service, _method_label(request.method), route, str(status)).inc()
+            HTTP_REQUESTS.labels(service, method_label(request.method), route, str(status)).inc()
             HTTP_REQUEST_SECONDS.labels(service, route).observe(time.perf_counter() - started)
 
     return middleware

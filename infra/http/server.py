@@ -16,7 +16,9 @@ from types import TracebackType
 
 from aiohttp import web
 
+from baystream.infra.http.app import SERVICE
 from baystream.infra.http.ports import PortSetting, listen
+from baystream.infra.http.protocol import HEAD_TIMEOUT_S, HeadTimedRunner
 
 ANY_HOST = frozenset({"0.0.0.0", "::", ""})
 
@@ -33,15 +35,21 @@ class Running:
 
 
 async def start(
-    app: web.Application, host: str, port: int, setting: PortSetting | None, shutdown_timeout: float = 60.0
+    app: web.Application,
+    host: str,
+    port: int,
+    setting: PortSetting | None,
+    shutdown_timeout: float = 60.0,
+    head_timeout: float = HEAD_TIMEOUT_S,
 ) -> Running:
     """Bind host:port (0: a free one), start the app (its startup hooks), and serve it on the current loop.
 
     The port is bound before the app's startup hooks run (which may connect to a broker), so a taken port
-    fails at once with `PortInUse`.
+    fails at once with `PortInUse`. A client gets `head_timeout` seconds for each request's line and
+    headers (protocol.py), then a 408 and a closed connection.
     """
     sock = listen(host, port, setting)
-    runner = web.AppRunner(app, shutdown_timeout=shutdown_timeout)
+    runner = HeadTimedRunner(app, head_timeout, app.get(SERVICE, "unnamed"), shutdown_timeout=shutdown_timeout)
     try:
         await runner.setup()
     except BaseException:
@@ -65,9 +73,10 @@ async def serve(
     setting: PortSetting,
     announce: Callable[[str], None],
     shutdown_timeout: float = 60.0,
+    head_timeout: float = HEAD_TIMEOUT_S,
 ) -> None:
     """Serve `app` until SIGINT or SIGTERM, then stop it cleanly; `announce(url)` once it is listening."""
-    running = await start(app, host, port, setting, shutdown_timeout)
+    running = await start(app, host, port, setting, shutdown_timeout, head_timeout)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Our own handlers: a container's SIGTERM stops it cleanly too, and a SIGINT that a launching shell set to
@@ -87,10 +96,15 @@ class BackgroundServer:
     """Serve `app` on host:port (0 = a free port) from a thread with its own loop until `stop()`."""
 
     def __init__(
-        self, app: web.Application, host: str = "127.0.0.1", port: int = 0, setting: PortSetting | None = None
+        self,
+        app: web.Application,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        setting: PortSetting | None = None,
+        head_timeout: float = HEAD_TIMEOUT_S,
     ):
         self._app, self._host, self._port = app, host, port
-        self._setting = setting
+        self._setting, self._head_timeout = setting, head_timeout
         self._loop = asyncio.new_event_loop()
         self._running: Running | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="http-server", daemon=True)
@@ -98,7 +112,7 @@ class BackgroundServer:
 
     def start(self, timeout: float = 30.0) -> BackgroundServer:
         self._thread.start()
-        coroutine = start(self._app, self._host, self._port, self._setting)
+        coroutine = start(self._app, self._host, self._port, self._setting, head_timeout=self._head_timeout)
         self._running = asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
         self.url = self._running.url
         return self

@@ -1,10 +1,15 @@
-"""The HTTP kit: every error is problem details and is counted; a taken port is one line naming its setting."""
+"""The HTTP kit: every error is problem details and is counted; a taken port is one line naming its setting;
+a client that sends its request headers slowly is cut off (issue 18.8)."""
 
 from __future__ import annotations
 
 import asyncio
+import select
 import socket
+import time
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import ClientSession, web
@@ -15,6 +20,7 @@ from baystream.infra.http.app import health_handler, web_app
 from baystream.infra.http.metrics import UNMATCHED
 from baystream.infra.http.ports import PortInUse, PortSetting, is_free
 from baystream.infra.http.problems import PROBLEM_JSON, Problem, ProblemType
+from baystream.infra.http.protocol import SLOW_HEADERS
 
 SERVICE = "test-http-kit"
 ODD = ProblemType("odd-number", "Odd numbers are refused")
@@ -96,3 +102,71 @@ def test_a_taken_port_is_one_line_naming_the_setting_and_flag() -> None:
         "or BAYSTREAM_DASHBOARD_PORT (setting dashboard_port)"
     )
     assert is_free("127.0.0.1", port)
+
+
+HEAD_TIMEOUT_S = 3.0
+
+
+async def _echo(request: web.Request) -> web.Response:
+    return web.json_response({"read": len(await request.read())})
+
+
+@pytest.fixture(scope="module")
+def slow_kit() -> Iterator[str]:
+    app = web_app(SERVICE)
+    app.router.add_post("/echo", _echo)
+    with server.BackgroundServer(app, head_timeout=HEAD_TIMEOUT_S) as running:
+        yield running.url
+
+
+def _trickle(url: str, chunks: list[bytes], interval: float) -> tuple[bytes, float]:
+    """Send `chunks` one per `interval` seconds on one connection until the server answers or closes it;
+    what it answered (all of it, until it closed or 30 s passed) and after how many seconds."""
+    parts = urlsplit(url)
+    started = time.monotonic()
+    answer = b""
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        for chunk in chunks:
+            readable, _, _ = select.select([sock], [], [], interval)
+            if readable:
+                break
+            sock.sendall(chunk)
+        while time.monotonic() - started < 60 and (data := sock.recv(65536)):
+            answer += data
+            if b"Connection: close" not in answer and answer.count(b"}") >= 1:
+                break  # a keep-alive answer: the server does not close; its JSON body is whole
+    return answer, time.monotonic() - started
+
+
+def _head(body: bytes) -> bytes:
+    return f"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+
+
+def test_headers_sent_one_byte_a_second_are_cut_off_with_a_408(slow_kit: str) -> None:
+    before = _count(UNMATCHED, "408", method="other")  # "POS" in 3 s: no whole method yet
+    head = _head(b"{}") + b"{}"
+    answer, took = _trickle(slow_kit, [bytes([b]) for b in head], 1.0)  # the probe's pace: 30 s for 30 bytes
+    status, body = answer.partition(b"\r\n")[0], answer.partition(b"\r\n\r\n")[2]
+    assert status == b"HTTP/1.1 408 Request Timeout", answer[:300]
+    assert SLOW_HEADERS.uri.encode() in body and b"within 3 s" in body, body
+    assert took < HEAD_TIMEOUT_S + 15 < len(head)  # cut off well before the client was done
+    assert _count(UNMATCHED, "408", method="other") == before + 1
+
+
+def test_a_fast_head_then_a_slow_body_or_an_idle_connection_is_not_cut_off(slow_kit: str) -> None:
+    """The deadline is on the head only: a body trickling in for longer is the handler's to bound, and an
+    idle keep-alive connection is the keep-alive timer's."""
+    body = b'{"a": 1, "b": 2}'
+    answer, took = _trickle(slow_kit, [_head(body), *(bytes([b]) for b in body)], 0.3)
+    assert took > HEAD_TIMEOUT_S and answer.startswith(b"HTTP/1.1 200"), answer[:300]
+    assert answer.endswith(b'{"read": 16}'), answer
+    # One connection, two requests, idle between them for longer than the head deadline.
+    parts = urlsplit(slow_kit)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        for request in range(2):
+            if request:
+                readable, _, _ = select.select([sock], [], [], HEAD_TIMEOUT_S + 1)
+                assert not readable  # not closed (a closed socket is readable), no answer it did not ask for
+            sock.sendall(_head(b"{}") + b"{}")
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b'{"read": 2}'), answer

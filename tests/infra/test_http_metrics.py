@@ -61,7 +61,7 @@ def test_requests_are_counted_by_route_pattern_and_status() -> None:
 
 
 def test_made_up_methods_share_one_label() -> None:
-    from baystream.infra.http.metrics import _method_label
+    from baystream.infra.http.metrics import method_label
 
-    assert _method_label("GET") == "GET"
-    assert _method_label("BREW") == _method_label("PROPFIND") == "other"
+    assert method_label("GET") == "GET"
+    assert method_label("BREW") == method_label("PROPFIND") == "other"
