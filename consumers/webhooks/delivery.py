@@ -52,6 +52,8 @@ USER_AGENT = "baystream-webhooks"
 NEVER_RETRIED = frozenset(range(400, 500)) - {408, 429}
 """A 4xx says the request itself is wrong (or unwelcome): sending it again changes nothing. 408 and 429 are
 about timing, so they are retried."""
+BOOK_SYNC_S = 5.0
+"""Longest wait, per alert, for the subscriptions read to catch up with the topic's end (then: what it has)."""
 RECENT_ALERTS = 10_000
 """Alert ids remembered as sent: the worker may write an alert twice (a replay after a restart)."""
 
@@ -273,6 +275,7 @@ class WebhookDeliverer:
     async def _consume(self) -> None:
         consumer = self._consumer()
         dead_letters = Producer(producer_config(self.settings))
+        watermarks = Consumer(consumer_config(self.settings, None))
 
         def assigned(_: Consumer, partitions: list[TopicPartition]) -> None:
             self.assigned |= {p.partition for p in partitions}
@@ -294,6 +297,7 @@ class WebhookDeliverer:
                         if error.code() != KafkaError._PARTITION_EOF:
                             log.warning("webhooks: %s", error)
                         continue
+                    self._sync_book(watermarks)
                     try:
                         await self._handle(session, dead_letters, message)
                     except _Stopping:
@@ -302,7 +306,30 @@ class WebhookDeliverer:
                     self._commit(consumer, message)
         finally:
             consumer.close()
+            watermarks.close()
             dead_letters.flush(10)
+
+    def _sync_book(self, watermarks: Consumer) -> None:
+        """Wait until the book holds every subscription on the topic now, so that one made a moment before
+        an alert is not missed by it (alerts are rare: a round trip each is cheap)."""
+        topic = self.topics.subscriptions
+        try:
+            metadata = watermarks.list_topics(topic, timeout=BOOK_SYNC_S).topics[topic]
+            ends = {
+                p: watermarks.get_watermark_offsets(TopicPartition(topic, p), BOOK_SYNC_S)[1]
+                for p in metadata.partitions
+            }
+        except (KafkaException, KeyError) as exc:
+            log.warning("webhooks: end of %s unknown (%s); delivering with the subscriptions read so far", topic, exc)
+            return
+        deadline = time.monotonic() + BOOK_SYNC_S
+        while not self.book.covers(ends):
+            if time.monotonic() > deadline:
+                log.warning(
+                    "webhooks: %s not read to its end in %g s; delivering with what is read", topic, BOOK_SYNC_S
+                )
+                return
+            time.sleep(0.02)
 
     def _commit(self, consumer: Consumer, message: Message) -> None:
         offset = TopicPartition(

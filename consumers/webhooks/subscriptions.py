@@ -170,6 +170,11 @@ def _levels(raw: Any) -> tuple[str, ...]:
     return tuple(level for level in LEVELS if level in wanted)
 
 
+def _to_ms(moment: datetime) -> datetime:
+    """Milliseconds, as on the topic (and as Kafka timestamps the alerts it is compared with)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def from_request(body: Any, owner: str, now: datetime | None = None) -> Subscription:
     """A POST /api/webhooks body to a new subscription (a secret is made when none is given)."""
     if not isinstance(body, Mapping):
@@ -190,7 +195,7 @@ def from_request(body: Any, owner: str, now: datetime | None = None) -> Subscrip
         secret=secret,
         scopes=_scopes(body.get("scopes")),
         levels=_levels(body.get("levels")),
-        created_at=(now or datetime.now(UTC)).replace(microsecond=0),
+        created_at=_to_ms(now or datetime.now(UTC)),
     )
 
 
@@ -237,6 +242,8 @@ class SubscriptionBook:
         self._name = name
         self._by_id: dict[str, Subscription] = {}
         self._deleted: set[str] = set()
+        self._positions: dict[int, int] = {}
+        """Partition -> the next offset the reader will apply: what `covers` compares with the topic's ends."""
         """Ids this process deleted whose tombstone the reader has not reached: older records of them are stale."""
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -262,6 +269,11 @@ class SubscriptionBook:
     def get(self, subscription_id: str) -> Subscription | None:
         with self._lock:
             return self._by_id.get(subscription_id)
+
+    def covers(self, ends: Mapping[int, int]) -> bool:
+        """Whether the reader has applied every record before these end offsets (partition -> offset)."""
+        with self._lock:
+            return all(self._positions.get(p, 0) >= end for p, end in ends.items())
 
     def remember(self, subscription: Subscription) -> None:
         with self._lock:
@@ -301,6 +313,7 @@ class SubscriptionBook:
                     if error.code() != KafkaError._PARTITION_EOF:
                         raise KafkaException(error)
                     at_end.add(message.partition() or 0)
+                    self._advance(message)
                     if len(at_end) == len(partitions) and not self.caught_up.is_set():
                         self.status = "live"
                         self.caught_up.set()
@@ -319,7 +332,15 @@ class SubscriptionBook:
             self._stopping.wait(2.0)
         return None
 
+    def _advance(self, message: Message) -> None:
+        """Note how far a partition has been read: past a record, or to the end offset of an EOF event."""
+        partition, offset = message.partition() or 0, message.offset() or 0
+        past = offset if message.error() is not None else offset + 1
+        with self._lock:
+            self._positions[partition] = max(self._positions.get(partition, 0), past)
+
     def _apply(self, message: Message) -> None:
+        self._advance(message)
         key = (message.key() or b"").decode("utf-8", "replace")
         value = message.value()
         if value is None:

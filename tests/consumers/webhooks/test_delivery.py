@@ -182,3 +182,23 @@ def test_an_undecodable_alert_is_dead_lettered_and_passed(
     _exactly_once(receiver, _alerts(1))
     [letter] = dead_letters(settings, topics)
     assert letter["stage"] == "decode" and letter["value"] == junk and letter["offset"] == 0
+
+
+def test_a_subscription_made_while_delivering_gets_the_very_next_alert(
+    broker_settings: Settings, fresh_name: str
+) -> None:
+    settings, topics, writer = _setup(broker_settings, fresh_name)
+    early, late = Receiver(), Receiver()
+    with receivers(early, late):
+        subscribe(settings, topics, early)
+        with delivering(settings, topics) as deliverer:
+            eventually(lambda: deliverer.assigned == {0, 1, 2}, 60, "the deliverer in its group")
+            before = _alerts(3)
+            writer.write(before)
+            eventually(lambda: len(early.accepted()) >= 3, 60, "the first alerts")
+            subscribe(settings, topics, late)  # and at once an alert: the deliverer must know it by then
+            after = _alerts(3, start=3)
+            writer.write(after)
+            wait_all_committed(settings, topics, writer)
+    _exactly_once(early, before + after)
+    _exactly_once(late, after)
