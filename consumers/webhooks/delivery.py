@@ -190,7 +190,7 @@ async def deliver(
             async with session.post(
                 subscription.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as reply:
-                await reply.read()
+                reply.release()  # the answer's body is not needed, and a receiver might send a huge one
                 if 200 <= reply.status < 300:
                     return Outcome(True, attempt, f"HTTP {reply.status}")
                 WEBHOOK_ATTEMPT_FAILURES.labels(failure_kind(reply.status)).inc()
