@@ -1,4 +1,4 @@
-"""The topic catalog of DESIGN.md: name, partitions, configs, key and value schema, in one place.
+"""The topic catalog of docs/architecture.md: name, partitions, configs, key and value schema, in one place.
 
 `topic_configs` says which configs a topic gets under given settings (a pure function); `reconcile_topics`
 creates the missing topics with them and brings the configs of existing topics back to them;

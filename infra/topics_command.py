@@ -1,4 +1,4 @@
-"""`baystream topics create|list`: the catalog topics of DESIGN.md on the configured cluster.
+"""`baystream topics create|list`: the catalog topics of docs/architecture.md on the configured cluster.
 
 `create` creates the missing topics and brings the catalog's configs back on the existing ones; it prints
 one `name<TAB>outcome` line per topic (created, exists, updated), then, indented, each config it altered

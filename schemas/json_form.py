@@ -1,4 +1,4 @@
-"""The JSON form of DESIGN.md: `{"type": "GateMove", ...fields}`, times as ISO-8601 UTC strings.
+"""The JSON form of docs/architecture.md: `{"type": "GateMove", ...fields}`, times as ISO-8601 UTC strings.
 
 Used by files, the HTTP gateway and `tail`. Absent optional fields are omitted on output and filled with
 their schema defaults on input; unknown fields are an error (a typo must not vanish silently).

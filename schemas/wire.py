@@ -1,4 +1,4 @@
-"""Avro on the wire, in the two formats of DESIGN.md; a reader accepts both.
+"""Avro on the wire, in the two formats of docs/architecture.md; a reader accepts both.
 
 - Single-object encoding (Avro spec): C3 01, 8-byte CRC-64-AVRO fingerprint (little-endian), Avro binary.
   The default: the fingerprint resolves against `schemas/` (every version), no registry needed.

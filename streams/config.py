@@ -1,5 +1,5 @@
 """Facility configuration and congestion-index bounds: defaults from the complex's reference data and
-DOMAIN.md's figures, overridable by a TOML file.
+docs/domain.md's figures, overridable by a TOML file.
 
 The engine needs to know what events cannot tell it: how many berths a terminal has, how many gray-pool
 chassis a location starts with, which port a facility belongs to, and where "normal" and "crisis" lie for
@@ -58,7 +58,7 @@ DEFAULT_FACILITIES: Mapping[str, Facility] = MappingProxyType(
     | {y.code: Facility(y.code, y.port, 0, y.chassis, "rail") for y in RAIL_YARDS}
 )
 
-# Congestion-index inputs (DOMAIN.md "normal and crisis values"). vessels_waiting is given for the whole
+# Congestion-index inputs (docs/domain.md "normal and crisis values"). vessels_waiting is given for the whole
 # complex and scaled to a scope by its share of the complex's berths.
 DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
     {

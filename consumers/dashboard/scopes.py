@@ -37,7 +37,7 @@ def describe(scope: str) -> ScopeInfo:
 
 
 def ordered(scopes: set[str] | list[str]) -> list[str]:
-    """Known scopes in DOMAIN.md order (complex, ports, terminals), then the others (rail yards) alphabetically."""
+    """Known scopes in docs/domain.md order (complex, ports, terminals), then the others (rail yards) alphabetically."""
     known = [s for s in _ORDER if s in scopes]
     return known + sorted(set(scopes) - set(_ORDER))
 

@@ -1,6 +1,6 @@
 """Who may publish what: API keys (stored as SHA-256 hashes), roles, and the rule each role obeys.
 
-A party publishes only what it is the source of (DOMAIN.md, "who shares what"), and where an event names
+A party publishes only what it is the source of (docs/domain.md, "who shares what"), and where an event names
 its publisher, only as itself. `source` is always stamped from the identity, never taken from the body.
 """
 

@@ -1,7 +1,7 @@
 """The port-complex model: vessels, yards, gates, chassis and trains of San Pedro Bay as one event simulation.
 
 Every action runs at the scheduler's `now` and only emits events stamped `now`, so the output is in
-event-time order. Flows (DOMAIN.md calibration, see docs/simulator.md):
+event-time order. Flows (docs/domain.md calibration, see docs/simulator.md):
 - a vessel reaches the anchorage, waits for a free berth of its terminal, berths, discharges then loads
   one container at a time at the crane rate, and departs;
 - each import gets an inland mode: on-dock rail (waits for a train at its terminal), near-dock rail (drayed

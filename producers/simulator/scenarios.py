@@ -1,4 +1,4 @@
-"""Scenario parameters: the normal complex of DOMAIN.md and three kinds of trouble.
+"""Scenario parameters: the normal complex of docs/domain.md and three kinds of trouble.
 
 Every rate and delay the model draws from is here, so a scenario is data, not code. Durations are in
 hours or days as named; dwell-like delays are lognormal with the given mean.
@@ -28,7 +28,7 @@ class Scenario:
     # imports
     on_dock_share: float = 0.28
     near_dock_share: float = 0.32
-    """Rail share = on_dock + near_dock (DOMAIN.md: ~60%); the rest leaves by truck."""
+    """Rail share = on_dock + near_dock (docs/domain.md: ~60%); the rest leaves by truck."""
     truck_dwell_days: float = 2.6
     """Mean discharge -> pickup appointment of truck-bound imports (after ~12 h availability)."""
     near_dock_dwell_days: float = 0.7
@@ -58,7 +58,7 @@ class Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
-NORMAL = Scenario("normal", "DOMAIN.md normal values: short anchor waits, 2.5-3.5 day truck dwell, 40-70 min turns")
+NORMAL = Scenario("normal", "docs/domain.md normal values: short anchor waits, 2.5-3.5 day truck dwell, 40-70 min turns")
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s

@@ -1,4 +1,4 @@
-"""Daily figures of a simulated stream, to hold the model against DOMAIN.md (calibration, volume tests).
+"""Daily figures of a simulated stream, to hold the model against docs/domain.md (calibration, volume tests).
 
 A light recomputation from the events alone; the indicator engine (streams/) is the reference for the
 published indicators.

@@ -25,7 +25,7 @@ PROVISIONING = DEPLOY / "grafana" / "provisioning"
 BAYSTREAM_SERVICES = {"worker", "dashboard", "gateway", "simulator"}
 JOB_OF_SERVICE = {service: f"baystream-{service}" for service in BAYSTREAM_SERVICES}
 METRIC_PREFIXES = ("baystream_", "process_", "python_")
-INDICATORS = {  # the indicator names of DESIGN.md (a contract)
+INDICATORS = {  # the indicator names of docs/indicators.md (a contract)
     "vessels_waiting", "anchor_wait_hours", "berth_utilization", "truck_turn_minutes", "truck_turn_p90_minutes",
     "trucks_on_terminal", "gate_moves_per_hour", "import_dwell_days", "imports_on_terminal", "long_dwell_share",
     "chassis_on_hand", "chassis_out", "chassis_street_dwell_days", "rail_backlog", "rail_dwell_days",

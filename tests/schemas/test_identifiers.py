@@ -1,4 +1,4 @@
-"""Known answers from DOMAIN.md and properties of the check digits."""
+"""Known answers from docs/domain.md and properties of the check digits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Facility configuration: the DOMAIN.md defaults, TOML overrides, and clear errors."""
+"""Facility configuration: the docs/domain.md defaults, TOML overrides, and clear errors."""
 
 from __future__ import annotations
 

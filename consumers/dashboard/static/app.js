@@ -4,7 +4,7 @@
 const { sparkline, TimeChart } = window.BaystreamCharts;
 const { renderMap } = window.BaystreamMap;
 
-// Indicator names are the contract of DESIGN.md ("Indicators"); unknown ones are still shown.
+// Indicator names are the contract of docs/indicators.md; unknown ones are still shown.
 const META = {
   congestion_index: { label: "Congestion index", kind: "index" },
   vessels_waiting: { label: "Vessels waiting", kind: "count" },

@@ -1,7 +1,7 @@
 """A plausible congested afternoon in San Pedro Bay, as indicator records: for the screenshot and demos.
 
 Each terminal has a stress level (0 calm .. 1 crisis) that drifts over the hours; every indicator sits
-between its DOMAIN.md normal and crisis values according to that stress, ports and the complex aggregate
+between its docs/domain.md normal and crisis values according to that stress, ports and the complex aggregate
 their terminals, and each change of level becomes an alert, as the worker would publish them.
 """
 

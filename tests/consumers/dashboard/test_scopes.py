@@ -10,7 +10,7 @@ def test_kinds_ports_and_names() -> None:
     assert (describe("USLGB").kind, describe("USLGB").name) == ("port", "Port of Long Beach")
     apmt = describe("USLAX/APMT")
     assert (apmt.kind, apmt.port, apmt.name) == ("facility", "USLAX", "APM Terminals")
-    assert describe("USLGB/NEWCO").name == "NEWCO"  # a terminal not in DOMAIN.md still gets a tile
+    assert describe("USLGB/NEWCO").name == "NEWCO"  # a terminal not in docs/domain.md still gets a tile
 
 
 def test_domain_order_first_then_the_rest_alphabetically() -> None:

@@ -46,7 +46,7 @@ def test_container_numbers_carry_the_iso6346_check_digit(seed: int, carrier: str
 
 
 def test_known_check_digits() -> None:
-    assert container_number("CSQU", 305438) == "CSQU3054383"  # DOMAIN.md's examples
+    assert container_number("CSQU", 305438) == "CSQU3054383"  # docs/domain.md's examples
     assert container_number("APZU", 481209) == "APZU4812090"
 
 

@@ -1,4 +1,4 @@
-"""A normal simulated week lands in DOMAIN.md's ranges: gate moves, vessel calls, rail share, turn times, dwell."""
+"""A normal simulated week lands in docs/domain.md's ranges: gate moves, vessel calls, rail share, turn times, dwell."""
 
 from __future__ import annotations
 
