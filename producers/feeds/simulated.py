@@ -62,10 +62,12 @@ def run_feed(args: argparse.Namespace) -> int:
     kept: list[dict[str, Any]] = []
     left_out: Counter[str] = Counter()
     for event in simulate(args.scenario, args.hours + warmup * 24, args.seed, begin):
-        if event["type"] in CARRIED[args.format]:
+        if event["type"] in CARRIED[args.format] and (args.format != "ais" or event["classifier"] == "ACTUAL"):
             kept.append(event)
-        else:
-            left_out[event["type"]] += 1
+        else:  # AIS tracks show what happened: the simulator's estimates are not written
+            left_out[
+                event["type"] if event["classifier"] == "ACTUAL" else f"{event['type']} {event['classifier']}"
+            ] += 1
     text, calls = write_feed(args.format, kept, begin)
     if args.out == "-":
         sys.stdout.write(text)
