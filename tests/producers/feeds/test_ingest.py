@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import select
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -106,14 +107,18 @@ def _free_udp_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _readline(stream: Any, deadline: float) -> str:
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], 0.5)
-        if ready:
-            line = str(stream.readline())
-            assert line, "the command ended early"
-            return line
-    raise AssertionError("no line before the deadline")
+def _lines(stream: Any) -> queue.Queue[str]:
+    """The lines of a pipe as they come, read by a thread (select on a buffered pipe misses buffered lines)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
+    return lines
+
+
+def _readline(lines: queue.Queue[str], deadline: float) -> str:
+    try:
+        return lines.get(timeout=max(0.0, deadline - time.monotonic()))
+    except queue.Empty:
+        raise AssertionError("no line before the deadline") from None
 
 
 def test_ais_from_a_udp_port(tmp_path: Path) -> None:
@@ -135,14 +140,15 @@ def test_ais_from_a_udp_port(tmp_path: Path) -> None:
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(Settings()))
     try:
         deadline = time.monotonic() + 240  # the command imports every subcommand: slow on a loaded machine
-        while "listening for AIS on UDP port" not in _readline(proc.stderr, deadline):
+        errors, output = _lines(proc.stderr), _lines(proc.stdout)
+        while "listening for AIS on UDP port" not in _readline(errors, deadline):
             pass  # anything the interpreter says first (warnings) is not the answer
         lines = (SAMPLES / "receiver.nmea").read_text().splitlines()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             sender.sendto("\n".join(lines[:3]).encode(), ("127.0.0.1", port))  # a receiver batches sentences
             for line in lines[3:]:
                 sender.sendto(line.encode(), ("127.0.0.1", port))
-        events = [json.loads(_readline(proc.stdout, deadline)) for _ in range(4)]
+        events = [json.loads(_readline(output, deadline)) for _ in range(4)]
         assert [(e["location_type"], e["event_type"], e["classifier"]) for e in events] == [
             ("BERTH", "ARRIVED", "ESTIMATED"),
             ("ANCHORAGE", "ARRIVED", "ACTUAL"),
