@@ -11,7 +11,7 @@ from aiohttp import web
 from baystream.consumers.dashboard.api import DashboardApi, add_routes
 from baystream.consumers.dashboard.service import DashboardOptions, DashboardService
 from baystream.infra.http import server
-from baystream.infra.http.app import web_app
+from baystream.infra.http.app import static_handler, web_app
 from baystream.infra.http.metrics import metrics_handler
 from baystream.infra.http.ports import PortSetting
 from baystream.infra.settings import Settings
@@ -33,7 +33,7 @@ def build_app(service: DashboardService) -> web.Application:
     app = web_app(SERVICE)
     app[SERVICE_KEY] = service
     app.router.add_get("/", _index)
-    app.router.add_static("/static/", STATIC_DIR, name="static")
+    app.router.add_get("/static/{filename:.+}", static_handler(STATIC_DIR), name="static")
     app.router.add_get("/metrics", metrics_handler())
     add_routes(app, DashboardApi(service))
 

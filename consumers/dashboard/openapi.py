@@ -230,6 +230,18 @@ _KEYED: dict[str, Any] = {"security": [{"apiKey": []}, {"bearer": []}]}
 _SUBSCRIPTION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+def _links_to_subscription(*operation_ids: str) -> dict[str, Any]:
+    """OpenAPI links from an answer holding a subscription to the operations on it (clients and schemathesis's
+    stateful tests follow them: create, then get, then delete)."""
+    return {
+        operation_id[0].upper() + operation_id[1:]: {
+            "operationId": operation_id,
+            "parameters": {"id": "$response.body#/id"},
+        }
+        for operation_id in operation_ids
+    }
+
+
 def _webhook_paths() -> dict[str, Any]:
     """Subscriptions: each party its own, with its gateway API key (docs/webhooks.md)."""
     no_key = problem_answer("Missing or unknown API key", {"WWW-Authenticate": {"schema": {"type": "string"}}})
@@ -253,11 +265,14 @@ def _webhook_paths() -> dict[str, Any]:
                 **_KEYED,
                 "requestBody": {"required": True, "content": {"application/json": {"schema": ref("NewSubscription")}}},
                 "responses": {
-                    "201": json_answer(
-                        "Stored on the broker",
-                        ref("CreatedSubscription"),
-                        {"Location": {"schema": {"type": "string"}, "description": "/api/webhooks/{id}"}},
-                    ),
+                    "201": {
+                        **json_answer(
+                            "Stored on the broker",
+                            ref("CreatedSubscription"),
+                            {"Location": {"schema": {"type": "string"}, "description": "/api/webhooks/{id}"}},
+                        ),
+                        "links": _links_to_subscription("getWebhook", "deleteWebhook"),
+                    },
                     "400": problem_answer("The body is not JSON, or a field cannot be used (the detail names it)"),
                     "401": no_key,
                     "409": problem_answer("You hold the most subscriptions one party may"),
@@ -272,7 +287,10 @@ def _webhook_paths() -> dict[str, Any]:
                 **_KEYED,
                 "parameters": [_SUBSCRIPTION_ID],
                 "responses": {
-                    "200": json_answer("The subscription", ref("Subscription")),
+                    "200": {
+                        **json_answer("The subscription", ref("Subscription")),
+                        "links": _links_to_subscription("deleteWebhook"),
+                    },
                     "401": no_key,
                     "404": not_yours,
                     "503": unavailable,

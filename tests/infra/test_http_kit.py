@@ -8,6 +8,7 @@ import select
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from aiohttp import ClientSession, web
 from prometheus_client import REGISTRY
 
 from baystream.infra.http import server
-from baystream.infra.http.app import health_handler, web_app
+from baystream.infra.http.app import health_handler, static_handler, web_app
 from baystream.infra.http.metrics import UNMATCHED
 from baystream.infra.http.ports import PortInUse, PortSetting, is_free
 from baystream.infra.http.problems import PROBLEM_JSON, Problem, ProblemType
@@ -37,8 +38,10 @@ async def _number(request: web.Request) -> web.Response:
     return web.json_response({"half": number // 2})
 
 
-async def _calls(*calls: tuple[str, str]) -> list[tuple[int, str, Any]]:
+async def _calls(*calls: tuple[str, str], static: Path | None = None) -> list[tuple[int, str, Any]]:
     app = web_app(SERVICE)
+    if static is not None:
+        app.router.add_get("/static/{filename:.+}", static_handler(static))
     app.router.add_get("/numbers/{n}", _number)
     app.router.add_get("/health", health_handler(lambda: {"status": "ok"}, lambda: False))
     running = await server.start(app, "127.0.0.1", 0, None)
@@ -47,7 +50,9 @@ async def _calls(*calls: tuple[str, str]) -> list[tuple[int, str, Any]]:
         async with ClientSession(running.url) as client:
             for method, path in calls:
                 async with client.request(method, path) as response:
-                    answers.append((response.status, response.content_type, await response.json(content_type=None)))
+                    body = await response.read()
+                    shown = await response.json(content_type=None) if response.content_type.endswith("json") else body
+                    answers.append((response.status, response.content_type, shown))
     finally:
         await running.stop()
     return answers
@@ -88,6 +93,18 @@ def test_every_error_is_problem_details_and_every_answer_is_counted() -> None:
     for status in ("200", "413", "422", "500"):
         assert _count(route, status) == before[status] + 1, status
     assert _count(UNMATCHED, "404") >= 1
+
+
+def test_static_files_are_served_and_what_is_not_one_is_a_404_problem(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sub").mkdir()
+    (tmp_path / "site" / "sub" / "app.js").write_text("let a = 1;")
+    (tmp_path / "secret.txt").write_text("not to be served")
+    paths = ("/static/sub/app.js", "/static/0", "/static/sub", "/static/..%2Fsecret.txt", "/static/%2Fetc%2Fpasswd")
+    served, *refused = asyncio.run(_calls(*(("GET", p) for p in paths), static=tmp_path / "site"))
+    assert served[0] == 200 and served[1].endswith("javascript") and served[2] == b"let a = 1;"
+    for status, content_type, body in refused:
+        assert (status, content_type) == (404, PROBLEM_JSON) and body["detail"].startswith("no file"), body
 
 
 def test_a_taken_port_is_one_line_naming_the_setting_and_flag() -> None:
