@@ -181,8 +181,7 @@ class IndicatorWorker:
         for tp in assignment:
             if tp.topic == self.combiner.topic:
                 starts[tp] = self.combiner.restore(tp)
-        self.positioning.done()
-        return starts
+        return starts  # records apply again once the consumer has sought there (`repositioned`)
 
     async def on_assigned(self, sender: Any, assigned: set[TP], **_: Any) -> None:
         """Say which input partitions this worker holds now (operators and tests read it)."""
@@ -300,6 +299,7 @@ def create_app(
     app.on_partitions_revoked.connect(cast(Any, worker.on_revoked))
     app.on_partitions_assigned.connect(cast(Any, worker.on_assigned))
     app.start_offsets = worker.start_offsets
+    app.repositioned = positioning.done
     return WorkerApp(app, worker, inputs, combiner, output, tables, agents)
 
 

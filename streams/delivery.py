@@ -57,6 +57,13 @@ class OutputProducer:
         if remaining:
             raise RuntimeError(f"{remaining} output record(s) not acknowledged in {timeout:g}s")
 
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush, then end the client now (its threads would otherwise retry the broker until collected)."""
+        try:
+            self.flush(timeout)
+        finally:
+            self._producer.close()
+
 
 class CheckpointGate:
     """The records one side took but no checkpoint covers yet, and when its next checkpoint is due.
@@ -111,8 +118,9 @@ class CheckpointGate:
 
 
 class Positioning:
-    """The consumer generation whose assignment `IndicatorWorker.start_offsets` restored and repositioned:
-    records of both sides wait for it (taken earlier, they could skip what the restored state lacks)."""
+    """The consumer generation whose assignment `IndicatorWorker.start_offsets` restored and whose reading
+    positions the consumer has moved there (`done` is called after the seeks, not before): records of both
+    sides wait for it (taken earlier, they could skip what the restored state lacks)."""
 
     def __init__(self, app: faust.App):
         self.app = app

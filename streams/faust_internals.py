@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
@@ -212,6 +212,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         await self._thread.call_thread(cast(_ConsumerThread, self._thread).reposition, starts)
         for tp, offset in starts.items():
             self._read_offset[tp] = offset if offset else None
+        # Only now: a fetch stamped with the epoch of the restore but taken before these seeks is at the
+        # committed offsets, and applying it would move the restored state past records it never read.
+        repositioned: Callable[[], None] | None = getattr(self.app, "repositioned", None)
+        if repositioned is not None:
+            repositioned()
 
     async def _wait_next_records(self, timeout: float) -> Any:
         """Faust's fetch, without the records of repositioned partitions that were fetched before the seek."""
@@ -312,6 +317,8 @@ class App(faust.App):
 
     input_batches: InputBatches | None = None
     start_offsets: StartOffsets | None = None
+    repositioned: Callable[[], None] | None = None
+    """Called once the consumer reads from where `start_offsets` said: the app may apply records again."""
 
     def _new_transport(self) -> Any:
         return cast(Any, BatchingTransport)(self.conf.broker_consumer, self)

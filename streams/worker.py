@@ -70,5 +70,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     finally:
-        built.output.flush(10.0)
+        built.output.close(10.0)
     return 0
