@@ -15,12 +15,10 @@ import argparse
 import contextlib
 import sys
 import time
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from baystream.infra.progress import Progress, add_progress_option
@@ -175,11 +173,15 @@ class _Tally:
     begin_ms: int
     anchor_ms: int
     warmup: int = 0
+    _past_anchor: bool = False
+    """An ACTUAL event at or after the start went through: no later event is the warm-up's."""
 
     def track(self, chunks: Iterable[list[Raw]], progress: Progress) -> Iterator[list[Raw]]:
         for chunk in chunks:
             yield chunk  # the code below runs when the sink asks for the next chunk: this one is through
-            if chunk and chunk[0][2] < self.anchor_ms:
-                self.warmup += bisect_left(chunk, self.anchor_ms, key=itemgetter(2))
+            if chunk and not self._past_anchor:
+                # estimates are stamped ahead of the events around them (docs/simulator.md): count, not bisect
+                self.warmup += sum([1 for raw in chunk if raw[2] < self.anchor_ms])
+                self._past_anchor = chunk[-1][2] >= self.anchor_ms and chunk[-1][3] == "ACTUAL"
             if chunk:
                 progress.advance(len(chunk), chunk[-1][2] - self.begin_ms)

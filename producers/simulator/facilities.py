@@ -100,3 +100,32 @@ CARRIER_OWNER_CODES: Final[dict[str, tuple[str, ...]]] = {
 }
 """BIC owner codes (prefix + category U) of each carrier's boxes, plus lessors shared by all."""
 LESSOR_OWNER_CODES: Final = ("TCLU", "TGBU", "CAIU", "SEGU", "FCIU", "TRHU", "BMOU", "GESU")
+
+
+LAST_PORTS: Final[tuple[tuple[str, float], ...]] = (
+    ("CNSHA", 0.12),
+    ("CNNGB", 0.10),
+    ("CNYTN", 0.10),
+    ("CNXMN", 0.08),
+    ("HKHKG", 0.05),
+    ("TWKHH", 0.08),
+    ("KRPUS", 0.12),
+    ("JPTYO", 0.07),
+    ("VNSGN", 0.10),
+    ("SGSIN", 0.06),
+    ("USOAK", 0.06),
+    ("USSEA", 0.06),
+)
+"""Previous ports of call and their share of calls: mostly East and Southeast Asia, China 40% (calls carry
+about as many boxes each, so about 40% of the discharged boxes too), some loops via Oakland or Seattle."""
+FUELS: Final[tuple[tuple[str, float], ...]] = (
+    ("VLSFO", 0.60),
+    ("MGO", 0.25),
+    ("HFO_SCRUBBER", 0.08),
+    ("LNG", 0.04),
+    ("METHANOL", 0.02),
+    ("BIOFUEL", 0.01),
+)
+"""A ship's usual fuel: mostly very-low-sulphur fuel or gas oil, a few LNG or methanol ships."""
+CORRIDOR_FUELS: Final = ("LNG", "METHANOL", "BIOFUEL", "AMMONIA")
+"""What a green-corridor call from Shanghai burns."""

@@ -26,12 +26,15 @@ from typing import Final
 from baystream.producers.simulator.chassis import Chassis, ChassisPool
 from baystream.producers.simulator.events import EventFactory
 from baystream.producers.simulator.facilities import (
+    CORRIDOR_FUELS,
     DESTINATIONS,
+    FUELS,
     ICTF,
     ICTF_CHASSIS,
     ICTF_PORT,
     ICTF_RAILROAD,
     ISO_TYPES,
+    LAST_PORTS,
     RAILROADS,
     TERMINALS,
     TerminalSpec,
@@ -60,6 +63,11 @@ POOL_LOAD_SHARE: Final = 0.9
 
 _ISO_CUM: Final = list(accumulate(share for _, _, share in ISO_TYPES))
 _ISO: Final = [(iso, size) for iso, size, _ in ISO_TYPES]
+_LAST_PORT_CUM: Final = list(accumulate(share for _, share in LAST_PORTS))
+_FUEL_CUM: Final = list(accumulate(share for _, share in FUELS))
+CORRIDOR_PORT: Final = "CNSHA"
+ESTIMATE_AHEAD_H: Final = 72.0
+"""A service's first estimated berth arrival is issued this long (plus up to a day) before its arrival."""
 
 
 class Box:
@@ -87,6 +95,9 @@ class Call:
     load_target: int = 0
     load_list: list[Box] | None = None
     gap_ms: float = 0.0
+    last_port: str | None = None
+    fuel: str | None = None
+    shore_power: bool | None = None
 
 
 class Pickup:
@@ -203,6 +214,12 @@ class PortModel:
         self._busy_until = [0] * TRUCKS
         self._appointment = 0
         self._pickups = 0
+        # the air and trade facts draw from their own generator: every other draw, hence every other event,
+        # is what it was before they existed
+        self.air_rng = air_rng = random.Random(seed * 1_000_003 + 17)
+        self._teu: dict[str, int] = {}
+        self._fuel: dict[str, str] = {}
+        self._zero_emission = [air_rng.random() < scenario.zero_emission_truck_share for _ in range(TRUCKS)]
         self._setup_chassis()
         self._setup_rail()
         self._setup_vessels()
@@ -259,15 +276,53 @@ class PortModel:
 
     def _schedule_service_call(self, service: Service, week: int) -> None:
         nominal = self.start_ms + service.slot_ms + week * WEEK
-        when = nominal + int(self._normal() * self.s.schedule_sd_hours * HOUR)
-        self.sched.at(max(when, self.start_ms), self._service_call, (service, week))
+        when = max(nominal + int(self._normal() * self.s.schedule_sd_hours * HOUR), self.start_ms)
+        self.sched.at(when, self._service_call, (service, week))
+        if self.s.estimates:
+            air = self.air_rng
+            first = when - int((ESTIMATE_AHEAD_H + 24 * air.random()) * HOUR)
+            self.sched.at(max(first, self.sched.now), self._estimate, (service, week, when, 8.0))
+            self.sched.at(max(when - 24 * HOUR, self.sched.now), self._estimate, (service, week, when, 2.0))
+
+    def _service_call_of(self, service: Service, week: int) -> Call:
+        vessel = service.vessels[week % len(service.vessels)]
+        voyage = f"{service.voyage_base + week // len(service.vessels):03d}E"
+        return Call(service.terminal, vessel, voyage, f"{service.terminal.code}-{vessel.imo}-{voyage}")
 
     def _service_call(self, arg: tuple[Service, int]) -> None:
         service, week = arg
-        vessel = service.vessels[week % len(service.vessels)]
-        voyage = f"{service.voyage_base + week // len(service.vessels):03d}E"
-        self._arrive(Call(service.terminal, vessel, voyage, f"{service.terminal.code}-{vessel.imo}-{voyage}"))
+        self._arrive(self._service_call_of(service, week))
         self._schedule_service_call(service, week + 1)
+
+    def _estimate(self, arg: tuple[Service, int, int, float]) -> None:
+        """The carrier's estimated berth arrival of a coming call (anchorage arrival + ~4 h, give or take
+        `sd_hours`), stamped with the estimated time; revised once a day before the call."""
+        service, week, when, sd_hours = arg
+        call, air = self._service_call_of(service, week), self.air_rng
+        t, v = call.terminal, call.vessel
+        estimate = when + int((4.0 + air.gauss(0.0, sd_hours)) * HOUR)
+        self._emit(
+            self.ev.vessel(
+                estimate, t.port, t.code, v.imo, v.name, v.carrier, call.voyage, call.call_id, "ARRIVED", "BERTH",
+                None, classifier="ESTIMATED",
+            )
+        )  # fmt: skip
+
+    def _call_facts(self, call: Call) -> None:
+        """Where the call comes from, what it burns and whether it will plug in (DOMAIN.md's shares)."""
+        air, s, imo = self.air_rng, self.s, call.vessel.imo
+        if imo not in self._teu:
+            self._teu[imo] = min(24_000, max(4_000, int(air.gauss(11_000.0, 4_500.0)) // 100 * 100))
+            self._fuel[imo] = FUELS[bisect(_FUEL_CUM, air.random() * _FUEL_CUM[-1])][0]
+        call.last_port = LAST_PORTS[bisect(_LAST_PORT_CUM, air.random() * _LAST_PORT_CUM[-1])][0]
+        call.fuel = self._fuel[imo]
+        days = (self.sched.now - self.start_ms) / DAY
+        shore = min(1.0, s.shore_power_share + s.green_rise_per_day * days)
+        call.shore_power = air.random() < shore
+        green = min(1.0, s.corridor_green_share + s.green_rise_per_day * days)
+        if call.last_port == CORRIDOR_PORT and air.random() < green:
+            call.fuel = CORRIDOR_FUELS[int(air.random() * len(CORRIDOR_FUELS))]
+            call.shore_power = True
 
     def _extra_call(self, _: object = None) -> None:
         terminal = self._terminal_by_weight()
@@ -281,14 +336,16 @@ class PortModel:
 
     def _vessel_event(self, call: Call, event_type: str, location_type: str, berth: str | None) -> None:
         t, v = call.terminal, call.vessel
+        shore = call.shore_power if location_type == "BERTH" else None
         self._emit(
             self.ev.vessel(
                 self.sched.now, t.port, t.code, v.imo, v.name, v.carrier, call.voyage, call.call_id,
-                event_type, location_type, berth,
+                event_type, location_type, berth, call.last_port, self._teu.get(v.imo), call.fuel, shore,
             )
         )  # fmt: skip
 
     def _arrive(self, call: Call) -> None:
+        self._call_facts(call)
         self._vessel_event(call, "ARRIVED", "ANCHORAGE", None)
         terminal = call.terminal
         if terminal.free_berths and not terminal.queue:
@@ -445,6 +502,7 @@ class PortModel:
             ev.gate(
                 now, terminal.port, terminal.code, visit_id, "IN", in_move, self._trucks[truck], trucker,
                 leg.box.id if leg else None, in_chassis.id if in_chassis else None, appointment,
+                self._zero_emission[truck],
             )
         )  # fmt: skip
         if leg is not None:
@@ -488,6 +546,7 @@ class PortModel:
             self.ev.gate(
                 now, t.port, t.code, visit.visit_id, "OUT", visit.move, self._trucks[visit.truck], trucker,
                 box.id if box else None, chassis.id if chassis else None, visit.appointment,
+                self._zero_emission[visit.truck],
             )
         )  # fmt: skip
         if box is None or visit.pickup is None:

@@ -108,7 +108,8 @@ def drain(
         else:
             for event in chunk:
                 due = wall0 + (event[2] - (anchor_ms or 0)) / 1000 / speed
-                wait = due - clock()
+                # an estimate is stamped with the time it expects, days ahead: it goes out when issued
+                wait = due - clock() if event[3] == "ACTUAL" else 0.0
                 if wait > 0:  # caught up with the wall clock: hand over what we have, count it, then wait
                     sink.flush()
                     _report(counts, batch, on_batch)

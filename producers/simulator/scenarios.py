@@ -53,6 +53,17 @@ class Scenario:
     fleet_factor: float = 1.0
     private_chassis_share: float = 0.4
     """Share of local pickups on the trucker's own chassis (no pool checkout)."""
+    # air and trade
+    shore_power_share: float = 0.9
+    """Share of container calls plugged into shore power at berth (DOMAIN.md: 85-95%)."""
+    zero_emission_truck_share: float = 0.02
+    """Share of drayage trucks that are battery-electric or fuel-cell (a few per cent at most)."""
+    corridor_green_share: float = 0.04
+    """Share of calls from Shanghai plugged in and on a low-carbon fuel (the green corridor; a few per cent)."""
+    green_rise_per_day: float = 0.0
+    """Added each simulated day to the shore-power and corridor shares (capped at 1)."""
+    estimates: bool = True
+    """Carriers send ESTIMATED berth arrivals of their service calls days ahead and revise them."""
 
     def replace(self, **changes: object) -> Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -94,6 +105,14 @@ SCENARIOS: dict[str, Scenario] = {
             name="rail-disruption",
             description="trains cut to 10% of capacity for 6 days from hour 12: the rail backlog builds, then drains",
             rail_disruption=(12.0, 144.0, 0.1),
+        ),
+        NORMAL.replace(
+            name="green-corridor",
+            description="the Shanghai corridor goes green: shore power and low-carbon corridor calls rise every day",
+            shore_power_share=0.8,
+            corridor_green_share=0.15,
+            green_rise_per_day=0.06,
+            zero_emission_truck_share=0.08,
         ),
     )
 }

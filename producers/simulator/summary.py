@@ -78,6 +78,8 @@ class DailyFigures:
         self._rail: dict[str, int] = defaultdict(int)
 
     def add(self, e: Mapping[str, Any]) -> None:
+        if e.get("classifier", "ACTUAL") != "ACTUAL":
+            return  # an estimate of a coming call: stamped with the time it expects, nothing happened yet
         t: datetime = e["event_time"]
         key = t.date().isoformat()
         d = self._days.get(key)

@@ -10,7 +10,7 @@ import pytest
 
 from baystream.infra.cli import main
 from baystream.schemas.json_form import to_json
-from baystream.streams.replay import replay
+from baystream.streams.replay import Snapshot, replay
 from tests.streams.engine_events import HOUR, gate, vessel
 
 
@@ -133,3 +133,33 @@ def test_replay_reads_standard_input(
     monkeypatch.setattr("sys.stdin", io.StringIO(_file(tmp_path, _events()).read_text()))
     code, snapshot, _ = _run(capsys, "-")
     assert code == 0 and snapshot["as_of"] == "2024-05-01T06:00:00Z"
+
+
+def test_records_of_the_old_shape_replay_to_the_same_congestion_figures() -> None:
+    """A simulated day written as v3 (no air fields, no estimates), read with the v4 reader: the congestion
+    set is what the full events give; the air shares have nothing known, the rates use the default power."""
+    from baystream.producers.simulator import simulate
+    from baystream.schemas.catalog import catalog
+    from baystream.schemas.wire import Codec
+    from baystream.streams.engine.air import AIR_INDICATORS
+
+    events = list(simulate("normal", 30, seed=2))
+    codec, v3 = Codec(), {name: catalog().versions[name][2] for name in ("VesselArrival", "GateMove")}
+    assert all(v.version == 3 for v in v3.values())
+    old = [
+        codec.decode(codec.encode_with(v3[e["type"]], e)) if e["type"] in v3 else e
+        for e in events
+        if e["classifier"] == "ACTUAL"
+    ]
+    assert all(e.get("last_port") is None and e.get("zero_emission") is None for e in old)
+    now, before = replay(events), replay(old)
+    air = set(AIR_INDICATORS)
+
+    def congestion(snapshot: Snapshot) -> dict[tuple[str, str], tuple[float | None, str | None]]:
+        return {(v.scope, v.indicator): (v.value, v.level) for v in snapshot.indicators if v.indicator not in air}
+
+    assert len(congestion(now)) == 16 * 16 and congestion(now) == congestion(before)
+    spb = {v.indicator: v.value for v in before.indicators if v.scope == "SPB"}
+    assert spb["shore_power_share"] is None and spb["china_import_share"] is None
+    assert spb["arrivals_expected_72h"] == 0
+    assert spb["anchor_co2_kg_per_hour"] == pytest.approx(spb["vessels_waiting"] * 1400 * 0.690)

@@ -69,6 +69,14 @@ def test_speed_60_sends_one_simulated_minute_per_second() -> None:
     assert sink.flushes >= 3  # flushed before each wait, so a live consumer sees events on time
 
 
+def test_an_estimate_goes_out_when_issued_not_at_the_time_it_expects() -> None:
+    clock = FakeClock()
+    sink = ListSink(clock)
+    estimate = (*_at(3 * 24 * 60)[:3], "ESTIMATED", *_at(0)[4:])  # expects something 3 days ahead
+    drain([[_at(0), estimate, _at(2)]], sink, 60.0, round(START.timestamp() * 1000), clock, clock.sleep)
+    assert [round(t - 100.0, 6) for t, _ in sink.sent] == [0.0, 0.0, 2.0]
+
+
 def test_without_speed_nothing_waits() -> None:
     clock = FakeClock()
     sink = ListSink(clock)

@@ -72,3 +72,44 @@ def test_congested_2021_reaches_the_crisis_values(congested: Snapshot) -> None:
     assert (spb["rail_backlog"] or 0) >= 25_000  # ~29,000 in Jun 2022
     assert _levels(congested)[COMPLEX_ID] in {"AMBER", "RED"}
     assert (spb["congestion_index"] or 0) >= 55
+
+
+def test_normal_air_trade_and_look_ahead_are_in_the_domain_figures(normal: Snapshot) -> None:
+    """docs/indicators.md's air set over the normal run (figures: docs/simulator.md, "Air and trade")."""
+    spb = _indicators(normal, COMPLEX_ID)
+    waiting = spb["vessels_waiting"] or 0
+    if waiting:  # idle power 1-3 MW a ship (4,000-24,000 TEU at 600 kW + 0.1 kW a TEU)
+        assert 1_000 <= (spb["anchor_co2_kg_per_hour"] or 0) / 0.690 / waiting <= 3_000
+    assert (spb["anchor_nox_kg_per_hour"] or 0) == pytest.approx((spb["anchor_co2_kg_per_hour"] or 0) * 11.5 / 690)
+    assert (spb["berth_co2_kg_per_hour"] or 0) >= 0  # only the few ships not plugged in
+    assert 0.8 <= (spb["shore_power_share"] or 0) <= 0.97  # 85-95% of container calls plugged in
+    assert 0 < (spb["zero_emission_truck_share"] or 0) <= 0.05  # a few per cent at most
+    assert 0.3 <= (spb["china_import_share"] or 0) <= 0.5  # China ~40%
+    assert (spb["green_corridor_share"] or 0) <= 0.2  # only a few per cent of corridor calls qualify
+    assert 0 < (spb["ship_co2_kg_per_teu"] or 0) < 50  # hours of 1-3 MW over thousands of TEU a call
+    # the look-ahead: about three days of the ~50 weekly service calls
+    assert 10 <= (spb["arrivals_expected_72h"] or 0) <= 40
+    terminals = [v for v in normal.indicators if v.indicator == "arrivals_expected_72h" and v.scope.count("/") == 1]
+    assert sum(v.value or 0 for v in terminals) == spb["arrivals_expected_72h"]
+
+
+def test_green_corridor_shows_rising_shore_power_and_low_carbon_shares() -> None:
+    """Half-way and at the end of two weeks: both shares rise, the corridor far above the normal few per cent."""
+    from baystream.streams.config import IndicatorConfig
+    from baystream.streams.engine import Combiner, PartitionEngine
+
+    config = IndicatorConfig()
+    engine, combiner = PartitionEngine(config), Combiner(config)
+    seen: list[dict[str, float | None]] = []
+    for event in simulate("green-corridor", 14 * 24, seed=5):
+        engine.apply(event)
+        if not seen and engine.watermark is not None and engine.watermark > 1714521600000 + 7 * 86_400_000:
+            combiner.update("run", engine.partial())
+            seen.append({v.indicator: v.value for v in combiner.indicators() if v.scope == COMPLEX_ID})
+    combiner.update("run", engine.partial())
+    seen.append({v.indicator: v.value for v in combiner.indicators() if v.scope == COMPLEX_ID})
+    week, fortnight = seen
+    assert (week["shore_power_share"] or 0) < (fortnight["shore_power_share"] or 0)
+    assert (week["green_corridor_share"] or 0) < (fortnight["green_corridor_share"] or 0)
+    assert (fortnight["green_corridor_share"] or 0) >= 0.2
+    assert (fortnight["zero_emission_truck_share"] or 0) > 0.05
