@@ -22,12 +22,25 @@ const META = {
   chassis_street_dwell_days: { label: "Chassis dwell", kind: "days" },
   rail_backlog: { label: "Rail backlog", kind: "count" },
   rail_dwell_days: { label: "Rail dwell", kind: "days" },
+  // air, trade and look-ahead (docs/indicators.md): shown in each card's air strip, not in the index
+  anchor_co2_kg_per_hour: { label: "CO2 at anchor", kind: "kgh" },
+  berth_co2_kg_per_hour: { label: "CO2 at berth", kind: "kgh" },
+  anchor_nox_kg_per_hour: { label: "NOx at anchor", kind: "kgh" },
+  berth_nox_kg_per_hour: { label: "NOx at berth", kind: "kgh" },
+  ship_co2_kg_per_teu: { label: "CO2 per TEU", kind: "kg" },
+  shore_power_share: { label: "Shore power", kind: "ratio" },
+  zero_emission_truck_share: { label: "Zero-emission trucks", kind: "ratio" },
+  china_import_share: { label: "Imports from China", kind: "ratio" },
+  green_corridor_share: { label: "Green corridor", kind: "ratio" },
+  arrivals_expected_72h: { label: "Expected in 72 h", kind: "count" },
 };
 const ORDER = Object.keys(META);
 const LEVEL_COLORS = { GREEN: "#23965a", AMBER: "#dc9a00", RED: "#d23f3f" };
 const TILE_STATS = ["truck_turn_minutes", "import_dwell_days", "vessels_waiting", "berth_utilization"];
 const SUMMARY_STATS = ["vessels_waiting", "anchor_wait_hours", "truck_turn_minutes", "import_dwell_days",
   "rail_backlog", "chassis_street_dwell_days"];
+const AIR_STRIP = ["anchor_co2_kg_per_hour", "berth_co2_kg_per_hour", "shore_power_share",
+  "zero_emission_truck_share", "ship_co2_kg_per_teu"];
 const HISTORY_LIMIT = 1000;
 
 const state = {
@@ -48,6 +61,8 @@ function format(indicator, value) {
   if (kind === "hours") return value.toFixed(1) + " h";
   if (kind === "days") return value.toFixed(1) + " d";
   if (kind === "minutes") return value.toFixed(0) + " min";
+  if (kind === "kgh") return value >= 1000 ? (value / 1000).toFixed(1) + " t/h" : value.toFixed(0) + " kg/h";
+  if (kind === "kg") return value.toFixed(1) + " kg";
   if (kind === "index" || kind === "count") return Math.round(value).toLocaleString("en-US");
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
 }
@@ -162,6 +177,14 @@ function statRows(scope, indicators) {
     `<b data-indicator="${i}">${format(i, value(scope, i))}</b></div>`).join("");
 }
 
+// The air strip: ships' emissions now, shore power, zero-emission trucks, CO2 per TEU (and, for terminals,
+// the calls expected in the next 72 h). Its figures are apart from the congestion index.
+function airStrip(scope, extra) {
+  const chips = [...AIR_STRIP, ...extra].map((i) => `<span class="chip" data-air-indicator="${i}">` +
+    `<em>${esc(META[i].label)}</em><b>${format(i, value(scope, i))}</b></span>`).join("");
+  return `<div class="air" data-air="${esc(scope)}">${chips}</div>`;
+}
+
 function indexRow(scope) {
   const lv = level(scope);
   const label = lv || ([...state.latest.keys()].some((k) => k.startsWith(scope + "|")) ? "no index" : "no data");
@@ -179,7 +202,8 @@ function scopeCard(el, info, subtitle, stats) {
   el.dataset.scope = info.scope;
   el.dataset.level = level(info.scope);
   el.innerHTML = `<div class="scope-name"><a href="#/scope/${esc(info.scope)}">${esc(info.name)}</a></div>` +
-    `<div class="scope-sub">${esc(subtitle)}</div>${indexRow(info.scope)}<div class="stats">${statRows(info.scope, stats)}</div>`;
+    `<div class="scope-sub">${esc(subtitle)}</div>${indexRow(info.scope)}<div class="stats">${statRows(info.scope, stats)}</div>` +
+    airStrip(info.scope, ["arrivals_expected_72h"]);
   el.appendChild(indexSpark(info.scope));
 }
 
@@ -251,8 +275,10 @@ function renderTiles() {
       tile.href = "#/scope/" + info.scope;
       tile.dataset.scope = info.scope;
       tile.dataset.level = level(info.scope);
+      const stats = tileStats(info.scope);
       tile.innerHTML = `<div class="scope-name">${esc(info.name)}</div><div class="scope-sub">${esc(info.scope)}</div>` +
-        indexRow(info.scope) + `<div class="stats">${statRows(info.scope, tileStats(info.scope))}</div>`;
+        indexRow(info.scope) + `<div class="stats">${statRows(info.scope, stats)}</div>` +
+        (stats === TILE_STATS ? airStrip(info.scope, ["arrivals_expected_72h"]) : "");  // a rail yard has no ships
       tile.appendChild(indexSpark(info.scope));
       grid.appendChild(tile);
     }
