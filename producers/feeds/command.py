@@ -108,12 +108,10 @@ class _Sink:
 def _edi(args: argparse.Namespace, settings: Settings) -> int:
     from baystream.infra.metrics import EVENTS_REJECTED
     from baystream.producers.feeds.common import FeedError
-    from baystream.producers.feeds.edifact import read_edifact
-    from baystream.producers.feeds.x12 import read_x12
+    from baystream.producers.feeds.edi import read_edi
 
     try:
-        payload = _read_bytes(args.file)
-        events = read_edifact(payload.decode("latin-1")) if args.feed == "edifact" else read_x12(payload)
+        events = read_edi(args.feed, _read_bytes(args.file))
     except OSError as exc:
         print(f"baystream ingest: {exc}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """The aiohttp application: authenticate, rate-limit, read, check the whole batch, publish, answer.
 
-Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSON), 422 (contract),
+Order of the answers: 401 (no/unknown key), 429 (rate), 413 (size), 400 (not JSON, or an EDIFACT/X12
+interchange that cannot become events), 422 (contract),
 403 (role); then 503 when the idempotency memory cannot be brought up to date (tail.py: nothing published);
 then 202 once the broker acknowledged every event, or 503 naming those it did not. Every error is a problem
 details object (infra/http/problems.py) of one of the types below; docs/gateway.md lists them.
@@ -22,7 +23,7 @@ from baystream.infra.http.app import health_handler, web_app
 from baystream.infra.http.problems import ProblemType, problem
 from baystream.infra.metrics import EVENTS_REJECTED, GATEWAY_EVENTS, GATEWAY_REQUESTS
 from baystream.infra.settings import Settings
-from baystream.producers.gateway.batch import BadBody, ItemProblem, check_batch, split_body
+from baystream.producers.gateway.batch import BadBody, BadInterchange, ItemProblem, check_batch, split_body
 from baystream.producers.gateway.delivery import AsyncPublisher
 from baystream.producers.gateway.idempotency import IdempotencyWindow
 from baystream.producers.gateway.identities import Identity, KeyRing
@@ -38,13 +39,14 @@ UNAUTHENTICATED = ProblemType("unauthenticated", "Missing or unknown API key")
 RATE_LIMITED = ProblemType("rate-limited", "Rate limit of the API key exceeded")
 TOO_LARGE = ProblemType("body-too-large", "Body larger than the limit")
 BAD_BODY = ProblemType("bad-body", "Body is not JSON or NDJSON")
+BAD_INTERCHANGE = ProblemType("bad-interchange", "EDI interchange cannot become events")
 SLOW_BODY = ProblemType("slow-body", "Body not received in time")
 INVALID_EVENTS = ProblemType("invalid-events", "Events break the contract")
 FORBIDDEN_EVENTS = ProblemType("forbidden-events", "Events outside the party's role")
 NOT_ACKNOWLEDGED = ProblemType("not-acknowledged", "Broker did not acknowledge every event")
 MEMORY_UNAVAILABLE = ProblemType("memory-unavailable", "Events accepted before cannot be checked")
 PROBLEM_TYPES = (
-    *(UNAUTHENTICATED, RATE_LIMITED, TOO_LARGE, BAD_BODY, SLOW_BODY),
+    *(UNAUTHENTICATED, RATE_LIMITED, TOO_LARGE, BAD_BODY, BAD_INTERCHANGE, SLOW_BODY),
     *(INVALID_EVENTS, FORBIDDEN_EVENTS, NOT_ACKNOWLEDGED, MEMORY_UNAVAILABLE),
 )
 PARTY = web.RequestKey("party", str)
@@ -146,6 +148,9 @@ class Gateway:
             return identity.party, problem(408, detail, SLOW_BODY, {"Connection": "close"})
         try:
             items = split_body(body, request.content_type)
+        except BadInterchange as exc:
+            detail = f"{exc}; nothing published"
+            return identity.party, problem(400, detail, BAD_INTERCHANGE, where=exc.where, reason=exc.reason)
         except BadBody as exc:
             return identity.party, problem(400, str(exc), BAD_BODY)
         return identity.party, await self.accept(identity, items)

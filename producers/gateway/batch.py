@@ -1,7 +1,11 @@
-"""A request body to a checked batch: split (one object, a JSON array, or NDJSON), stamp, validate, authorize.
+"""A request body to a checked batch: split (one object, a JSON array, NDJSON, or an EDI interchange), stamp,
+validate, authorize.
 
 All or nothing: every item is checked before anything is published, and every problem of every item is
-reported with its index (0-based, in body order; for NDJSON the line's index among non-blank lines).
+reported with its index (0-based, in body order; for NDJSON the line's index among non-blank lines; for an
+interchange the event's place among those its messages give, in order). An EDIFACT or X12 body is read by
+the feeds' own reader (producers/feeds/edi.py) into events in the JSON form, which then take the JSON
+events' path: `source` stamped from the identity, validated, authorized, deduplicated, published.
 """
 
 from __future__ import annotations
@@ -10,16 +14,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from baystream.producers.feeds.common import FeedError
+from baystream.producers.feeds.edi import read_edi
 from baystream.producers.gateway.identities import Identity, permission_problem
 from baystream.schemas.catalog import INPUT_TYPES
 from baystream.schemas.errors import FieldError, InvalidEvent
-from baystream.schemas.json_form import JsonInputError, loads, parse_event, split_lines
+from baystream.schemas.json_form import JsonInputError, loads, parse_event, split_lines, to_json
 
 NDJSON_TYPES = frozenset({"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"})
+EDI_TYPES = {"application/edifact": "edifact", "application/edi-x12": "x12"}
+"""Content type (RFC 1767 registrations, lower case) -> the feed its body is read as."""
 
 
 class BadBody(ValueError):
     """A body that is not one event, an array of events, or NDJSON (answered with 400)."""
+
+
+class BadInterchange(BadBody):
+    """An EDIFACT or X12 body that cannot become events: `where` names interchange, message and segment."""
+
+    def __init__(self, feed: str, where: str, reason: str):
+        self.feed, self.where, self.reason = feed, where, reason
+        super().__init__(f"{where}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -43,10 +59,13 @@ class CheckedBatch:
 
 
 def split_body(body: bytes, content_type: str) -> list[Any]:
-    """The items of a body; NDJSON when the content type says so, else JSON (an object or an array).
+    """The items of a body; NDJSON or EDI when the content type says so, else JSON (an object or an array).
 
     The JSON form's one reader (`loads`: UTF-8, depth limit) and its one line splitter (`\n` only)."""
-    if content_type.lower() in NDJSON_TYPES:
+    feed = EDI_TYPES.get(content_type.lower())
+    if feed is not None:
+        items = _interchange_items(feed, body)
+    elif content_type.lower() in NDJSON_TYPES:
         items = []
         blank = b" \t\r"
         for number, line in enumerate((li for li in split_lines(body) if li.strip(blank)), start=1):
@@ -63,6 +82,15 @@ def split_body(body: bytes, content_type: str) -> list[Any]:
     if not items:
         raise BadBody("no events in the body")
     return items
+
+
+def _interchange_items(feed: str, body: bytes) -> list[Any]:
+    """The events of an interchange in the JSON form, as a JSON body would hold them (BadInterchange)."""
+    try:
+        events = read_edi(feed, body)
+    except FeedError as exc:
+        raise BadInterchange(feed, exc.where, exc.reason) from None
+    return [to_json(event) for event in events]
 
 
 def _event_type(item: Any) -> str:

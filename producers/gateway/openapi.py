@@ -67,7 +67,12 @@ def _problem_schema() -> dict[str, Any]:
         "minimum": 1,
         "description": "403, 422: problems beyond the first 100 listed in `items`, counted but not listed",
     }
-    return problem_schema({"items": items, "items_omitted": omitted})
+    where = {
+        "type": "string",
+        "description": "400 bad-interchange: the interchange, message (or transaction set) and segment at fault",
+    }
+    reason = {"type": "string", "description": "400 bad-interchange: what is wrong there"}
+    return problem_schema({"items": items, "items_omitted": omitted, "where": where, "reason": reason})
 
 
 def _roles_text() -> str:
@@ -125,6 +130,44 @@ _TERMINAL_BATCH = [
 ]
 
 
+_CODECO = (
+    "UNB+UNOA:2+APMT+BAYSTREAM+240501:1210+4711'\n"
+    "UNH+1+CODECO:D:95B:UN:ITG14'\n"
+    "BGM+36+GO240501-0042+9'\n"
+    "TDT+1+APMT-V0042+3+31+ABCD:172:182+++CA 7RTY452'\n"
+    "LOC+165+USLAX:139:6+APMT:TER:ZZZ'\n"
+    "EQD+CN+MSKU1234565+45G1:102:5++3+5'\n"
+    "DTM+7:202405011204:203'\n"
+    "UNT+7+1'\n"
+    "UNZ+1+4711'\n"
+)
+_X12_322 = (
+    "ISA*00*          *00*          *ZZ*APMT           *ZZ*BAYSTREAM      *240501*1500*U*00401*000000311*0*P*>~\n"
+    "GS*SO*APMT*BAYSTREAM*20240501*1500*311*X*004010~\n"
+    "ST*322*0001~\n"
+    "Q5*OA*20240501*142230*UT~\n"
+    "N9*ZZ*APMT-V0101*VISIT~\n"
+    "N9*ZZ*CA 9KLM002*TRUCK~\n"
+    "N7*TRLU*998877*********CN******4~\n"
+    "W2*TRLU*998877**CN*E~\n"
+    "R4*5*UN*USLAX*LOS ANGELES*US*APMT~\n"
+    "N1*CA*QUICK HAUL INC*2*QKHL~\n"
+    "SE*9*0001~\n"
+    "GE*1*311~\n"
+    "IEA*1*000000311~\n"
+)
+"""A terminal's gate-out CODECO and out-gate 322 (docs/feeds.md has the mappings)."""
+
+
+def _interchange(what: str, example: str) -> dict[str, Any]:
+    text = (
+        f"one {what} interchange (or several, one after the other): every event of every message, all or "
+        "nothing; the events then go the JSON events' way (source stamped, contract, role, idempotency). "
+        "docs/feeds.md has the mapping"
+    )
+    return {"schema": {"type": "string", "description": text}, "example": example}
+
+
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 
 
@@ -179,7 +222,10 @@ def document() -> dict[str, Any]:
             "/v1/events": {
                 "post": {
                     "operationId": "publishEvents",
-                    "summary": "Publish one event, a JSON array of events, or NDJSON (application/x-ndjson)",
+                    "summary": (
+                        "Publish one event, a JSON array of events, NDJSON (application/x-ndjson), or an "
+                        "EDIFACT (application/EDIFACT) or X12 (application/EDI-X12) interchange"
+                    ),
                     "security": [{"apiKey": []}, {"bearer": []}],
                     "requestBody": {
                         "required": True,
@@ -209,13 +255,19 @@ def document() -> dict[str, Any]:
                             "application/x-ndjson": {
                                 "schema": {"type": "string", "description": "one JSON event per line"}
                             },
+                            "application/EDIFACT": _interchange("EDIFACT CODECO/COARRI", _CODECO),
+                            "application/EDI-X12": _interchange("ANSI X12 322", _X12_322),
                         },
                     },
                     "responses": {
                         "202": json_answer(
                             "every event acknowledged by the broker (or already accepted)", ref("Accepted")
                         ),
-                        "400": problem_answer("the body is not JSON, not NDJSON, or empty"),
+                        "400": problem_answer(
+                            "the body is not JSON, not NDJSON, or empty (bad-body); or an EDIFACT/X12 interchange "
+                            "that cannot become events, `where` naming interchange, message and segment "
+                            "(bad-interchange); nothing published"
+                        ),
                         "401": problem_answer("no API key, or an unknown one"),
                         "403": problem_answer("some events are outside the party's role; nothing published"),
                         "408": problem_answer("the body was not received in time (slow-body)"),
