@@ -37,6 +37,19 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "rail_backlog": (700, 2400, "sum"),
     "rail_dwell_days": (3.0, 12.0, "mean"),
 }
+# the air, trade and look-ahead set (docs/indicators.md): beside the index, never in it
+AIR_RANGES: dict[str, tuple[float, float, str]] = {
+    "anchor_co2_kg_per_hour": (0, 7000, "sum"),
+    "anchor_nox_kg_per_hour": (0, 117, "sum"),
+    "berth_co2_kg_per_hour": (100, 900, "sum"),
+    "berth_nox_kg_per_hour": (1.7, 15, "sum"),
+    "ship_co2_kg_per_teu": (2.5, 14, "mean"),
+    "shore_power_share": (0.93, 0.8, "mean"),
+    "zero_emission_truck_share": (0.03, 0.012, "mean"),
+    "china_import_share": (0.37, 0.43, "mean"),
+    "green_corridor_share": (0.06, 0.03, "mean"),
+    "arrivals_expected_72h": (2, 6, "sum"),
+}
 INDEX_INPUTS = ("anchor_wait_hours", "berth_utilization", "truck_turn_minutes", "import_dwell_days",
                 "long_dwell_share", "chassis_street_dwell_days", "rail_dwell_days")  # fmt: skip
 
@@ -45,13 +58,18 @@ def level_of(index: float) -> str:
     return "GREEN" if index < 40 else "AMBER" if index < 70 else "RED"
 
 
-def _terminal_values(stress: float, rnd: random.Random) -> dict[str, float]:
+def _terminal_values(
+    stress: float, rnd: random.Random, ranges: dict[str, tuple[float, float, str]]
+) -> dict[str, float]:
     values = {}
-    for name, (normal, crisis, _) in RANGES.items():
+    for name, (normal, crisis, _) in ranges.items():
         s = min(1.0, max(0.0, stress + rnd.uniform(-0.06, 0.06)))
         value = normal + (crisis - normal) * s
-        values[name] = round(value) if name in {"vessels_waiting", "trucks_on_terminal"} else value
-    values["vessels_waiting"] = max(0, round(9 * max(0.0, stress - 0.3) * 1.6))
+        values[name] = (
+            round(value) if name in {"vessels_waiting", "trucks_on_terminal", "arrivals_expected_72h"} else value
+        )
+    if "vessels_waiting" in values:
+        values["vessels_waiting"] = max(0, round(9 * max(0.0, stress - 0.3) * 1.6))
     return values
 
 
@@ -62,7 +80,7 @@ def _index(values: dict[str, float]) -> float:
 
 def _aggregate(members: list[dict[str, float]]) -> dict[str, float]:
     out = {}
-    for name, (_, _, how) in RANGES.items():
+    for name, (_, _, how) in {**RANGES, **AIR_RANGES}.items():
         total = sum(m[name] for m in members)
         out[name] = total if how == "sum" else total / len(members)
     return out
@@ -70,7 +88,7 @@ def _aggregate(members: list[dict[str, float]]) -> dict[str, float]:
 
 def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed: int = 7) -> tuple[list, list]:
     """(indicator records oldest first, alert records) for every terminal, both ports and the complex."""
-    rnd = random.Random(seed)
+    rnd, air_rnd = random.Random(seed), random.Random(seed + 1)  # the air figures leave the others as they were
     steps = int(hours * 60 / step_minutes)
     records: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
@@ -82,7 +100,8 @@ def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed:
         by_scope: dict[str, dict[str, float]] = {}
         for t in TERMINALS:
             drift = 0.12 * math.sin(phase[t.code] + progress * 5) + 0.1 * (progress - 0.5)
-            by_scope[t.scope] = _terminal_values(STRESS[t.code] + drift, rnd)
+            by_scope[t.scope] = _terminal_values(STRESS[t.code] + drift, rnd, RANGES)
+            by_scope[t.scope] |= _terminal_values(STRESS[t.code] + drift, air_rnd, AIR_RANGES)
         for port in PORT_NAMES:
             by_scope[port] = _aggregate([v for s, v in by_scope.items() if s.startswith(port + "/")])
         by_scope[COMPLEX_ID] = _aggregate([v for s, v in by_scope.items() if "/" in s])
