@@ -6,6 +6,7 @@ examples are valid for the terminal used here, so the publishing path runs too (
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,9 @@ def test_schemathesis_finds_no_server_error(gateway: str, tmp_path: Path) -> Non
         *("-H", f"X-API-Key: {KEY}", "--checks", CHECKS),
         *("--max-examples", "50", "--seed", "20241101", "--request-timeout", "30", "--no-color"),
     ]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    root = str(Path(__file__).resolve().parents[3])
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "SCHEMATHESIS_HOOKS": "tests.producers.gateway.schemathesis_hooks"}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "passed" in done.stdout and "Failures:" not in done.stdout, done.stdout[-6000:]
