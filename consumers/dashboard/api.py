@@ -13,6 +13,7 @@ from baystream.consumers.dashboard import scopes
 from baystream.consumers.dashboard.openapi import document
 from baystream.consumers.dashboard.service import DashboardService
 from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
+from baystream.consumers.dashboard.trade import trade_lanes
 from baystream.consumers.dashboard.webhooks import add_webhook_routes
 from baystream.infra.http.app import health_handler
 from baystream.infra.http.problems import Problem, ProblemType, problem
@@ -95,6 +96,13 @@ class DashboardApi:
             listed.append({**info.__dict__, "has_data": scope in seen})
         return web.json_response({"scopes": listed})
 
+    async def trade_lanes(self, request: web.Request) -> web.Response:
+        scope = _one(request, "scope")
+        lanes = trade_lanes(self.service.store.latest([scope]), scope)
+        if lanes is None:
+            return problem(404, f"no trade lanes for scope {scope!r} yet", NO_DATA)
+        return web.json_response(lanes)
+
     async def openapi(self, request: web.Request) -> web.Response:
         return web.json_response(document())
 
@@ -104,6 +112,7 @@ def add_routes(app: web.Application, api: DashboardApi) -> None:
     app.router.add_get("/api/history", api.history)
     app.router.add_get("/api/alerts", api.alerts)
     app.router.add_get("/api/scopes", api.scopes)
+    app.router.add_get("/api/trade-lanes", api.trade_lanes)
     add_webhook_routes(app, api.service.webhooks)
     app.router.add_get("/api/events", api.service.hub.stream)
     app.router.add_get("/api/openapi.json", api.openapi)

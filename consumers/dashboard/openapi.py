@@ -62,6 +62,30 @@ def _schemas() -> dict[str, Any]:
         },
         "Alert": record_schema("CongestionAlert", {"scope": _EXAMPLES["scope"]}),
         "Alerts": _list_of("alerts", "Alert"),
+        "TradeLanes": {
+            "type": "object",
+            "description": "Laden imports of the last 7 days by the country of their call's last port "
+            "(docs/indicators.md); shares of the imports whose last port is known.",
+            "properties": {
+                "scope": {"type": "string"},
+                "as_of": _TIME,
+                "days": {"type": "integer"},
+                "total": {"type": "integer", "minimum": 0},
+                "lanes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "country": {"type": "string", "example": "CN"},
+                            "imports": {"type": "integer", "minimum": 1},
+                            "share": {"type": "number", "minimum": 0, "maximum": 1},
+                        },
+                        "required": ["country", "imports", "share"],
+                    },
+                },
+            },
+            "required": ["scope", "as_of", "days", "total", "lanes"],
+        },
         "Scopes": {
             "type": "object",
             "properties": {
@@ -184,6 +208,16 @@ def _paths() -> dict[str, Any]:
                 _SCOPE_FILTER,
                 query("limit", "At most this many.", {"type": "integer", "minimum": 1, "maximum": 1000}),
             ],
+        ),
+        "/api/trade-lanes": _get(
+            "getTradeLanes",
+            "Laden imports of the last 7 days of one scope by country of the last port, largest first",
+            {
+                "200": json_answer("Trade lanes", ref("TradeLanes")),
+                "400": bad,
+                "404": problem_answer("No trade lanes for this scope yet"),
+            },
+            parameters=[query("scope", "Scope id (SPB, a port or a facility).", {"type": "string"}, required=True)],
         ),
         "/api/scopes": _get(
             "listScopes",

@@ -279,3 +279,11 @@ def _share(cell: list[int]) -> float | None:
 
 AIR_INDICATORS = tuple(AirTotals().values(AirConfig()))
 """The names, in the order `values` gives them."""
+ORIGIN_PREFIX = "laden_imports_7d_from_"
+"""`laden_imports_7d_from_<country>`: laden discharges of the last 7 days whose call's last port lies in that
+country (ISO 3166 code, the first two letters of the UN/LOCODE); what `GET /api/trade-lanes` reads."""
+
+
+def origin_values(origins: Mapping[str, int], countries: set[str]) -> dict[str, float | None]:
+    """One series per country seen so far (0 once its boxes left the window, so a lane does not linger)."""
+    return {ORIGIN_PREFIX + country: float(origins.get(country, 0)) for country in sorted(countries)}

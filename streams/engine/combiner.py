@@ -14,6 +14,7 @@ from typing import Any
 from baystream.schemas.complex import COMPLEX_ID, PORT_CODES, facility_scope
 from baystream.schemas.json_form import format_time
 from baystream.streams.config import IndicatorConfig
+from baystream.streams.engine.air import origin_values
 from baystream.streams.engine.index import congestion_index
 from baystream.streams.engine.totals import Limits, Totals
 from baystream.streams.model import Alert, IndicatorValue
@@ -38,6 +39,8 @@ class Combiner:
         self._partials: dict[str, Mapping[str, Any]] = {}
         self._levels: dict[str, str] = {}
         self._cache: list[IndicatorValue] | None = None
+        self._countries: set[str] = set()
+        """Countries of last ports seen, for the trade-lane series (docs/indicators.md)."""
 
     def update(self, source: str, partial: Mapping[str, Any]) -> None:
         """Replace the partial of `source`: idempotent, so replays and retries are harmless."""
@@ -74,6 +77,7 @@ class Combiner:
         share = t.berths / complex_berths if complex_berths else 0.0
         index = congestion_index(values, self.config, share)
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
+        values.update(origin_values(t.air.origins, self._countries))
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
         level = self.config.level(index, self._levels.get(scope)) if index is not None else None
         out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
@@ -88,6 +92,8 @@ class Combiner:
             return []
         as_of = _time(watermark)
         totals, ports = self._facility_totals(watermark)
+        for t in totals.values():
+            self._countries.update(t.air.origins)
         complex_berths = self._berths(totals)
         port_totals: dict[str, Totals] = {port: Totals() for port in PORT_CODES}
         everything = Totals()
@@ -140,11 +146,12 @@ class Combiner:
         return alerts
 
     def to_state(self) -> dict[str, Any]:
-        """The level memory (partials come back from the engines)."""
-        return {"levels": dict(self._levels)}
+        """The level memory and the countries of the trade lanes (partials come back from the engines)."""
+        return {"levels": dict(self._levels), "countries": sorted(self._countries)}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], config: IndicatorConfig) -> Combiner:
         combiner = cls(config)
         combiner._levels = dict(state.get("levels", {}))
+        combiner._countries = set(state.get("countries", []))
         return combiner

@@ -11,7 +11,7 @@ import pytest
 
 from baystream.streams.config import config_from_mapping
 from baystream.streams.engine import INDICATORS, PartitionEngine
-from baystream.streams.engine.air import AIR_INDICATORS
+from baystream.streams.engine.air import AIR_INDICATORS, ORIGIN_PREFIX
 from tests.streams.engine_events import DAY, HOUR, box, combine, gate, make, values
 
 AIR = set(AIR_INDICATORS)
@@ -176,7 +176,7 @@ def test_none_enters_the_congestion_index_and_the_congestion_set_ignores_the_new
     new = {"last_port", "teu_capacity", "fuel", "shore_power", "zero_emission"}
     old_shape = [{k: v for k, v in e.items() if k not in new} for e in events if e["classifier"] == "ACTUAL"]
     with_air, without = values(events), values(old_shape)
-    congestion = [key for key in with_air if key[1] not in AIR]
+    congestion = [key for key in with_air if key[1] not in AIR and not key[1].startswith(ORIGIN_PREFIX)]
     assert len(congestion) == 16 * (len(INDICATORS) - len(AIR))
     assert {k: with_air[k] for k in congestion} == {k: without[k] for k in congestion}
     assert with_air[("SPB", "congestion_index")] is not None
@@ -192,3 +192,17 @@ def test_split_engines_and_a_checkpoint_give_one_engines_answers() -> None:
     split = {(v.scope, v.indicator): v.value for v in combine([restored, right]).indicators()}
     one = values(events)
     assert {k: split[k] for k in one if k[1] in AIR} == pytest.approx({k: one[k] for k in one if k[1] in AIR})
+
+
+def test_trade_lanes_by_country_of_the_last_port() -> None:
+    """Laden discharges of the last 7 days by country; a country seen anywhere is a series of every scope."""
+    got = values(scenario())
+    lanes = {k: v for k, v in got.items() if k[1].startswith(ORIGIN_PREFIX)}
+    country = {
+        scope: {i.removeprefix(ORIGIN_PREFIX): v for (s, i), v in lanes.items() if s == scope} for scope, _ in lanes
+    }
+    assert country["SPB"] == {"CN": 6.0, "VN": 6.0}  # A's 4 and M's 2; D's 6; B unknown, N too old
+    assert country["USLGB/TTI"] == {"CN": 2.0, "VN": 6.0}
+    assert country["USLAX/APMT"] == {"CN": 4.0, "VN": 0.0}
+    assert country["USLAX"] == {"CN": 4.0, "VN": 0.0}
+    assert country["SPB"]["CN"] / sum(country["SPB"].values()) == got[("SPB", "china_import_share")]

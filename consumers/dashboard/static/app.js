@@ -42,6 +42,8 @@ const SUMMARY_STATS = ["vessels_waiting", "anchor_wait_hours", "truck_turn_minut
 const AIR_STRIP = ["anchor_co2_kg_per_hour", "berth_co2_kg_per_hour", "shore_power_share",
   "zero_emission_truck_share", "ship_co2_kg_per_teu"];
 const HISTORY_LIMIT = 1000;
+const LANE_PREFIX = "laden_imports_7d_from_";  // one series per country of last port (GET /api/trade-lanes)
+const charted = (r, scope) => r.scope === scope && !r.indicator.startsWith(LANE_PREFIX);
 
 const state = {
   latest: new Map(),   // "scope|indicator" -> record
@@ -185,6 +187,20 @@ function airStrip(scope, extra) {
   return `<div class="air" data-air="${esc(scope)}">${chips}</div>`;
 }
 
+// Where the laden imports of the last 7 days came from: one bar per country of the calls' last port.
+function tradeLanes(scope) {
+  const lanes = [...state.latest.values()]
+    .filter((r) => r.scope === scope && r.indicator.startsWith(LANE_PREFIX) && r.value > 0)
+    .map((r) => ({ country: r.indicator.slice(LANE_PREFIX.length), n: r.value }))
+    .sort((a, b) => b.n - a.n || a.country.localeCompare(b.country));
+  const total = lanes.reduce((s, l) => s + l.n, 0);
+  const rows = lanes.slice(0, 8).map((l) => `<div class="lane" data-country="${esc(l.country)}">` +
+    `<span>${esc(l.country)}</span><span class="queue-bar"><i style="width:${(100 * l.n / lanes[0].n).toFixed(1)}%">` +
+    `</i></span><b>${(100 * l.n / total).toFixed(0)}%</b></div>`).join("");
+  return `<div class="lanes" data-lanes="${esc(scope)}"><h4>Imports by last port, 7 days</h4>` +
+    (total ? rows : `<span class="scope-sub">no origins known yet</span>`) + `</div>`;
+}
+
 function indexRow(scope) {
   const lv = level(scope);
   const label = lv || ([...state.latest.keys()].some((k) => k.startsWith(scope + "|")) ? "no index" : "no data");
@@ -213,6 +229,7 @@ function scopeInfo(scope) {
 
 function renderSummary() {
   scopeCard($("complex"), scopeInfo("SPB"), "Los Angeles + Long Beach", SUMMARY_STATS);
+  $("complex").insertAdjacentHTML("beforeend", tradeLanes("SPB"));
   const ports = state.scopes.filter((s) => s.kind === "port");
   const box = $("ports");
   box.replaceChildren(...ports.map((info) => {
@@ -325,7 +342,7 @@ function renderDetail(scope) {
   head.dataset.scope = scope;
   head.innerHTML = `<span class="scope-name">${esc(info.name)}</span><span class="scope-sub">${esc(scope)}</span>` + indexRow(scope);
   if (detail.scope !== scope) { clearDetailCharts(); detail.scope = scope; }
-  const indicators = [...state.latest.values()].filter((r) => r.scope === scope).map((r) => r.indicator)
+  const indicators = [...state.latest.values()].filter((r) => charted(r, scope)).map((r) => r.indicator)
     .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
   for (const i of indicators) {
     if (!detail.charts.has(i)) detail.charts.set(i, chartCard(scope, i));
@@ -361,7 +378,7 @@ function currentRoute() {
 }
 
 async function loadDetailHistory(scope) {
-  const indicators = [...state.latest.values()].filter((r) => r.scope === scope).map((r) => r.indicator);
+  const indicators = [...state.latest.values()].filter((r) => charted(r, scope)).map((r) => r.indicator);
   await Promise.all(indicators.map((i) => loadHistory(scope, i)));
 }
 

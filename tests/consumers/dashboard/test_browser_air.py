@@ -1,5 +1,5 @@
-"""The air strip of the complex, port and terminal cards (with each terminal's 72-hour look-ahead), in headless
-Chromium against a dashboard fed by the real broker."""
+"""The air strip of the complex, port and terminal cards (with each terminal's 72-hour look-ahead) and the trade
+lanes, in headless Chromium and `GET /api/trade-lanes`, against a dashboard fed by the real broker."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import pytest
 from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.settings import Settings
 from tests.consumers.dashboard.cdp import Chromium, chromium_binary
-from tests.consumers.dashboard.helpers import BASE_TIME, Publisher, indicator, minutes, private_topics, served_dashboard
+from tests.consumers.dashboard.helpers import (
+    BASE_TIME,
+    Publisher,
+    indicator,
+    minutes,
+    private_topics,
+    served_dashboard,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,6 +42,10 @@ NO_VALUE = "\u2013"
 """What app.js shows for a value it does not have (an en dash)."""
 
 
+LANES = {"CN": 60.0, "VN": 25.0, "KR": 15.0, "JP": 0.0}
+"""Laden imports of the last 7 days by country of the last port (a country whose boxes left the window is 0)."""
+
+
 def chips(scope: str) -> str:
     """JS: {indicator: text} of the air strip of one scope's card or tile."""
     return (
@@ -53,8 +65,20 @@ def test_every_card_shows_its_air_strip_and_look_ahead(broker_settings: Settings
             [indicator(s, name, v, None, at) for s in ("SPB", "USLGB", terminal) for name, (v, _) in AIR.items()]
             + [indicator(other, "arrivals_expected_72h", 3.0, None, at)]
             + [indicator("USLGB/ICTF", "rail_backlog", 1200.0, None, at)]  # a rail yard: no ships, no strip
+            + [indicator("SPB", f"laden_imports_7d_from_{c}", n, None, at) for c, n in LANES.items()]
             + [indicator(scope, "congestion_index", 20.0, "GREEN", at) for scope in ("SPB", "USLGB", terminal, other)]
         )
+
+        wait_for(lambda: dash.get("/api/trade-lanes?scope=SPB")[0] == 200)
+        status, body = dash.get("/api/trade-lanes?scope=SPB")
+        assert (status, body["total"], body["days"]) == (200, 100, 7)
+        assert body["lanes"] == [
+            {"country": "CN", "imports": 60, "share": 0.6},
+            {"country": "VN", "imports": 25, "share": 0.25},
+            {"country": "KR", "imports": 15, "share": 0.15},
+        ]
+        assert dash.get("/api/trade-lanes")[0] == 400
+        assert dash.get("/api/trade-lanes?scope=USLAX")[0] == 404
 
         async def drive() -> None:
             async with Chromium(width=1440, height=1000) as page:
@@ -68,6 +92,23 @@ def test_every_card_shows_its_air_strip_and_look_ahead(broker_settings: Settings
                 yard = "document.querySelector('#tiles [data-scope=\"USLGB/ICTF\"]')"
                 await page.wait_for(f"{yard} !== null")
                 assert await page.evaluate(f"{yard}.querySelectorAll('.air').length") == 0
+
+                lanes = await page.evaluate(
+                    "[...document.querySelectorAll('#complex .lanes .lane')]"
+                    ".map(l => [l.dataset.country, l.querySelector('b').textContent])"
+                )
+                assert lanes == [["CN", "60%"], ["VN", "25%"], ["KR", "15%"]]
+                charts = "document.querySelectorAll('#charts .chart').length"
+                await page.evaluate("location.hash = '#/scope/SPB'")
+                await page.wait_for(f"{charts} > 0")
+                assert (
+                    await page.evaluate(
+                        "[...document.querySelectorAll('#charts .chart')].filter(c => c.dataset.indicator.startsWith("
+                        "'laden_imports_7d_from_')).length"
+                    )
+                    == 0
+                )  # the lanes are the bar chart, not one chart per country
+                await page.evaluate("location.hash = '#/'")
 
                 # live: a new value replaces the old one without a reload
                 publish.indicators([indicator(terminal, "shore_power_share", 0.95, None, at + minutes(1))])
