@@ -50,6 +50,9 @@ AIR_RANGES: dict[str, tuple[float, float, str]] = {
     "green_corridor_share": (0.06, 0.03, "mean"),
     "arrivals_expected_72h": (2, 6, "sum"),
 }
+LANES = {"CN": 0.40, "VN": 0.14, "KR": 0.10, "TW": 0.09, "JP": 0.08, "US": 0.08, "HK": 0.06, "SG": 0.05}
+"""The complex's laden imports of a week by country of the last port (laden_imports_7d_from_<country>)."""
+WEEKLY_IMPORTS = 95_000
 INDEX_INPUTS = ("anchor_wait_hours", "berth_utilization", "truck_turn_minutes", "import_dwell_days",
                 "long_dwell_share", "chassis_street_dwell_days", "rail_dwell_days")  # fmt: skip
 
@@ -105,6 +108,10 @@ def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed:
         for port in PORT_NAMES:
             by_scope[port] = _aggregate([v for s, v in by_scope.items() if s.startswith(port + "/")])
         by_scope[COMPLEX_ID] = _aggregate([v for s, v in by_scope.items() if "/" in s])
+        by_scope[COMPLEX_ID] |= {
+            f"laden_imports_7d_from_{c}": float(round(WEEKLY_IMPORTS * share * (1 + 0.05 * math.sin(progress * 3 + i))))
+            for i, (c, share) in enumerate(LANES.items())
+        }
         for scope, values in by_scope.items():
             index = _index(values) if "/" in scope else 0.0
             if "/" not in scope:  # ports and the complex: the mean index of their terminals
