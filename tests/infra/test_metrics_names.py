@@ -137,7 +137,7 @@ def test_set_indicator_without_a_value_exports_nothing_rather_than_zero() -> Non
 
 def test_serve_metrics_serves_the_shared_registry() -> None:
     port = free_port()
-    server = metrics.serve_metrics("worker", Settings(metrics_port=port, metrics_host="127.0.0.1"))
+    server = metrics.serve_metrics("worker", Settings().with_overrides(metrics_port=port, metrics_host="127.0.0.1"))
     assert server is not None
     try:
         text = fetch_text(f"http://127.0.0.1:{port}/metrics")
@@ -149,7 +149,7 @@ def test_serve_metrics_serves_the_shared_registry() -> None:
 
 
 def test_serve_metrics_port_zero_disables() -> None:
-    assert metrics.serve_metrics("worker", Settings(metrics_port=0)) is None
+    assert metrics.serve_metrics("worker", Settings().with_overrides(metrics_port=0)) is None
 
 
 def test_every_service_has_its_own_default_port_and_the_setting_wins() -> None:
@@ -157,7 +157,7 @@ def test_every_service_has_its_own_default_port_and_the_setting_wins() -> None:
     assert set(defaults) == {"worker", "simulator", "dashboard", "gateway", "webhooks"}
     assert len(set(defaults.values())) == len(defaults)
     assert [metrics.metrics_port(s, Settings()) for s in defaults] == list(defaults.values())
-    assert metrics.metrics_port("gateway", Settings(metrics_port=9500)) == 9500
+    assert metrics.metrics_port("gateway", Settings().with_overrides(metrics_port=9500)) == 9500
 
 
 def test_a_metrics_port_in_use_is_one_line_naming_the_setting() -> None:
@@ -166,7 +166,7 @@ def test_a_metrics_port_in_use_is_one_line_naming_the_setting() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
         with pytest.raises(PortInUse) as caught:
-            metrics.serve_metrics("dashboard", Settings(metrics_port=port, metrics_host="127.0.0.1"))
+            metrics.serve_metrics("dashboard", Settings().with_overrides(metrics_port=port, metrics_host="127.0.0.1"))
     message = str(caught.value)
     assert "\n" not in message and f"port {port} on 127.0.0.1 is in use" in message
     assert "BAYSTREAM_METRICS_PORT" in message and "metrics_port" in message and "dashboard" in message
