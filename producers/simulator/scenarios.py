@@ -69,7 +69,9 @@ class Scenario:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
-NORMAL = Scenario("normal", "docs/domain.md normal values: short anchor waits, 2.5-3.5 day truck dwell, 40-70 min turns")
+NORMAL = Scenario(
+    "normal", "the normal figures of docs/domain.md: short anchor waits, 2.5-3.5 day truck dwell, 40-70 min turns"
+)
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s

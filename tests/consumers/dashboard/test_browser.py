@@ -71,7 +71,9 @@ def test_tiles_show_published_values_and_update_live(broker_settings: Settings, 
                 await page.evaluate("document.querySelector('#queue [data-indicator=vessels_waiting]').textContent")
                 == "12"
             )
-            assert await page.evaluate("document.querySelectorAll('.tile').length") == 12  # every terminal of docs/domain.md
+            assert (
+                await page.evaluate("document.querySelectorAll('.tile').length") == 12
+            )  # every terminal (docs/domain.md)
             await page.wait_for("document.getElementById('live').dataset.state === 'live'")
 
             await page.evaluate("window.notReloaded = true")

@@ -88,10 +88,11 @@ def test_x12_322_gives_back_gate_moves_container_events_and_trains(scenario: str
 @EDIFACT_RUNS
 @given(
     seed=SEEDS,
-    truck=st.text(alphabet="ABC019 +:'?*-", min_size=1, max_size=12).filter(lambda s: s.strip() == s and s),
+    truck=st.from_regex(r"[A-C0-9][A-C0-9 +:-]{0,11}", fullmatch=True).filter(lambda s: s.strip() == s),
 )
 def test_edifact_release_characters_round_trip(seed: int, truck: str) -> None:
-    """Service characters in a value (+ : ' ?) are escaped by pydifact's serializer and read back."""
+    """Service characters in a value (+ and :, the ones a truck id may hold, docs/schemas.md) are escaped by
+    pydifact's serializer and read back; ' and ? are covered by the hand-written samples."""
     events = [{**e, "truck_id": truck} for e in _simulated("normal", seed, 6, {"GateMove"}, 20)]
     _round_trip(events, lambda sent, source, n: write_edifact(sent, source, str(n)), read_edifact)
 
