@@ -344,12 +344,17 @@ class _Collected:
         self.values[name] = _coerce(spec, raw)
 
 
-def _from_toml(path: str | Path) -> _Collected:
+def read_toml(path: str | Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """A TOML file's tables; a missing or malformed file is one `error` naming `what` and the path."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"config file {path}: {exc}") from exc
+        raise error(f"{what} {path}: {exc}") from exc
+
+
+def _from_toml(path: str | Path) -> _Collected:
+    data = read_toml(path, SettingsError, "config file")
     found = _Collected(f"config file {path}")
     for key, raw in data.items():
         if key in SECTIONS and isinstance(raw, dict):

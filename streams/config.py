@@ -10,7 +10,6 @@ yard; `Settings.indicator_config` names the TOML file (docs/indicators.md).
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from baystream.infra.errors import ConfigurationError
-from baystream.infra.settings import Settings
+from baystream.infra.settings import Settings, read_toml
 from baystream.schemas.complex import ICTF, RAIL_YARDS, TERMINALS
 
 _RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
@@ -293,12 +292,7 @@ def _air(path: str, table: Mapping[str, Any]) -> AirConfig:
 
 def load_indicator_config(path: str | Path) -> IndicatorConfig:
     """Read a TOML file (see docs/indicators.md for its tables)."""
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise IndicatorConfigError(f"indicator config {path}: {exc}") from exc
-    return config_from_mapping(data, str(path))
+    return config_from_mapping(read_toml(path, IndicatorConfigError, "indicator config"), str(path))
 
 
 def config_from_settings(settings: Settings) -> IndicatorConfig:
