@@ -309,7 +309,7 @@ class PortModel:
         )  # fmt: skip
 
     def _call_facts(self, call: Call) -> None:
-        """Where the call comes from, what it burns and whether it will plug in (DOMAIN.md's shares)."""
+        """Where the call comes from, what it burns and whether it will plug in (the shares of docs/domain.md)."""
         air, s, imo = self.air_rng, self.s, call.vessel.imo
         if imo not in self._teu:
             self._teu[imo] = min(24_000, max(4_000, int(air.gauss(11_000.0, 4_500.0)) // 100 * 100))

@@ -55,7 +55,7 @@ class Scenario:
     """Share of local pickups on the trucker's own chassis (no pool checkout)."""
     # air and trade
     shore_power_share: float = 0.9
-    """Share of container calls plugged into shore power at berth (DOMAIN.md: 85-95%)."""
+    """Share of container calls plugged into shore power at berth (docs/domain.md: 85-95%)."""
     zero_emission_truck_share: float = 0.02
     """Share of drayage trucks that are battery-electric or fuel-cell (a few per cent at most)."""
     corridor_green_share: float = 0.04
