@@ -107,7 +107,7 @@ def alive(pid: int) -> bool:
 
 
 def test_kafka_libs_absent_says_to_run_make_kafka(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("infra.kafka_cluster.KAFKA_VERSION", "0.0.0-absent")
+    monkeypatch.setattr("baystream.infra.kafka_cluster.KAFKA_VERSION", "0.0.0-absent")
     with pytest.raises(BrokerError, match=r"make kafka") as raised:
         kafka_libs()
     assert "\n" not in str(raised.value)
