@@ -27,9 +27,11 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def baystream(
-    settings: Settings, *args: str, stdin: str | None = None, timeout: float = 60
+    settings: Settings, *args: str, stdin: str | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    """`baystream ARGS` against the given settings; returns the completed process (never raises on exit status)."""
+    """`baystream ARGS` against the given settings; returns the completed process (never raises on exit status).
+
+    The timeout is a bound for a loaded machine (a command imports every subcommand), not an expected time."""
     return subprocess.run(
         [sys.executable, "-m", "baystream", *args],
         input=stdin,
