@@ -11,6 +11,7 @@ instead of publishing them. docs/feeds.md has the mappings and the arrival rules
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from collections.abc import Iterable, Iterator
@@ -128,6 +129,8 @@ def _edi(args: argparse.Namespace, settings: Settings) -> int:
 
 def _udp_lines(port: int) -> Iterator[tuple[str, datetime]]:
     """Sentences as AIS receivers forward them: one or more lines per datagram, timed on receipt."""
+    # Ctrl-C (SIGINT) ends the listener even when a shell started it in the background, which ignores SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("0.0.0.0", port))
         print(f"baystream ingest: listening for AIS on UDP port {port}", file=sys.stderr, flush=True)
