@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -203,6 +203,21 @@ def _replication_factor(metadata: Any) -> int | None:
     return min(counts) if counts else None
 
 
+def create_new_topics(admin: AdminClient, topics: Sequence[NewTopic], timeout: float = 15.0) -> set[str]:
+    """Create `topics`; one that another process created meanwhile is no error. The names this call created."""
+    created: set[str] = set()
+    if not topics:
+        return created
+    for name, future in admin.create_topics(list(topics), request_timeout=timeout).items():
+        try:
+            future.result()
+            created.add(name)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+    return created
+
+
 def reconcile_topics(settings: Settings, timeout: float = 15.0) -> list[TopicReport]:
     """Create the missing catalog topics; bring the catalog's configs back on those that exist.
 
@@ -227,14 +242,9 @@ def reconcile_topics(settings: Settings, timeout: float = 15.0) -> list[TopicRep
             )
             for t in missing
         ]
-        for name, future in admin.create_topics(wanted, request_timeout=timeout).items():
-            try:
-                future.result()
-                reports[name] = TopicReport(name, "created")
-            except KafkaException as exc:
-                if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                    raise
-                raced = True  # created meanwhile by another process: checked like any existing topic
+        created = create_new_topics(admin, wanted, timeout)
+        reports.update({name: TopicReport(name, "created") for name in created})
+        raced = len(created) < len(wanted)  # created meanwhile by another process: checked like any existing topic
     if raced:
         present = admin.list_topics(timeout=timeout).topics
     existing = [t for t in CATALOG if t.name not in reports]

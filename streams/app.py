@@ -102,11 +102,10 @@ def ensure_topics(settings: Settings) -> None:
     partitions and crashed with `PartitionsMismatch` on its first checkpoint (two workers starting together
     on a 3-broker cluster; docs/reliability.md).
     """
-    from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient, NewTopic
 
     from baystream.infra.kafka_config import admin_config
-    from baystream.infra.topics import create_topics, wait_until_every_broker_lists
+    from baystream.infra.topics import create_new_topics, create_topics, wait_until_every_broker_lists
 
     create_topics(settings)
     size = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
@@ -116,12 +115,7 @@ def ensure_topics(settings: Settings) -> None:
     present = admin.list_topics(timeout=15.0).topics
     rf = settings.kafka.replication_factor
     missing = [NewTopic(name, n, rf, config=config) for name, (n, config) in wanted.items() if name not in present]
-    for future in admin.create_topics(missing).values() if missing else ():
-        try:
-            future.result()
-        except KafkaException as exc:
-            if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                raise
+    create_new_topics(admin, missing)
     wait_until_every_broker_lists(settings, list(wanted))
 
 
