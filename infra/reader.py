@@ -5,10 +5,11 @@ Serves `tail`, the dashboard's warm-up from the compacted latest topic, and the 
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from baystream.infra.kafka_config import consumer_config
 from baystream.infra.settings import Settings
@@ -56,3 +57,17 @@ def read_topic(
                 return
     finally:
         consumer.close()
+
+
+def read_until_stopped(
+    read: Callable[[], None], stopping: threading.Event, on_failure: Callable[[KafkaException], None]
+) -> None:
+    """Run a background reader's `read` until it returns; after a Kafka error (a broker restarting, a
+    coordinator moving), report it and read again 2 s later, until `stopping` is set."""
+    while not stopping.is_set():
+        try:
+            read()
+            return
+        except KafkaException as exc:
+            on_failure(exc)
+            stopping.wait(2.0)

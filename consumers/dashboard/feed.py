@@ -19,6 +19,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 
 from baystream.infra.kafka_config import consumer_config
 from baystream.infra.metrics import CONSUMER_DECODE_ERRORS, EVENTS_CONSUMED
+from baystream.infra.reader import read_until_stopped
 from baystream.infra.settings import Settings
 from baystream.infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST
 from baystream.schemas.errors import DecodeError
@@ -80,14 +81,11 @@ class IndicatorFeed:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._consume()
-                return
-            except KafkaException as exc:
-                self.status = f"failed: {exc}; retrying"
-                log.warning("dashboard reader: %s; retrying in 2 s", exc)
-                self._stopping.wait(2.0)
+        read_until_stopped(self._consume, self._stopping, self._failed)
+
+    def _failed(self, exc: KafkaException) -> None:
+        self.status = f"failed: {exc}; retrying"
+        log.warning("dashboard reader: %s; retrying in 2 s", exc)
 
     def _consume(self) -> None:
         # A short fetch wait bounds the delay to the browsers on brokers that hold fetches to the maximum (Tansu).

@@ -27,6 +27,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from baystream.infra.kafka_config import consumer_config, producer_config
 from baystream.infra.metrics import CONSUMER_DECODE_ERRORS
+from baystream.infra.reader import read_until_stopped
 from baystream.infra.settings import Settings
 from baystream.schemas.json_form import format_time
 
@@ -286,14 +287,11 @@ class SubscriptionBook:
             self._by_id.pop(subscription_id, None)
 
     def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self._follow()
-                return
-            except KafkaException as exc:
-                self.status = f"failed: {exc}; retrying"
-                log.warning("%s: reading %s: %s; retrying in 2 s", self._name, self._topic, exc)
-                self._stopping.wait(2.0)
+        read_until_stopped(self._follow, self._stopping, self._failed)
+
+    def _failed(self, exc: KafkaException) -> None:
+        self.status = f"failed: {exc}; retrying"
+        log.warning("%s: reading %s: %s; retrying in 2 s", self._name, self._topic, exc)
 
     def _follow(self) -> None:
         consumer = Consumer(consumer_config(self._settings, None, **{"enable.partition.eof": True}))
