@@ -100,8 +100,9 @@ class _Sink:
     def close(self) -> None:
         if self.dry_run:
             return
-        self.publisher.flush()
+        self.publisher.close()
         remaining = self._dead_letters.flush(30)
+        self._dead_letters.close()
         if remaining:
             raise RuntimeError(f"{remaining} dead letter(s) not delivered")
 
