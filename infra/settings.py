@@ -134,6 +134,8 @@ class WorkerSettings(_Section):
     """Shortest time between two reports of an input partition to the combiner."""
     checkpoint_interval_s: float = 5.0
     """Shortest time between two checkpoints (and commits); a restart replays at most about this much."""
+    stop_timeout_s: float = 10.0
+    """Longest stop after SIGINT or SIGTERM; past it the worker exits with status 3, as a crash (docs/worker.md)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -147,6 +149,11 @@ class DashboardSettings(_Section):
     """Hours of history the charts start with."""
     webhooks: tuple[Mapping[str, Any], ...] = field(default=(), metadata=_flat("webhooks"))
     """Alert webhook subscriptions: {url, scopes (optional list), min_level (GREEN/AMBER/RED)}; TOML only."""
+    require_key: bool = False
+    """Every endpoint but the page shell and /healthz needs a party's API key (401 without); aggregates are
+    public otherwise. Details of containers and visits always need one (docs/dashboard.md, "Parties")."""
+    visit_hours: float = 24.0
+    """Hours of gate moves read at start for the truckers' `GET /api/my/visits` (recent visits)."""
 
 
 @dataclass(frozen=True, repr=False)

@@ -8,7 +8,8 @@ The worker needs four things Faust does not offer publicly:
   (`perform_seek`), gaps declared to Faust's commit logic, and every fetch stamped with a seek epoch;
 - table reads and writes outside a stream's iteration (`on_behalf_of`): Faust picks the changelog partition
   and the RocksDB instance from the current event, held in a private context variable;
-- tables of raw bytes (`bytes_table`).
+- tables of raw bytes (`bytes_table`);
+- a stop deadline (`DeadlineWorker`): mode's worker waits without end for a commit the cluster cannot take.
 
 `RELIES_ON` lists each private attribute and function used here, with the parameters it is called or
 overridden with; tests/streams/test_faust_internals.py checks them against the installed faust-streaming and
@@ -18,6 +19,9 @@ aiokafka, so an upgrade that removes or reshapes one fails there, not in a worke
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,6 +84,8 @@ RELIES_ON: tuple[Reliance, ...] = (
     Reliance(_CONSUMER, "flow_active", on_instance=True),
     Reliance(_CONSUMER, "callback", on_instance=True),
     Reliance("mode.Service", "_stopped", on_instance=True),  # the fetcher's (a mode Service)
+    # DeadlineWorker: where mode's worker turns SIGINT and SIGTERM into a stop
+    Reliance("mode.worker.Worker", "_schedule_shutdown", ("self", "signal")),
     # _to_message: Faust's message, built positionally as Faust's own driver does
     Reliance(
         "faust.transport.consumer.ConsumerMessage",
@@ -327,3 +333,45 @@ class App(faust.App):
 def seek_epoch(app: faust.App) -> int:
     """The consumer's current seek epoch (see `fast_path.current`)."""
     return cast(BatchingConsumer, app.consumer).seek_epoch
+
+
+# -- a stop in bounded time ------------------------------------------------------------------------------
+
+STOP_OVERDUE_EXIT = 3
+"""The worker's exit status when its stop deadline ran out (docs/worker.md): it stopped as a crash would."""
+
+
+class DeadlineWorker(faust.Worker):
+    """A Faust worker that ends at most `stop_timeout_s` after SIGINT or SIGTERM.
+
+    A clean stop commits the input offsets and leaves the group through the group coordinator, and aiokafka
+    waits for a coordinator without end. When none answers (a broker fenced under load, a cluster restarting),
+    the deadline ends the process with `STOP_OVERDUE_EXIT`, after `before_exit` (bounded: the output flush).
+    That is safe for the same reason a crash is: a restart resumes from the checkpoints, not the commits.
+    """
+
+    def __init__(self, app: faust.App, *, stop_timeout_s: float, before_exit: Callable[[], None], **kwargs: Any):
+        super().__init__(app, **kwargs)
+        self._stop_timeout_s = stop_timeout_s
+        self._before_exit = before_exit
+        self._deadline: threading.Timer | None = None
+
+    def _schedule_shutdown(self, signal: Any) -> None:
+        if self._deadline is None:
+            self._deadline = threading.Timer(self._stop_timeout_s, self._overdue)
+            self._deadline.daemon = True
+            self._deadline.start()
+        super()._schedule_shutdown(signal)
+
+    def _overdue(self) -> None:
+        print(
+            f"worker: stop overdue: not stopped {self._stop_timeout_s:g} s after the signal (the group "
+            "coordinator did not answer the last commit or the leave); exiting without them, a restart "
+            "resumes from the checkpoints",
+            file=sys.stderr,
+            flush=True,
+        )
+        try:
+            self._before_exit()
+        finally:
+            os._exit(STOP_OVERDUE_EXIT)

@@ -38,15 +38,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="read the input topics through Faust's per-event streams (slower; for comparison)",
     )
+    parser.add_argument(
+        "--stop-timeout",
+        type=float,
+        help=option_help(
+            "longest stop after Ctrl-C or SIGTERM, seconds; past it the worker exits with status 3",
+            "worker_stop_timeout_s",
+        ),
+    )
     parser.add_argument("--loglevel", default="warning", help="Faust log level (default warning)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    import faust
-
     from baystream.infra.kafka_config import bootstrap
     from baystream.infra.metrics import serve_metrics
     from baystream.streams.app import Tuning, create_app, ensure_topics
+    from baystream.streams.faust_internals import DeadlineWorker
 
     bootstrap(settings)
     ensure_topics(settings)
@@ -64,7 +71,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         f"store {settings.worker.table_store}, publishing every {settings.worker.publish_interval_s:g}s",
         flush=True,
     )
-    worker = faust.Worker(built.app, loglevel=args.loglevel, quiet=True, redirect_stdouts=False)
+    worker = DeadlineWorker(
+        built.app,
+        stop_timeout_s=given(args.stop_timeout, settings.worker.stop_timeout_s),
+        before_exit=lambda: built.output.flush(2.0),
+        loglevel=args.loglevel,
+        quiet=True,
+        redirect_stdouts=False,
+    )
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:

@@ -125,10 +125,14 @@ def _names_defined(tree: ast.AST) -> set[str]:
     return defined
 
 
+DOCUMENTED_UNDERSCORED = {"_exit"}
+"""The standard library's public names that start with an underscore (`os._exit`)."""
+
+
 def test_every_private_name_faust_internals_uses_is_on_its_list() -> None:
     """Private names read but not defined here are Faust's or aiokafka's: each must be checked above."""
     tree = ast.parse((STREAMS / "faust_internals.py").read_text())
-    unchecked = _private_names_used(tree) - _names_defined(tree) - {r.name for r in RELIES_ON}
+    unchecked = _private_names_used(tree) - _names_defined(tree) - {r.name for r in RELIES_ON} - DOCUMENTED_UNDERSCORED
     assert not unchecked, f"add to RELIES_ON: {sorted(unchecked)}"
 
 

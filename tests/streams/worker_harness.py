@@ -91,6 +91,15 @@ class WorkerProcess:
         self.log.close()
 
 
+COORDINATOR_LOST = ("GroupCoordinatorNotAvailable", "marking coordinator dead", "NotCoordinatorForGroup")
+"""What aiokafka logs when the group coordinator stops answering (a broker fenced or restarting)."""
+
+
+def coordinator_lost(output: str) -> bool:
+    """Whether a worker's log says its group coordinator went away: the one excuse for an overdue stop."""
+    return any(sign in output for sign in COORDINATOR_LOST)
+
+
 def publish(settings: Settings, events: Iterable[Mapping[str, Any]]) -> int:
     with Publisher(settings) as publisher:
         return publisher.publish_all(events)
