@@ -160,6 +160,12 @@ CONSUMER_DECODE_ERRORS = Counter(
     ["consumer", "topic"],
 )
 SSE_CLIENTS = Gauge("baystream_dashboard_live_clients", "Browsers connected to the dashboard's live stream.")
+DETAIL_READS = Counter(
+    "baystream_dashboard_detail_reads_total",
+    "Reads of details shared only with their parties (a container, a party's own containers or visits), by "
+    "party (`anonymous` without a known key), endpoint, and outcome: shown, or not_found (also not theirs).",
+    ["party", "endpoint", "outcome"],
+)
 
 CONGESTION_INDEX = "congestion_index"
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from baystream.consumers.dashboard import scopes
 from baystream.consumers.dashboard.openapi import document
+from baystream.consumers.dashboard.own import OwnViews, add_own_routes
 from baystream.consumers.dashboard.service import DashboardService
 from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
 from baystream.consumers.dashboard.trade import trade_lanes
@@ -114,6 +115,9 @@ def add_routes(app: web.Application, api: DashboardApi) -> None:
     app.router.add_get("/api/scopes", api.scopes)
     app.router.add_get("/api/trade-lanes", api.trade_lanes)
     add_webhook_routes(app, api.service.webhooks)
+    service = api.service
+    views = OwnViews(service.parties, service.containers, service.visits, lambda: service.containers_ready)
+    add_own_routes(app, views)
     app.router.add_get("/api/events", api.service.hub.stream)
     app.router.add_get("/api/openapi.json", api.openapi)
     app.router.add_get("/healthz", health_handler(api.service.health, lambda: api.service.warmed_up))

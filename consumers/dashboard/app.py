@@ -31,6 +31,7 @@ async def _index(request: web.Request) -> web.FileResponse:
 def build_app(service: DashboardService) -> web.Application:
     """The web app around a service; the service starts and stops with the app."""
     app = web_app(SERVICE)
+    app.middlewares.append(service.parties.guard())
     app[SERVICE_KEY] = service
     app.router.add_get("/", _index)
     app.router.add_get("/static/{filename:.+}", static_handler(STATIC_DIR), name="static")

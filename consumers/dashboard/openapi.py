@@ -170,6 +170,58 @@ def _schemas() -> dict[str, Any]:
             },
         },
         "Problem": problem_schema(),
+        **_own_schemas(),
+    }
+
+
+def _own_schemas() -> dict[str, Any]:
+    """A container's status (generated from ContainerStatus.avsc) and the parties' own lists."""
+    status = record_schema("ContainerStatus", {"container_id": {"example": "MSCU1234566"}})
+    dwell = {
+        "type": "number",
+        "nullable": True,
+        "description": "Days of the latest terminal stay: up to the answer's as_of while on terminal, else as recorded",
+    }
+    container = {
+        **status,
+        "properties": {**status["properties"], "dwell_days": dwell},
+        "required": [*status["required"], "dwell_days"],
+    }
+    time_or_null = {**_TIME, "nullable": True}
+    visit_properties: dict[str, Any] = {
+        "visit_id": {"type": "string"},
+        "port": {"type": "string"},
+        "facility": {"type": "string"},
+        "trucker": {"type": "string", "description": "SCAC"},
+        "truck_id": {"type": "string"},
+        "gate_in": time_or_null,
+        "gate_out": time_or_null,
+        "open": {"type": "boolean", "description": "In through the gate, not out yet"},
+        "turn_minutes": {"type": "number", "nullable": True, "description": "Gate in to gate out"},
+        "minutes_on_terminal": {"type": "number", "nullable": True, "description": "Of an open visit, to as_of"},
+        "move_types": {"type": "array", "items": {"type": "string"}},
+        "container_ids": {"type": "array", "items": {"type": "string"}},
+    }
+    party = {
+        "party": {"type": "string"},
+        "role": {"type": "string", "enum": ["terminal", "trucker", "carrier", "chassis_provider", "railroad"]},
+        "as_of": _TIME,
+    }
+    return {
+        "Container": container,
+        "MyContainers": {
+            "type": "object",
+            "description": "Your containers on terminal, longest dwell first, then the earliest last free day",
+            "properties": {**party, "containers": {"type": "array", "items": ref("Container")}},
+            "required": [*party, "containers"],
+        },
+        "Visit": {"type": "object", "properties": visit_properties, "required": list(visit_properties)},
+        "MyVisits": {
+            "type": "object",
+            "description": "Your open gate visits (longest on terminal first), then the ended ones, newest first",
+            "properties": {**party, "visits": {"type": "array", "items": ref("Visit")}},
+            "required": [*party, "visits"],
+        },
     }
 
 
@@ -225,6 +277,7 @@ def _paths() -> dict[str, Any]:
             {"200": json_answer("Scopes", ref("Scopes"))},
         ),
         **_webhook_paths(),
+        **_own_paths(),
         "/api/events": _get(
             "streamEvents",
             "Live updates as server-sent events",
@@ -343,6 +396,48 @@ def _webhook_paths() -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+def _own_paths() -> dict[str, Any]:
+    """Details shared only with their parties (docs/dashboard.md, "Parties")."""
+    no_key = problem_answer("Missing or unknown API key", {"WWW-Authenticate": {"schema": {"type": "string"}}})
+    warming = problem_answer("The container statuses are still being read at start")
+    return {
+        "/api/containers/{id}": _get(
+            "getContainer",
+            "Where one container is, for its carrier, its trucker (now or last) and the terminal it is on",
+            {
+                "200": json_answer("The container's status", ref("Container")),
+                "404": problem_answer(
+                    "No such container of yours: the same answer whether it does not exist or is not yours, "
+                    "with or without a key"
+                ),
+                "503": warming,
+            },
+            parameters=[
+                {
+                    "name": "id",
+                    "in": "path",
+                    "required": True,
+                    "description": "ISO 6346 container number",
+                    "schema": {"type": "string", "example": "MSCU1234566"},
+                }
+            ],
+            **_KEYED,
+        ),
+        "/api/my/containers": _get(
+            "listMyContainers",
+            "Your containers on terminal with dwell and last free day (a carrier: of its calls; a terminal: on it)",
+            {"200": json_answer("Your containers", ref("MyContainers")), "401": no_key, "503": warming},
+            **_KEYED,
+        ),
+        "/api/my/visits": _get(
+            "listMyVisits",
+            "Your open and recent gate visits with turn times (a trucker: its trucks; a terminal: at its gate)",
+            {"200": json_answer("Your visits", ref("MyVisits")), "401": no_key, "503": warming},
+            **_KEYED,
+        ),
     }
 
 

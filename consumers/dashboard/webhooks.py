@@ -16,6 +16,7 @@ import logging
 from aiohttp import web
 from confluent_kafka import KafkaException
 
+from baystream.consumers.dashboard.parties import Parties
 from baystream.consumers.webhooks.subscriptions import (
     MAX_PER_PARTY,
     Subscription,
@@ -24,38 +25,26 @@ from baystream.consumers.webhooks.subscriptions import (
     SubscriptionWriter,
     from_request,
 )
-from baystream.infra.http.problems import Problem, ProblemType, problem
+from baystream.infra.http.problems import Problem, ProblemType
 from baystream.infra.settings import Settings
 from baystream.infra.topics import WEBHOOK_SUBSCRIPTIONS
-from baystream.producers.gateway.app import UNAUTHENTICATED, api_key
+from baystream.producers.gateway.app import UNAUTHENTICATED
 from baystream.producers.gateway.identities import Identity
-from baystream.producers.gateway.keys import load_keyring
 
 BAD_SUBSCRIPTION = ProblemType("bad-subscription", "Subscription cannot be used")
 NO_SUBSCRIPTION = ProblemType("no-subscription", "No such subscription of yours")
 TOO_MANY = ProblemType("too-many-subscriptions", "Subscription limit reached")
 NOT_READY = ProblemType("subscriptions-unavailable", "Subscriptions cannot be read or written right now")
 PROBLEM_TYPES = (UNAUTHENTICATED, BAD_SUBSCRIPTION, NO_SUBSCRIPTION, TOO_MANY, NOT_READY)
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="baystream"'}
 
 log = logging.getLogger(__name__)
 
 
-class Unauthenticated(Problem):
-    """A 401 with the challenge a client needs (`Problem` answers without headers)."""
-
-    def __init__(self, detail: str):
-        super().__init__(401, detail, UNAUTHENTICATED)
-
-    def response(self) -> web.Response:
-        return problem(401, self.detail, UNAUTHENTICATED, _CHALLENGE)
-
-
 class WebhookSubscriptions:
-    """The dashboard's part: who may manage (the keyring), every subscription (the book), and the writer."""
+    """The dashboard's part: who may manage (the parties), every subscription (the book), and the writer."""
 
-    def __init__(self, settings: Settings, topic: str = WEBHOOK_SUBSCRIPTIONS):
-        self.keyring, self.demo_keys = load_keyring(settings)
+    def __init__(self, settings: Settings, parties: Parties, topic: str = WEBHOOK_SUBSCRIPTIONS):
+        self.parties = parties
         self.book = SubscriptionBook(settings, topic, name="dashboard")
         self._settings = settings
         self._topic = topic
@@ -84,15 +73,7 @@ class WebhookApi:
         self.subscriptions = subscriptions
 
     def _party(self, request: web.Request) -> Identity:
-        key = api_key(request)
-        if not key:
-            raise Unauthenticated("missing API key (X-API-Key header or Authorization: Bearer)")
-        identity = None
-        if key.isascii() and key.isprintable():  # anything else cannot be a key (nor be hashed)
-            identity = self.subscriptions.keyring.authenticate(key)
-        if identity is None:
-            raise Unauthenticated("unknown API key")
-        return identity
+        return self.subscriptions.parties.of(request)
 
     def _book(self) -> SubscriptionBook:
         book = self.subscriptions.book

@@ -26,8 +26,7 @@ from baystream.infra.settings import Settings
 from baystream.producers.gateway.batch import BadBody, BadInterchange, ItemProblem, check_batch, split_body
 from baystream.producers.gateway.delivery import AsyncPublisher
 from baystream.producers.gateway.idempotency import IdempotencyWindow
-from baystream.producers.gateway.identities import Identity, KeyRing
-from baystream.producers.gateway.keys import key_text_problem
+from baystream.producers.gateway.identities import Identity, KeyRefused, KeyRing
 from baystream.producers.gateway.openapi import document
 from baystream.producers.gateway.rate_limit import RateLimiter
 from baystream.producers.gateway.tail import AcceptedTail, MemoryUnavailable
@@ -36,6 +35,8 @@ SERVICE = "gateway"
 log = logging.getLogger(__name__)
 
 UNAUTHENTICATED = ProblemType("unauthenticated", "Missing or unknown API key")
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="baystream"'}
+"""What a 401 carries (RFC 9110): the gateway's and the dashboard's."""
 RATE_LIMITED = ProblemType("rate-limited", "Rate limit of the API key exceeded")
 TOO_LARGE = ProblemType("body-too-large", "Body larger than the limit")
 BAD_BODY = ProblemType("bad-body", "Body is not JSON or NDJSON")
@@ -119,17 +120,10 @@ class Gateway:
 
     async def handle(self, request: web.Request) -> tuple[str, web.Response]:
         """(party label, response) of one POST /v1/events."""
-        key = api_key(request)
-        unusable = key_text_problem(key) if key else None
-        identity = None if unusable else self.keyring.authenticate(key)
-        if identity is None:
-            reason = (
-                f"API key is {unusable}"
-                if unusable
-                else ("missing API key (X-API-Key header or Authorization: Bearer)" if not key else "unknown API key")
-            )
-            challenge = {"WWW-Authenticate": 'Bearer realm="baystream"'}
-            return "unauthenticated", problem(401, reason, UNAUTHENTICATED, challenge)
+        try:
+            identity = self.keyring.identify(api_key(request))
+        except KeyRefused as exc:
+            return "unauthenticated", problem(401, str(exc), UNAUTHENTICATED, CHALLENGE)
         request[PARTY] = identity.party
         wait = self.limiter.acquire(identity.party, self.clock())
         if wait > 0:

@@ -53,6 +53,19 @@ class KeysError(ConfigurationError):
     """An API-keys entry that cannot be used; the message names the entry."""
 
 
+class KeyRefused(Exception):
+    """A request's key identifies no party; the message says why (missing, not text, unknown) for the 401."""
+
+
+MISSING_KEY = "missing API key (X-API-Key header or Authorization: Bearer)"
+
+
+def key_text_problem(key: str) -> str | None:
+    """Why `key` cannot be an API key at all, or None: it travels in an HTTP header, so printable ASCII. The
+    servers get header bytes that are not UTF-8 as lone surrogates: such a key is refused, never hashed."""
+    return None if key.isascii() and key.isprintable() else "not printable ASCII text"
+
+
 @dataclass(frozen=True)
 class Identity:
     """One party holding one API key."""
@@ -163,6 +176,19 @@ class KeyRing:
             if hmac.compare_digest(digest, identity.key_sha256):
                 found = identity
         return found
+
+    def identify(self, key: str | None) -> Identity:
+        """The party holding `key`, for every server that takes the keys (the gateway publishing, the dashboard
+        reading and managing webhooks); KeyRefused says why not."""
+        if not key:
+            raise KeyRefused(MISSING_KEY)
+        unusable = key_text_problem(key)
+        if unusable:
+            raise KeyRefused(f"API key is {unusable}")
+        identity = self.authenticate(key)
+        if identity is None:
+            raise KeyRefused("unknown API key")
+        return identity
 
     def __len__(self) -> int:
         return len(self.identities)

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from baystream.infra.settings import Settings
-from baystream.producers.gateway.identities import Identity, KeyRing, KeysError, hash_key, identity_from_entry
+from baystream.producers.gateway.identities import (
+    Identity,
+    KeyRing,
+    KeysError,
+    hash_key,
+    identity_from_entry,
+    key_text_problem,
+)
 
 DEMO_KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "demo-apmt": ("demo-terminal-apmt", {"role": "terminal", "facility": "APMT", "port": "USLAX"}),
@@ -31,12 +38,6 @@ MIN_KEY_CHARS = 20
 MIN_KEY_BITS = 96
 """A key to hash must be at least this long and spread over enough distinct characters (an estimate:
 length x the Shannon entropy of its characters); `gateway new-key` makes 47 characters, about 250 bits."""
-
-
-def key_text_problem(key: str) -> str | None:
-    """Why `key` cannot be an API key at all, or None: it travels in an HTTP header, so printable ASCII. The
-    gateway gets header bytes that are not UTF-8 as lone surrogates: such a key is refused, never hashed."""
-    return None if key.isascii() and key.isprintable() else "not printable ASCII text"
 
 
 def key_problem(key: str) -> str | None:

@@ -29,8 +29,10 @@ BASE_TIME = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
 def private_topics(settings: Settings, prefix: str) -> FeedTopics:
-    """Three fresh topics shaped like the catalog's output topics, so tests never see each other's data."""
-    topics = FeedTopics(f"{prefix}-latest", f"{prefix}-indicators", f"{prefix}-alerts")
+    """Fresh topics shaped like the catalog's topics the dashboard reads, so tests never see each other's data."""
+    topics = FeedTopics(
+        f"{prefix}-latest", f"{prefix}-indicators", f"{prefix}-alerts", f"{prefix}-status", f"{prefix}-gate"
+    )
     admin = AdminClient(admin_config(settings))
     futures = admin.create_topics(
         [

@@ -170,10 +170,17 @@ def test_health_reports_a_lost_broker_and_the_last_state_stays_served(
 
 
 def test_waits_for_topics_that_do_not_exist_yet(broker_settings: Settings, fresh_name: str) -> None:
-    later = FeedTopics(f"{fresh_name}-latest", f"{fresh_name}-indicators", f"{fresh_name}-alerts")
+    names = ("latest", "indicators", "alerts", "status", "gate")
+    later = FeedTopics(*(f"{fresh_name}-{name}" for name in names))
     with served_dashboard(broker_settings, DashboardOptions(topics=later)) as dash:
         status, health = wait_for(lambda: (lambda r: r if "waiting" in r[1]["reader"] else None)(dash.get("/healthz")))
         assert status == 503 and health["status"] == "warming up"
-        assert all(name in health["reader"] for name in later.__dict__.values())
+        assert all(name in health["reader"] for name in (later.latest, later.indicators, later.alerts))
+        health = wait_for(
+            lambda: (lambda h: h if "waiting" in h["containers_reader"] else None)(dash.get("/healthz")[1])
+        )
+        assert later.container_status in health["containers_reader"] and later.gate_moves in health["containers_reader"]
+        assert dash.get("/api/containers/MSCU1234566")[0] == 503  # nothing is known before the statuses are read
         assert private_topics(broker_settings, fresh_name) == later  # now they exist
         assert dash.wait_ready()["reader"] == "live"
+        wait_for(lambda: dash.get("/healthz")[1]["containers_reader"] == "live")
