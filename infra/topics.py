@@ -82,6 +82,7 @@ CONGESTION_LATEST = "congestion-latest"
 CONGESTION_ALERTS = "congestion-alerts"
 DEAD_LETTER = "dead-letter"
 WEBHOOK_SUBSCRIPTIONS = "webhook-subscriptions"
+CONTAINER_STATUS = "container-status"
 
 _INPUT_CONFIGS = {"retention.ms": str(INPUT_RETENTION_MS)}
 
@@ -118,10 +119,25 @@ CATALOG: tuple[TopicSpec, ...] = (
         "state",
         {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": LATEST_DIRTY_RATIO},
     ),
+    TopicSpec(
+        CONTAINER_STATUS,
+        "ContainerStatus",
+        "container_id",
+        "output",
+        {
+            "cleanup.policy": "compact",
+            "segment.ms": str(LATEST_SEGMENT_MS),
+            "min.cleanable.dirty.ratio": LATEST_DIRTY_RATIO,
+        },
+    ),
 )
 """`webhook-subscriptions` (docs/webhooks.md): the subscriptions made through the dashboard's API, one record per
 id, a tombstone when deleted; every dashboard and every `baystream webhooks` reads it whole. Compacted, so it
-never loses a live subscription; readers take every partition, so the count does not matter."""
+never loses a live subscription; readers take every partition, so the count does not matter.
+
+`container-status` (docs/containers.md): the newest status of each container, keyed by container number, kept
+by `baystream containers` (streams/containers/); compacted like `congestion-latest`, since readers warm up
+from its beginning and only the newest status per container matters."""
 
 BY_NAME = {spec.name: spec for spec in CATALOG}
 INPUT_TOPICS = tuple(spec.name for spec in CATALOG if spec.role == "input")

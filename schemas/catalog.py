@@ -23,7 +23,7 @@ from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 AVRO_DIR = Path(__file__).parent / "avro"
 INPUT_TYPES = ("VesselArrival", "GateMove", "ContainerEvent", "ChassisCheckout", "RailDeparture")
-OUTPUT_TYPES = ("CongestionIndicator", "CongestionAlert", "DeadLetter")
+OUTPUT_TYPES = ("CongestionIndicator", "CongestionAlert", "DeadLetter", "ContainerStatus")
 UNKNOWN_SYMBOL = "UNKNOWN"
 """The default of every enum: the reader's stand-in for a symbol of a newer version; never published."""
 

@@ -21,6 +21,7 @@ from baystream.infra.settings import Settings
 from baystream.infra.topics import (
     CATALOG,
     CONGESTION_LATEST,
+    CONTAINER_STATUS,
     DAY_MS,
     GATE_MOVES,
     INPUT_RETENTION_MS,
@@ -55,6 +56,7 @@ def test_every_topic_on_one_replica() -> None:
         **{name: {"retention.ms": ms} for name, ms in OUTPUT_RETENTION.items()},
         CONGESTION_LATEST: LATEST,
         WEBHOOK_SUBSCRIPTIONS: {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.01"},
+        CONTAINER_STATUS: LATEST,
     }
     assert {t.name: topic_configs(t, settings) for t in CATALOG} == expected
 

@@ -350,6 +350,21 @@ def _valid_record(type_name: str) -> dict[str, Any]:
             "message": "m",
         },
         "DeadLetter": _dead(),
+        "ContainerStatus": {
+            "container_id": "CSQU3054383",
+            "where": "ON_TERMINAL",
+            "port": "USLAX",
+            "terminal": "APMT",
+            "last_facility": "APMT",
+            "inland_mode": "TRUCK",
+            "on_terminal_since": when,
+            "last_free_day": "2024-05-05",
+            "last_move": "DISCHARGED",
+            "last_mover": "APMT",
+            "last_mover_role": "TERMINAL",
+            "updated_at": when,
+            "as_of": when,
+        },
     }[type_name]
 
 

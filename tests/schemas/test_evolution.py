@@ -60,7 +60,8 @@ def _json(version: SchemaVersion) -> dict[str, Any]:
 
 def test_every_enum_of_the_contract_defaults_to_unknown() -> None:
     found = [(v.name, e) for v in catalog().current.values() for e in enums(_json(v))]
-    assert len({e["name"] for _, e in found}) == 12  # Classifier (in every input), 10 other input enums, Level
+    assert len({e["name"] for _, e in found}) == 16  # Classifier (in every input), 10 other input enums, Level,
+    # and ContainerStatus's four: ContainerWhere, ContainerInlandMode, ContainerMoveKind, MoverRole
     for type_name, enum in found:
         assert enum.get("default") == UNKNOWN_SYMBOL, (type_name, enum["name"])
         assert enum["symbols"].count(UNKNOWN_SYMBOL) == 1, (type_name, enum["name"])
@@ -89,6 +90,7 @@ def test_versions_are_numbered_in_order_and_fingerprints_are_distinct() -> None:
         "CongestionIndicator": 2,
         "CongestionAlert": 2,
         "DeadLetter": 1,
+        "ContainerStatus": 1,
     }
     fingerprints = [v.fingerprint for vs in versions.values() for v in vs]
     assert len(set(fingerprints)) == len(fingerprints)
@@ -161,6 +163,37 @@ def _valid(type_name: str) -> dict[str, Any]:
             "level": "RED",
             "as_of": when,
             "computed_at": when,
+        }
+    if type_name == "ContainerStatus":
+        return {
+            "type": type_name,
+            "container_id": "CSQU3054383",
+            "where": "ON_TERMINAL",
+            "port": "USLAX",
+            "terminal": "APMT",
+            "last_facility": "APMT",
+            "discharge_terminal": "APMT",
+            "vessel_call": "APMT-2024-001",
+            "vessel_imo": "9321483",
+            "voyage": "101E",
+            "carrier": "MAEU",
+            "inland_mode": "TRUCK",
+            "empty": False,
+            "iso_type": "45G1",
+            "discharged_at": when,
+            "on_terminal_since": when,
+            "left_terminal_at": None,
+            "dwell_hours": 0.0,
+            "last_free_day": "2024-05-05",
+            "available_for_pickup": True,
+            "last_move": "DISCHARGED",
+            "last_mover": "APMT",
+            "last_mover_role": "TERMINAL",
+            "trucker_scac": None,
+            "train_id": None,
+            "rail_destination": None,
+            "updated_at": when,
+            "as_of": when,
         }
     return {
         "type": type_name,
