@@ -23,13 +23,18 @@ from baystream.infra.kafka_config import consumer_config
 from baystream.infra.metrics import CONSUMER_DECODE_ERRORS, EVENTS_CONSUMED
 from baystream.infra.reader import read_until_stopped
 from baystream.infra.settings import Settings
-from baystream.infra.topics import CONGESTION_ALERTS, CONGESTION_INDICATORS, CONGESTION_LATEST, GATE_MOVES
+from baystream.infra.topics import (
+    CONGESTION_ALERTS,
+    CONGESTION_INDICATORS,
+    CONGESTION_LATEST,
+    CONTAINER_STATUS,
+    GATE_MOVES,
+)
 from baystream.schemas.errors import DecodeError
 from baystream.schemas.wire import codec_for
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_MS = 50
-CONTAINER_STATUS = "container-status"
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ function applyAlert(alert) {
 }
 
 async function getJSON(url) {
-  const response = await fetch(url, { cache: "no-store" });
+  const response = await fetch(url, { cache: "no-store", headers: window.BaystreamParty.authHeaders() });
   if (!response.ok) throw new Error(url + ": HTTP " + response.status);
   return response.json();
 }
@@ -163,7 +163,15 @@ function connect() {
     setLive("live", "live");
     loadSnapshot().catch(() => setLive("reconnecting", "reloading"));
   });
-  source.onerror = () => setLive("reconnecting", "reconnecting");
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED) { setLive("reconnecting", "reconnecting"); return; }
+    // Refused, not dropped: a dashboard that requires a key (an EventSource cannot send one). Poll instead,
+    // with the key of the party panel once signed in.
+    setLive("reconnecting", "sign in for live figures");
+    const poll = () => loadSnapshot().then(() => setLive("live", "live (polled)"), () => {});
+    poll();
+    setInterval(poll, 10000);
+  };
 }
 
 // ---- rendering -------------------------------------------------------------------------------------
