@@ -1,8 +1,9 @@
 """Screenshots of the dashboard for the README: a plausible congested afternoon, served for real.
 
 Starts an embedded broker, publishes six hours of indicators and alerts for all 12 terminals, both ports
-and the complex (tests/consumers/dashboard/scenario.py), serves the dashboard and photographs it with
-headless Chromium: the overview with the map of the bay, and a terminal's charts with the cursor on one.
+and the complex, and a few container statuses (tests/consumers/dashboard/scenario.py), serves the dashboard
+and photographs it with headless Chromium: the overview with the map of the bay, a terminal's charts with
+the cursor on one, and the party panel of the demo carrier signed in with its key.
 Usage: .venv/bin/python bench/dashboard_screenshot.py [--out docs/img]
 """
 
@@ -21,10 +22,11 @@ from baystream.consumers.dashboard.feed import FeedTopics
 from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.broker import EmbeddedBroker
 from baystream.infra.settings import Settings
-from baystream.infra.topics import create_topics
+from baystream.infra.topics import CONTAINER_STATUS, create_topics
 from tests.consumers.dashboard.cdp import Chromium
 from tests.consumers.dashboard.helpers import Publisher, served_dashboard
-from tests.consumers.dashboard.scenario import scenario
+from tests.consumers.dashboard.scenario import party_scenario, scenario
+from tests.consumers.dashboard.test_browser_party import CARRIER_KEY, sign_in
 
 
 async def photograph(url: str, out: Path) -> list[Path]:
@@ -55,12 +57,20 @@ async def photograph(url: str, out: Path) -> list[Path]:
         )
         await asyncio.sleep(0.3)
         await page.screenshot(detail, full_page=False)
-    return [overview, detail]
+        party = out / "dashboard-party.png"
+        await page.evaluate("location.hash = '#/'")
+        await sign_in(page, CARRIER_KEY)
+        await page.wait_for("document.querySelectorAll('#party [data-container]').length >= 6")
+        await asyncio.sleep(0.5)
+        await page.screenshot(party, full_page=False)
+    return [overview, detail, party]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs/img", help="directory for dashboard.png and dashboard-terminal.png")
+    parser.add_argument(
+        "--out", default="docs/img", help="directory for dashboard.png, dashboard-terminal.png and dashboard-party.png"
+    )
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -72,6 +82,10 @@ def main() -> int:
         publisher = Publisher(settings, FeedTopics())
         publisher.indicators(records)
         publisher.alerts(alerts)
+        codec = publisher.codec
+        for status in party_scenario(datetime(2024, 5, 1, 18, 0, tzinfo=UTC)):
+            publisher.producer.produce(CONTAINER_STATUS, codec.encode(status), key=status["container_id"])
+        assert publisher.producer.flush(15) == 0
         print(f"published {len(records)} indicators and {len(alerts)} alerts in {time.perf_counter() - started:.1f} s")
         with served_dashboard(settings, DashboardOptions(resolution_s=300)) as dash:
             started = time.perf_counter()

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from baystream.schemas.complex import COMPLEX_ID, PORT_NAMES, TERMINALS
+from baystream.schemas.identifiers import with_check_digit
 from tests.consumers.dashboard.helpers import alert, indicator
+from tests.consumers.dashboard.parties_data import status
 
 STRESS = {
     "APMT": 0.55, "ETS": 0.3, "EAGLE": 0.45, "TRAP": 0.2, "WBCT": 0.36, "YUSEN": 0.25,
@@ -125,3 +127,38 @@ def scenario(end: datetime, hours: float = 6.0, step_minutes: float = 5.0, seed:
                     alerts.append(alert(scope, level, levels[scope], index, at))
                 levels[scope] = level
     return records, alerts
+
+
+def party_scenario(end: datetime) -> list[dict[str, Any]]:
+    """Container statuses for the party panel's screenshot: the demo carrier MAEU's imports on five terminals
+    (dwell 0.3 to 7 days, last free day 4 days after discharge), and other carriers' boxes it must not see."""
+    boxes = [
+        ("MSKU", 4021, "USLAX/APMT", "MAEU", 168, False),
+        ("MRKU", 2604, "USLGB/TTI", "MAEU", 121, False),
+        ("MAEU", 8117, "USLAX/APMT", "MAEU", 77, True),
+        ("MSKU", 7350, "USLGB/LBCT", "MAEU", 52, True),
+        ("MRKU", 1188, "USLAX/TRAP", "MAEU", 30, True),
+        ("MAEU", 5542, "USLGB/TTI", "MAEU", 8, True),
+        ("CMAU", 5061, "USLAX/APMT", "CMDU", 140, True),
+        ("HLXU", 3377, "USLGB/TTI", "HLCU", 60, True),
+    ]
+    records = []
+    for owner, serial, scope, carrier, dwell_h, available in boxes:
+        port, terminal = scope.split("/")
+        since = end - timedelta(hours=dwell_h)
+        free_until = (since + timedelta(days=4)).date().isoformat()
+        number = with_check_digit(f"{owner}{serial:04d}{serial * 7 % 100:02d}")
+        records.append(
+            status(
+                number,
+                "ON_TERMINAL",
+                terminal=terminal,
+                port=port,
+                carrier=carrier,
+                since=since,
+                last_free_day=free_until,
+                as_of=end,
+                available=available,
+            )
+        )
+    return records
