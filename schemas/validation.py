@@ -102,6 +102,20 @@ elif v not in known_{i}:
 """
 
 
+_CROSS_CHECKS: dict[str, str] = {
+    "GateMove": """\
+q = get('queue_arrival_time')
+if type(q) is datetime and q.tzinfo is not None:
+    if get('direction') != 'IN':
+        append(FieldError('queue_arrival_time', 'only a gate IN has a queue arrival', q))
+    elif type(t := get('event_time')) is datetime and t.tzinfo is not None and q > t:
+        append(FieldError('queue_arrival_time', 'expected a time not after the gate IN (event_time)', q))
+""",
+}
+"""Checks between fields, after every field's own (a wrong type there already has its error): the queue a
+truck joined lies before its gate IN (docs/schemas.md)."""
+
+
 def _remember(known: set[Any], value: Any) -> None:
     """Add a value whose domain check passed; start afresh when full (the working set moves on)."""
     if len(known) >= _REMEMBER:
@@ -141,6 +155,7 @@ def _compile(type_name: str) -> Validator:
             code.append((_REMEMBERED_DOMAIN if remembered else _DOMAIN).format(name=info.name, i=i))
             namespace[f"domain_{i}"] = domain
             namespace[f"known_{i}"] = set()
+    code.append(_CROSS_CHECKS.get(type_name, ""))
     lines = ["def validate(record):", "    errors = []", "    append = errors.append", "    get = record.get"]
     lines += ["    " + line for line in "".join(code).splitlines()]
     lines.append("    return errors")

@@ -57,6 +57,14 @@ def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
+def _queue_before_gate(move: dict[str, Any]) -> dict[str, Any]:
+    """A queue arrival, drawn as millis before the gate, only on a gate IN (the contract's cross-field rule)."""
+    before = move["queue_arrival_time"]
+    if before is None or move["direction"] != "IN":
+        return {**move, "queue_arrival_time": None}
+    return {**move, "queue_arrival_time": move["event_time"] - timedelta(milliseconds=before)}
+
+
 EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "VesselArrival": st.fixed_dictionaries(
         {
@@ -67,7 +75,7 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "voyage": identifier,
             "call_id": identifier,
             "event_type": st.sampled_from(["ARRIVED", "DEPARTED"]),
-            "location_type": st.sampled_from(["ANCHORAGE", "BERTH"]),
+            "location_type": st.sampled_from(["ANCHORAGE", "BERTH", "HOLDING_AREA"]),
             "berth": _optional(identifier),
             "last_port": _optional(unlocode),
             "teu_capacity": _optional(st.integers(1, 50_000)),
@@ -89,8 +97,9 @@ EVENTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "chassis_id": _optional(chassis),
             "appointment_id": _optional(identifier),
             "zero_emission": _optional(st.booleans()),
+            "queue_arrival_time": _optional(st.integers(0, 8 * 3600 * 1000)),
         }
-    ),
+    ).map(_queue_before_gate),
     "ContainerEvent": st.fixed_dictionaries(
         {
             **_common("ContainerEvent"),

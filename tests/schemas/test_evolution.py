@@ -85,8 +85,8 @@ def test_versions_are_numbered_in_order_and_fingerprints_are_distinct() -> None:
         assert vs[-1] is catalog().current[name]
     assert {name: len(vs) for name, vs in versions.items()} == {
         **{name: 3 for name in INPUT_TYPES},  # v1, + classifier (v2), + UNKNOWN (v3)
-        "VesselArrival": 4,  # + last_port, teu_capacity, fuel, shore_power (v4)
-        "GateMove": 4,  # + zero_emission (v4)
+        "VesselArrival": 5,  # + last_port, teu_capacity, fuel, shore_power (v4), + HOLDING_AREA (v5)
+        "GateMove": 5,  # + zero_emission (v4), + queue_arrival_time (v5)
         "CongestionIndicator": 2,
         "CongestionAlert": 2,
         "DeadLetter": 1,
@@ -325,3 +325,18 @@ def test_the_worker_dead_letters_a_symbol_it_reads_as_unknown() -> None:
     assert outcome.dead_letters[0]["reason"] == f"invalid GateMove: field 'direction': {STAND_IN}, got 'UNKNOWN'"
     assert outcome.dead_letters[1]["reason"] == f"invalid GateMove: field 'classifier': {STAND_IN}, got 'UNKNOWN'"
     assert outcome.dead_letters[0]["value"] == newer  # the original bytes: replayable once the worker knows v4
+
+
+def test_a_holding_area_reads_as_unknown_with_v4_and_a_queue_arrival_is_dropped() -> None:
+    """v5's additions read by a v4 reader (a worker not yet upgraded, given the writer's schema): the held
+    ship is at an UNKNOWN location (dead-lettered, not counted as at anchor) and the queue arrival is not
+    a v4 field, so the gate move reads as it did."""
+    arrival = {**_valid("VesselArrival"), "location_type": "HOLDING_AREA"}
+    v5, v4 = catalog().versions["VesselArrival"][4], catalog().versions["VesselArrival"][3]
+    read = fastavro.schemaless_reader(io.BytesIO(_body(_json(v5), arrival)), v5.parsed, v4.parsed)
+    assert read["location_type"] == UNKNOWN_SYMBOL
+    gate = {**_valid("GateMove"), "direction": "IN"}
+    gate["queue_arrival_time"] = gate["event_time"]
+    g5, g4 = catalog().versions["GateMove"][4], catalog().versions["GateMove"][3]
+    read = fastavro.schemaless_reader(io.BytesIO(_body(_json(g5), gate)), g5.parsed, g4.parsed)
+    assert "queue_arrival_time" not in read and read["event_id"] == gate["event_id"]

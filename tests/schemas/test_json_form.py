@@ -128,15 +128,20 @@ def test_the_publishable_symbols_are_exactly_those_of_the_version_before_unknown
         published.setdefault((t, f), []).append(symbol)
     before: dict[tuple[str, str], list[str]] = {}
     for type_name in ALL_TYPES:
-        # v2, the version before UNKNOWN; an enum added since (VesselArrival.fuel, v4) is its newest symbols
+        # v2, the version before UNKNOWN, then the symbols appended after UNKNOWN since (VesselArrival v5:
+        # HOLDING_AREA); an enum added since (VesselArrival.fuel, v4) is its newest symbols
+        newest: dict[str, list[str]] = {}
         for version in (catalog().versions[type_name][-1], catalog().versions[type_name][1]):
             for field in json.loads(version.text)["fields"]:
                 branches = field["type"] if isinstance(field["type"], list) else [field["type"]]
                 for branch in branches:
                     if isinstance(branch, dict) and branch["type"] == "enum":
-                        before[type_name, field["name"]] = [s for s in branch["symbols"] if s != "UNKNOWN"]
+                        symbols = branch["symbols"]
+                        later = newest.setdefault(field["name"], symbols)
+                        appended = later[later.index("UNKNOWN") + 1 :] if symbols is not later else []
+                        before[type_name, field["name"]] = [s for s in symbols if s != "UNKNOWN"] + appended
     assert published == before
-    assert len(ENUM_SYMBOLS) == 37 + 8  # + the fuels of VesselArrival v4
+    assert len(ENUM_SYMBOLS) == 37 + 8 + 1  # + the fuels of VesselArrival v4, + HOLDING_AREA (v5)
 
 
 @pytest.mark.parametrize("type_name", ALL_TYPES)

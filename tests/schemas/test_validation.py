@@ -65,6 +65,13 @@ def reference(record: dict[str, Any]) -> list[FieldError]:
         check = validation._DOMAIN_CHECKS.get(info.name)
         if check is not None and (problem := check(value)) is not None:
             errors.append(FieldError(info.name, problem, value))
+    queued, gate_in = record.get("queue_arrival_time"), record.get("event_time")
+    if type_name == "GateMove" and type(queued) is datetime and queued.tzinfo is not None:
+        if record.get("direction") != "IN":
+            errors.append(FieldError("queue_arrival_time", "only a gate IN has a queue arrival", queued))
+        elif type(gate_in) is datetime and gate_in.tzinfo is not None and queued > gate_in:
+            reason = "expected a time not after the gate IN (event_time)"
+            errors.append(FieldError("queue_arrival_time", reason, queued))
     return errors
 
 
@@ -257,3 +264,21 @@ def test_the_air_and_trade_fields() -> None:
     gate = parse_event(event("GateMove"))
     assert validate({**gate, "zero_emission": True}) == validate(gate) == []
     assert [e.field for e in validate({**gate, "zero_emission": 1})] == ["zero_emission"]
+
+
+def test_the_queue_arrival_lies_before_the_gate_in() -> None:
+    """A truck joins the outside queue before it passes the gate IN; a gate OUT has no queue arrival."""
+    gate = parse_event(event("GateMove", direction="IN"))
+    queued = gate["event_time"] - timedelta(minutes=40)
+    at_the_gate = {**gate, "queue_arrival_time": gate["event_time"]}
+    assert validate({**gate, "queue_arrival_time": queued}) == validate(at_the_gate) == []
+    later = gate["event_time"] + timedelta(seconds=1)
+    assert [(e.field, e.reason) for e in validate({**gate, "queue_arrival_time": later})] == [
+        ("queue_arrival_time", "expected a time not after the gate IN (event_time)")
+    ]
+    out = {**gate, "direction": "OUT", "queue_arrival_time": queued}
+    only_in = [("queue_arrival_time", "only a gate IN has a queue arrival")]
+    assert [(e.field, e.reason) for e in validate(out)] == only_in
+    assert [e.field for e in validate({**gate, "queue_arrival_time": "09:00"})] == ["queue_arrival_time"]
+    arrival = parse_event(event("VesselArrival", location_type="HOLDING_AREA"))
+    assert validate(arrival) == []

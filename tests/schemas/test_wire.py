@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from baystream.schemas.catalog import INPUT_TYPES, catalog
+from baystream.schemas.catalog import INPUT_TYPES, SchemaVersion, catalog
 from baystream.schemas.errors import DecodeError
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.validation import validate
@@ -43,6 +43,16 @@ def test_confluent_round_trip_and_reader_accepts_both(record: dict[str, Any]) ->
     assert _registry_codec.decode(Codec().encode(record)) == record
 
 
+def _writable_with(version: SchemaVersion, record: dict[str, Any]) -> bool:
+    """Whether every enum value of `record` is a symbol of that version's enum of the same field."""
+    for field in json.loads(version.text)["fields"]:
+        for branch in field["type"] if isinstance(field["type"], list) else [field["type"]]:
+            enum = isinstance(branch, dict) and branch["type"] == "enum"
+            if enum and record.get(field["name"]) not in (None, *branch["symbols"]):
+                return False
+    return True
+
+
 @pytest.mark.parametrize("type_name", INPUT_TYPES)
 @given(data=st.data())
 def test_every_earlier_version_reads_with_newest(type_name: str, data: st.DataObject) -> None:
@@ -51,6 +61,8 @@ def test_every_earlier_version_reads_with_newest(type_name: str, data: st.DataOb
     assert len(versions) >= 2, "history keeps every earlier version"
     defaults = {f["name"]: f.get("default") for f in json.loads(versions[-1].text)["fields"]}
     for old in versions[:-1]:
+        if not _writable_with(old, record):
+            continue  # a symbol added since (VesselArrival v5: HOLDING_AREA): no writer of that version has it
         written = Codec().encode_with(old, record)
         decoded = Codec().decode(written)
         assert decoded["type"] == type_name
