@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "dashboard": "baystream.consumers.dashboard.command",
     "gateway": "baystream.producers.gateway.command",
     "webhooks": "baystream.consumers.webhooks.command",
+    "containers": "baystream.streams.containers.command",
     "demo": "baystream.infra.demo",
 }
 

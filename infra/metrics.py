@@ -153,6 +153,21 @@ WEBHOOK_QUEUE_DEPTH = Gauge(
     "baystream_webhook_queue_depth", "Deliveries under way (attempting or waiting to retry), all subscriptions."
 )
 
+# --- container status: `baystream containers` (streams/containers/) -------------------------------------
+CONTAINER_MOVES = Counter(
+    "baystream_container_moves_total",
+    "Input events read by the container status process, by outcome: applied (a new move of a container), "
+    "duplicate (a move it holds already: a replay), call (a vessel arrival naming a call's carrier), "
+    "not_a_move (an ESTIMATED or PLANNED event, a gate move that takes no box through the gate).",
+    ["outcome"],
+)
+CONTAINER_STATUSES_PUBLISHED = Counter(
+    "baystream_container_statuses_published_total", "ContainerStatus records sent to container-status."
+)
+CONTAINERS_ON_TERMINAL = Gauge(
+    "baystream_containers_on_terminal", "Containers whose status says ON_TERMINAL, complex-wide."
+)
+
 # --- dashboard: live clients, what its reader could not decode ------------------------------------------
 CONSUMER_DECODE_ERRORS = Counter(
     "baystream_consumer_decode_errors_total",
@@ -194,6 +209,7 @@ DEFAULT_METRICS_PORTS: Final[Mapping[str, int]] = {
     "dashboard": 9403,
     "gateway": 9404,
     "webhooks": 9405,
+    "containers": 9406,
 }
 """Each service's own /metrics port when the `metrics_port` setting is not given, so that services started
 side by side on one machine do not collide; the demo and the local Prometheus configuration use the same."""

@@ -194,12 +194,31 @@ class WebhooksSettings(_Section):
     """Per attempt: connecting, sending, and the receiver's answer."""
 
 
+@dataclass(frozen=True, repr=False)
+class ContainersSettings(_Section):
+    """The container status stream, `baystream containers` (docs/containers.md)."""
+
+    SECTION = "containers"
+    group_id: str = "baystream-containers"
+    """Consumer group whose committed offsets say how far the input topics were applied; also names the
+    process's state topic, `<group_id>-state`."""
+    free_days: int = 4
+    """Calendar days after the discharge day (port local time) an import may stay: the last free day."""
+    free_days_by_terminal: str = ""
+    """Terminals with other free days than `free_days`, as CODE=DAYS items: "APMT=5,TTI=3"."""
+    dwell_refresh_hours: float = 24.0
+    """Every this many hours of event time, every box on terminal gets its status again with the dwell so far."""
+    checkpoint_interval_s: float = 2.0
+    """Shortest time between two commits of the input offsets (after the statuses are flushed)."""
+
+
 SECTIONS: Mapping[str, Any] = {
     "kafka": KafkaSettings,
     "worker": WorkerSettings,
     "dashboard": DashboardSettings,
     "gateway": GatewaySettings,
     "webhooks": WebhooksSettings,
+    "containers": ContainersSettings,
 }
 
 
@@ -212,6 +231,7 @@ class Settings(_Section):
     dashboard: DashboardSettings = field(default_factory=DashboardSettings)
     gateway: GatewaySettings = field(default_factory=GatewaySettings)
     webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
+    containers: ContainersSettings = field(default_factory=ContainersSettings)
     metrics_port: int | None = None
     """Prometheus /metrics port of the process (0 disables); None: the service's own default, so services on one
     machine do not collide (infra/metrics.py DEFAULT_METRICS_PORTS, docs/metrics.md)."""

@@ -89,6 +89,29 @@ class BatchOutcome:
 _EXPECTED_TYPE = {topic: type_name for type_name, topic in TOPIC_FOR_SCHEMA.items()}
 
 
+class Rejected(NamedTuple):
+    """Why an input record cannot be used: the dead letter's reason and stage."""
+
+    reason: str
+    stage: str
+
+
+def checked_event(codec: Codec, topic: str, value: bytes | None) -> dict[str, Any] | Rejected:
+    """The decoded, validated event of an input record, or why not (every reader of the input topics: the
+    worker here, `baystream containers`)."""
+    try:
+        event = codec.decode(value)
+    except DecodeError as exc:
+        return Rejected(f"cannot decode: {exc}", "decode")
+    expected = _EXPECTED_TYPE.get(topic)
+    if event["type"] != expected:
+        return Rejected(f"a {event['type']} record on {topic}, which carries {expected}", "validate")
+    errors = validate(event)
+    if errors:
+        return Rejected(f"invalid {event['type']}: {field_errors_reason(errors)}", "validate")
+    return event
+
+
 class InputProcessor:
     """The engines of the input partitions this process owns, fed with raw records."""
 
@@ -159,18 +182,9 @@ class InputProcessor:
 
     def _apply(self, partition: InputPartition, record: RawRecord) -> bool | dict[str, Any]:
         """True applied, False duplicate, or the dead letter saying why not."""
-        try:
-            event = self._codec.decode(record.value)
-        except DecodeError as exc:
-            return self._dead(record, f"cannot decode: {exc}", "decode")
-        expected = _EXPECTED_TYPE.get(record.topic)
-        if event["type"] != expected:
-            return self._dead(
-                record, f"a {event['type']} record on {record.topic}, which carries {expected}", "validate"
-            )
-        errors = validate(event)
-        if errors:
-            return self._dead(record, f"invalid {event['type']}: {field_errors_reason(errors)}", "validate")
+        event = checked_event(self._codec, record.topic, record.value)
+        if isinstance(event, Rejected):
+            return self._dead(record, event.reason, event.stage)
         try:
             return bool(partition.engine.apply(event))
         except Exception as exc:  # the engine must not stop the stream: keep the record and the reason

@@ -349,6 +349,10 @@ class StatusBook:
         self.watermark = 0
         """Newest move time applied, epoch ms."""
         self.duplicates = 0
+        self.new_moves: set[str] = set()
+        self.new_calls: set[CallKey] = set()
+        """Containers and calls that changed since the caller last took them (`take_changes`): what a
+        processor saves."""
 
     @property
     def clock(self) -> int:
@@ -363,8 +367,8 @@ class StatusBook:
         found = call_of(event)
         if found is not None:
             key, info = found
-            if newer_call(self.calls.get(key), info):
-                self.calls[key] = info
+            if self.add_call(key, info):
+                self.new_calls.add(key)
                 changed |= self._by_call.get(key, set())
             return changed
         for container_id, move in moves_of(event):
@@ -380,10 +384,26 @@ class StatusBook:
         if not add_move(moves, move):
             self.duplicates += 1
             return False
+        self._index(container_id, move)
+        self.new_moves.add(container_id)
+        return True
+
+    def restore(self, container_id: str, moves: Iterable[Move]) -> None:
+        """Put back a container's moves as a processor saved them."""
+        kept = self.moves[container_id] = sorted(moves, key=lambda m: m.order)
+        for move in kept:
+            self._index(container_id, move)
+
+    def _index(self, container_id: str, move: Move) -> None:
         if move.kind == DISCHARGED and move.call_id is not None:
             self._by_call.setdefault((move.facility, move.call_id), set()).add(container_id)
         self.watermark = max(self.watermark, move.at)
-        return True
+
+    def take_changes(self) -> tuple[set[str], set[CallKey]]:
+        """The containers whose moves and the calls whose info changed since the last call."""
+        changes = self.new_moves, self.new_calls
+        self.new_moves, self.new_calls = set(), set()
+        return changes
 
     def add_call(self, key: CallKey, info: CallInfo) -> bool:
         """Restore or apply a call's info (newest wins)."""

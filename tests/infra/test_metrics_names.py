@@ -154,7 +154,7 @@ def test_serve_metrics_port_zero_disables() -> None:
 
 def test_every_service_has_its_own_default_port_and_the_setting_wins() -> None:
     defaults = metrics.DEFAULT_METRICS_PORTS
-    assert set(defaults) == {"worker", "simulator", "dashboard", "gateway", "webhooks"}
+    assert set(defaults) == {"worker", "simulator", "dashboard", "gateway", "webhooks", "containers"}
     assert len(set(defaults.values())) == len(defaults)
     assert [metrics.metrics_port(s, Settings()) for s in defaults] == list(defaults.values())
     assert metrics.metrics_port("gateway", Settings().with_overrides(metrics_port=9500)) == 9500
