@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from baystream.consumers.webhooks.subscriptions import NOTICES
 from baystream.infra.http.openapi import (
     KINDS,
     json_answer,
@@ -19,6 +20,7 @@ from baystream.schemas.fields import fields_of
 
 _TIME = KINDS["timestamp"]
 _LEVEL = {"type": "string", "enum": list(next(f for f in fields_of("CongestionAlert") if f.name == "level").symbols)}
+_NOTICE = {"type": "string", "enum": list(NOTICES)}
 _SCOPE_FILTER = query(
     "scope",
     "Scope ids or patterns, comma-separated or repeated: `USLAX/APMT`, `USLAX`, `SPB`, `USLGB/*`.",
@@ -123,7 +125,13 @@ def _schemas() -> dict[str, Any]:
                 "levels": {
                     "type": "array",
                     "items": _LEVEL,
-                    "description": "Alerts entering or leaving one of these levels; omitted: all three",
+                    "description": "Alerts entering or leaving one of these levels; omitted: all three (none "
+                    "when `containers` is given); [] only with `containers`",
+                },
+                "containers": {
+                    "type": "array",
+                    "items": _NOTICE,
+                    "description": "Notices about your own containers (a carrier or a trucker only)",
                 },
             },
             "required": ["url"],
@@ -136,9 +144,10 @@ def _schemas() -> dict[str, Any]:
                 "url": {"type": "string"},
                 "scopes": {"type": "array", "items": {"type": "string"}, "nullable": True},
                 "levels": {"type": "array", "items": _LEVEL},
+                "containers": {"type": "array", "items": _NOTICE},
                 "created_at": _TIME,
             },
-            "required": ["id", "url", "scopes", "levels", "created_at"],
+            "required": ["id", "url", "scopes", "levels", "containers", "created_at"],
         },
         "CreatedSubscription": {
             "allOf": [
@@ -429,7 +438,19 @@ def _own_paths() -> dict[str, Any]:
         "/api/my/containers": _get(
             "listMyContainers",
             "Your containers on terminal with dwell and last free day (a carrier: of its calls; a terminal: on it)",
-            {"200": json_answer("Your containers", ref("MyContainers")), "401": no_key, "503": warming},
+            {
+                "200": {
+                    **json_answer("Your containers", ref("MyContainers")),
+                    "links": {
+                        "GetContainer": {
+                            "operationId": "getContainer",
+                            "parameters": {"id": "$response.body#/containers/0/container_id"},
+                        }
+                    },
+                },
+                "401": no_key,
+                "503": warming,
+            },
             **_KEYED,
         ),
         "/api/my/visits": _get(

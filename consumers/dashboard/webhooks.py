@@ -102,7 +102,7 @@ class WebhookApi:
         except (ValueError, UnicodeDecodeError):
             raise Problem(400, "the body is not JSON", BAD_SUBSCRIPTION) from None
         try:
-            subscription = from_request(body, identity.party)
+            subscription = from_request(body, identity.party, role=identity.role.value)
         except SubscriptionError as exc:
             raise Problem(400, str(exc), BAD_SUBSCRIPTION) from None
         book = self._book()

@@ -24,12 +24,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
+from baystream.consumers.dashboard.containers import ON_TERMINAL, box_from_record, may_see
 from baystream.consumers.dashboard.store import ALERT_FIELDS, api_form
 from baystream.consumers.webhooks.subscriptions import Subscription, SubscriptionBook, secret_key, wait_caught_up
 from baystream.infra.kafka_config import consumer_config, producer_config
@@ -40,10 +41,12 @@ from baystream.infra.metrics import (
     WEBHOOK_RETRIES,
 )
 from baystream.infra.settings import Settings
-from baystream.infra.topics import CONGESTION_ALERTS, DEAD_LETTER, WEBHOOK_SUBSCRIPTIONS
+from baystream.infra.topics import CONGESTION_ALERTS, CONTAINER_STATUS, DEAD_LETTER, WEBHOOK_SUBSCRIPTIONS
+from baystream.producers.gateway.keys import load_keyring
 from baystream.schemas.errors import DecodeError
 from baystream.schemas.json_form import format_time
 from baystream.schemas.wire import codec_for
+from baystream.streams.containers.status import PORT_TIME
 from baystream.streams.dead_letter import dead_letter
 
 PRODUCER = "webhooks"
@@ -81,6 +84,33 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
 def message_id(subscription: Subscription, alert_id: str) -> str:
     """The `webhook-id`: the same for every attempt and every resend of one alert to one subscription."""
     return "msg_" + hashlib.sha256(f"{subscription.id}|{alert_id}".encode()).hexdigest()[:32]
+
+
+def container_notices(status: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(notice, id) of what a ContainerStatus tells its carrier and trucker: `available_for_pickup` once per
+    terminal stay, `last_free_day_tomorrow` when the status's day (port time) is the eve of the last free day.
+    The id names the news, so a status refreshed or read again is the same news (one `webhook-id`)."""
+    if status.get("where") != ON_TERMINAL:
+        return []
+    container = status["container_id"]
+    since = status.get("on_terminal_since")
+    stay = format_time(since) if isinstance(since, datetime) else "?"
+    found = []
+    if status.get("available_for_pickup"):
+        found.append(("available_for_pickup", f"{container}|available_for_pickup|{stay}"))
+    last_free_day = status.get("last_free_day")
+    as_of: datetime = status["as_of"]
+    if last_free_day and last_free_day == (as_of.astimezone(PORT_TIME).date() + timedelta(days=1)).isoformat():
+        found.append(("last_free_day_tomorrow", f"{container}|last_free_day_tomorrow|{last_free_day}"))
+    return found
+
+
+def notice_payload(notice: str, status: Mapping[str, Any], written_at: datetime) -> bytes:
+    """`type` container.<notice>, `timestamp` (when the status was written), the status as GET /api/containers
+    shows it."""
+    data = box_from_record(status).public(status["as_of"])
+    envelope = {"type": f"container.{notice}", "timestamp": format_time(written_at), "data": data}
+    return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def payload(alert: Mapping[str, Any], written_at: datetime) -> bytes:
@@ -222,6 +252,7 @@ class DeliveryTopics:
     alerts: str = CONGESTION_ALERTS
     subscriptions: str = WEBHOOK_SUBSCRIPTIONS
     dead_letter: str = DEAD_LETTER
+    container_status: str = CONTAINER_STATUS
 
 
 class _Stopping(Exception):
@@ -241,6 +272,8 @@ class WebhookDeliverer:
         self._stopping = threading.Event()
         self._recent: OrderedDict[str, None] = OrderedDict()
         self.book = SubscriptionBook(settings, self.topics.subscriptions)
+        self.parties = {i.party: i for i in load_keyring(settings)[0].identities}
+        """Who owns which subscription: a container notice goes only to the box's own carrier or trucker."""
         self.assigned: set[int] = set()
         """Partitions of the alerts topic this member holds now."""
         self.delivered = 0
@@ -278,13 +311,14 @@ class WebhookDeliverer:
         watermarks = Consumer(consumer_config(self.settings, None))
 
         def assigned(_: Consumer, partitions: list[TopicPartition]) -> None:
-            self.assigned |= {p.partition for p in partitions}
+            self.assigned |= {p.partition for p in partitions if p.topic == self.topics.alerts}
             log.info("webhooks: assigned %s", sorted(self.assigned))
 
         def revoked(_: Consumer, partitions: list[TopicPartition]) -> None:
-            self.assigned -= {p.partition for p in partitions}
+            self.assigned -= {p.partition for p in partitions if p.topic == self.topics.alerts}
 
-        consumer.subscribe([self.topics.alerts], on_assign=assigned, on_revoke=revoked, on_lost=revoked)
+        topics = [self.topics.alerts, self.topics.container_status]
+        consumer.subscribe(topics, on_assign=assigned, on_revoke=revoked, on_lost=revoked)
         self.status = "live"
         try:
             async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
@@ -351,20 +385,48 @@ class WebhookDeliverer:
             await asyncio.sleep(min(left, 0.1))
 
     async def _handle(self, session: aiohttp.ClientSession, dead_letters: Producer, message: Message) -> None:
-        """Deliver one alert to every matching subscription; return once each is delivered or dead-lettered."""
+        """Deliver one record (an alert, or a container status with notices) to every matching subscription;
+        return once each is delivered or dead-lettered."""
+        if message.topic() == self.topics.container_status and message.value() is None:
+            return  # a tombstone: a box forgotten, nothing to tell
         try:
-            alert = self._codec.decode(message.value())
+            record = self._codec.decode(message.value())
         except DecodeError as exc:
-            self._dead_letter(dead_letters, message, f"not an alert: {exc}", "decode")
+            self._dead_letter(dead_letters, message, f"not an alert or a container status: {exc}", "decode")
             self._flush(dead_letters)
             return
-        alert_id = str(alert.get("alert_id"))
-        if alert_id in self._recent:
-            return  # the same alert written again: it was sent
         _, written_ms = message.timestamp()
         written_at = datetime.fromtimestamp(written_ms / 1000, UTC)
-        matching = [s for s in self.book.all() if s.matches(alert, written_at)]
-        body = payload(alert, written_at)
+        if message.topic() == self.topics.container_status:
+            box = box_from_record(record)
+            for notice, notice_id in container_notices(record):
+                matching = [
+                    s
+                    for s in self.book.all()
+                    if notice in s.containers
+                    and s.fresh(written_at)
+                    and s.owner in self.parties
+                    and may_see(self.parties[s.owner], box)
+                ]
+                body = notice_payload(notice, record, written_at)
+                await self._send(session, dead_letters, message, matching, notice_id, body)
+            return
+        alert_id = str(record.get("alert_id"))
+        matching = [s for s in self.book.all() if s.matches(record, written_at)]
+        await self._send(session, dead_letters, message, matching, alert_id, payload(record, written_at))
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        dead_letters: Producer,
+        message: Message,
+        matching: list[Subscription],
+        news_id: str,
+        body: bytes,
+    ) -> None:
+        """One piece of news (an alert, a notice) to its subscriptions at once; failures dead-lettered."""
+        if news_id in self._recent:
+            return  # the same news written again: it was sent
         WEBHOOK_QUEUE_DEPTH.inc(len(matching))
         try:
             outcomes = await asyncio.gather(
@@ -372,7 +434,7 @@ class WebhookDeliverer:
                     deliver(
                         session,
                         s,
-                        message_id(s, alert_id),
+                        message_id(s, news_id),
                         body,
                         self.policy,
                         self._rng,
@@ -392,13 +454,13 @@ class WebhookDeliverer:
             elif outcome.wanted:
                 failed = True
                 reason = f"webhook {subscription.id} ({subscription.display_url}): {outcome.reason}"
-                log.warning("webhooks: alert %s dead-lettered: %s", alert_id, reason)
+                log.warning("webhooks: %s dead-lettered: %s", news_id, reason)
                 self._dead_letter(dead_letters, message, reason, "deliver")
                 self.dead_lettered += 1
                 WEBHOOK_DELIVERIES.labels("dead_lettered").inc()
         if failed:
             self._flush(dead_letters)
-        self._recent[alert_id] = None
+        self._recent[news_id] = None
         if len(self._recent) > RECENT_ALERTS:
             self._recent.popitem(last=False)
 

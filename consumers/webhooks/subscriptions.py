@@ -40,7 +40,11 @@ MAX_SCOPES = 50
 MAX_PER_PARTY = 20
 """Subscriptions one party may hold: each one is an HTTP call per matching alert from every delivery."""
 _SCOPE_PATTERN = re.compile(r"[A-Za-z0-9/*?\[\]_.-]{1,64}")
-_FIELDS = {"url", "secret", "scopes", "levels"}
+_FIELDS = {"url", "secret", "scopes", "levels", "containers"}
+NOTICES = ("available_for_pickup", "last_free_day_tomorrow")
+"""Notices about a party's own containers (docs/webhooks.md, "My containers")."""
+NOTICE_ROLES = ("carrier", "trucker")
+"""Roles that may ask for them: the carrier of the call that brought a box, the trucker who holds it."""
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +84,25 @@ class Subscription:
     scopes: tuple[str, ...] | None
     """Scope ids or shell patterns (`USLGB/*`); None: every scope."""
     levels: tuple[str, ...]
-    """An alert matches when the level it enters or leaves is one of these."""
+    """An alert matches when the level it enters or leaves is one of these; none: no alerts."""
     created_at: datetime
+    containers: tuple[str, ...] = ()
+    """Notices (NOTICES) about the owner's own containers; none: no container notices."""
 
     def matches(self, alert: Mapping[str, Any], written_at: datetime | None = None) -> bool:
         """Scope and level match, and the alert was written after the subscription was made.
 
         Alerts from before a subscription (read late, after an outage) are not its news.
         """
-        if written_at is not None and written_at < self.created_at:
+        if not self.fresh(written_at):
             return False
         if self.scopes is not None and not any(fnmatch.fnmatchcase(str(alert["scope"]), p) for p in self.scopes):
             return False
         return alert.get("level") in self.levels or alert.get("previous_level") in self.levels
+
+    def fresh(self, written_at: datetime | None) -> bool:
+        """Whether a record written then is news to this subscription (made before it was written)."""
+        return written_at is None or written_at >= self.created_at
 
     @property
     def display_url(self) -> str:
@@ -109,6 +119,7 @@ class Subscription:
             "url": self.url,
             "scopes": list(self.scopes) if self.scopes is not None else None,
             "levels": list(self.levels),
+            "containers": list(self.containers),
             "created_at": format_time(self.created_at),
         }
 
@@ -130,6 +141,7 @@ class Subscription:
             scopes=tuple(data["scopes"]) if data.get("scopes") is not None else None,
             levels=tuple(data["levels"]),
             created_at=datetime.fromtimestamp(int(data["created_ms"]) / 1000, UTC),
+            containers=tuple(data.get("containers") or ()),
         )
 
 
@@ -159,9 +171,12 @@ def _scopes(raw: Any) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(raw))
 
 
-def _levels(raw: Any) -> tuple[str, ...]:
+def _levels(raw: Any, containers: tuple[str, ...]) -> tuple[str, ...]:
+    """The levels; left out: all three, or none when the subscription asks for container notices."""
     if raw is None:
-        return LEVELS
+        return () if containers else LEVELS
+    if raw == [] and containers:
+        return ()
     if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
         raise SubscriptionError(f"levels must be a non-empty list of {', '.join(LEVELS)}")
     wanted = {x.upper() for x in raw}
@@ -171,15 +186,31 @@ def _levels(raw: Any) -> tuple[str, ...]:
     return tuple(level for level in LEVELS if level in wanted)
 
 
+def _containers(raw: Any, role: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) for x in raw):
+        raise SubscriptionError(f"containers must be a non-empty list of {', '.join(NOTICES)}")
+    unknown = sorted(set(raw) - set(NOTICES))
+    if unknown:
+        raise SubscriptionError(f"containers: {', '.join(unknown)} not one of {', '.join(NOTICES)}")
+    if role not in NOTICE_ROLES:
+        raise SubscriptionError(f"containers: notices about containers go to a carrier or a trucker, not a {role}")
+    return tuple(n for n in NOTICES if n in raw)
+
+
 def _to_ms(moment: datetime) -> datetime:
     """Milliseconds, as on the topic (and as Kafka timestamps the alerts it is compared with)."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
-def from_request(body: Any, owner: str, now: datetime | None = None) -> Subscription:
-    """A POST /api/webhooks body to a new subscription (a secret is made when none is given)."""
+def from_request(body: Any, owner: str, now: datetime | None = None, role: str | None = None) -> Subscription:
+    """A POST /api/webhooks body to a new subscription (a secret is made when none is given); `role` is the
+    owner's (a carrier or a trucker may ask for notices about its containers)."""
     if not isinstance(body, Mapping):
-        raise SubscriptionError("the body must be a JSON object with url, and optionally secret, scopes, levels")
+        raise SubscriptionError(
+            "the body must be a JSON object with url, and optionally secret, scopes, levels, containers"
+        )
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         raise SubscriptionError(f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
@@ -189,14 +220,16 @@ def from_request(body: Any, owner: str, now: datetime | None = None) -> Subscrip
     elif not isinstance(secret, str):
         raise SubscriptionError("secret must be a string whsec_<base64>, or omitted")
     secret_key(secret)
+    containers = _containers(body.get("containers"), role)
     return Subscription(
         id="wh_" + secrets.token_hex(10),
         owner=owner,
         url=_url(body.get("url")),
         secret=secret,
         scopes=_scopes(body.get("scopes")),
-        levels=_levels(body.get("levels")),
+        levels=_levels(body.get("levels"), containers),
         created_at=_to_ms(now or datetime.now(UTC)),
+        containers=containers,
     )
 
 

@@ -21,8 +21,9 @@ import pytest
 from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.settings import Settings
 from baystream.producers.gateway.identities import hash_key, new_key
-from tests.consumers.dashboard.helpers import served_dashboard
-from tests.consumers.webhooks.helpers import private_webhook_topics
+from tests.consumers.dashboard.helpers import BASE_TIME, private_topics, served_dashboard
+from tests.consumers.dashboard.parties_data import status
+from tests.consumers.webhooks.helpers import AlertWriter, private_webhook_topics
 from tests.polling import eventually
 from tests.producers.gateway.test_schemathesis import CHECKS
 
@@ -33,9 +34,15 @@ KEY = new_key()
 def dashboard(broker_settings: Settings) -> Iterator[str]:
     keys = {"maeu": {"key_sha256": hash_key(KEY), "role": "carrier", "scac": "MAEU"}}
     settings = broker_settings.with_overrides(gateway_keys=json.dumps(keys))
-    topics = private_webhook_topics(settings, f"schemathesis-{new_key()[-8:]}")
-    with served_dashboard(settings, DashboardOptions(subscriptions_topic=topics.subscriptions)) as served:
+    name = f"schemathesis-{new_key()[-8:]}"
+    topics = private_webhook_topics(settings, name)
+    feed = private_topics(settings, f"{name}-feed")
+    statuses = AlertWriter(settings, feed.container_status, key="container_id")  # one box of the key's carrier
+    statuses.write([status("MSCU1234566", "ON_TERMINAL", terminal="APMT", carrier="MAEU", since=BASE_TIME)])
+    options = DashboardOptions(topics=feed, subscriptions_topic=topics.subscriptions)
+    with served_dashboard(settings, options) as served:
         eventually(lambda: _status(served.url + "/api/webhooks") == 200, 30, "subscriptions read")
+        eventually(lambda: _status(served.url + "/api/my/containers") == 200, 30, "container statuses read")
         yield served.url
 
 

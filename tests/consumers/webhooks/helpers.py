@@ -21,8 +21,9 @@ PARTITIONS = 3
 
 
 def private_webhook_topics(settings: Settings, prefix: str) -> DeliveryTopics:
-    """Alerts (3 partitions), subscriptions (1, compacted) and dead letters of the test's own."""
-    topics = DeliveryTopics(f"{prefix}-alerts", f"{prefix}-subscriptions", f"{prefix}-dead")
+    """Alerts (3 partitions), subscriptions (1, compacted), dead letters and container statuses (3) of the test's
+    own."""
+    topics = DeliveryTopics(f"{prefix}-alerts", f"{prefix}-subscriptions", f"{prefix}-dead", f"{prefix}-status")
     rf = settings.kafka.replication_factor
     admin = AdminClient(admin_config(settings))
     futures = admin.create_topics(
@@ -30,6 +31,7 @@ def private_webhook_topics(settings: Settings, prefix: str) -> DeliveryTopics:
             NewTopic(topics.alerts, num_partitions=PARTITIONS, replication_factor=rf),
             NewTopic(topics.subscriptions, 1, rf, config={"cleanup.policy": "compact"}),
             NewTopic(topics.dead_letter, num_partitions=1, replication_factor=rf),
+            NewTopic(topics.container_status, num_partitions=PARTITIONS, replication_factor=rf),
         ]
     )
     for future in futures.values():
@@ -41,8 +43,9 @@ class AlertWriter:
     """Writes alerts as the worker does, each to the partition the test chooses (replicas split partitions);
     `ends` holds the next offset of each partition, from the broker's acknowledgements."""
 
-    def __init__(self, settings: Settings, topic: str):
+    def __init__(self, settings: Settings, topic: str, key: str = "scope"):
         self.topic = topic
+        self.key = key
         self.codec = Codec()
         self.producer = Producer(producer_config(settings))
         self.ends: dict[int, int] = {}
@@ -50,7 +53,7 @@ class AlertWriter:
     def write(self, alerts: list[Mapping[str, Any]], partition: int | None = None) -> None:
         for n, record in enumerate(alerts):
             where = n % PARTITIONS if partition is None else partition
-            self.raw(self.codec.encode(record), str(record["scope"]).encode(), where)
+            self.raw(self.codec.encode(record), str(record[self.key]).encode(), where)
         assert self.producer.flush(15) == 0, "broker did not acknowledge every alert"
 
     def raw(self, value: bytes, key: bytes, partition: int) -> None:
@@ -75,11 +78,12 @@ def delivering(settings: Settings, topics: DeliveryTopics) -> Iterator[WebhookDe
         assert not thread.is_alive(), "the deliverer did not stop"
 
 
-def committed(settings: Settings, topics: DeliveryTopics) -> dict[int, int]:
-    """The group's committed offset of each partition of the alerts topic (negative: none yet)."""
+def committed(settings: Settings, topics: DeliveryTopics, topic: str | None = None) -> dict[int, int]:
+    """The group's committed offset of each partition of the alerts topic, or `topic` (negative: none yet)."""
     consumer = Consumer(consumer_config(settings, settings.webhooks.group_id, **{"enable.auto.commit": False}))
     try:
-        found = consumer.committed([TopicPartition(topics.alerts, p) for p in range(PARTITIONS)], timeout=10)
+        name = topic or topics.alerts
+        found = consumer.committed([TopicPartition(name, p) for p in range(PARTITIONS)], timeout=10)
         return {tp.partition: tp.offset for tp in found}
     finally:
         consumer.close()
@@ -89,7 +93,7 @@ def wait_all_committed(settings: Settings, topics: DeliveryTopics, writer: Alert
     """Until the group has committed every alert `writer` wrote: nothing of them will be sent again."""
 
     def done() -> bool:
-        now = committed(settings, topics)
+        now = committed(settings, topics, writer.topic)
         if any(now[p] < end for p, end in writer.ends.items()):
             raise LookupError(f"committed {now}, written up to {writer.ends}")
         return True
