@@ -85,7 +85,16 @@ class TopicFeed:
 
     name = "dashboard reader"
 
-    def __init__(self, settings: Settings, sources: list[Source], batch_size: int = 500):
+    def __init__(
+        self,
+        settings: Settings,
+        sources: list[Source],
+        deliver: Callable[[Any], None],
+        batch_type: Callable[..., Any],
+        batch_size: int = 500,
+    ):
+        self._deliver = deliver
+        self._batch_type = batch_type
         self._settings = settings
         self._sources = sources
         self._batch_size = batch_size
@@ -119,10 +128,7 @@ class TopicFeed:
 
     def _ready(self) -> Any:
         """The batch that says: warm, nothing else."""
-        raise NotImplementedError
-
-    def _deliver(self, batch: Any) -> None:
-        raise NotImplementedError
+        return self._batch_type(warmed_up=True)
 
     def _consume(self) -> None:
         # A short fetch wait bounds the delay to the browsers on brokers that hold fetches to the maximum (Tansu).
@@ -254,15 +260,8 @@ class IndicatorFeed(TopicFeed):
         batch_size: int = 500,
     ):
         sources = [Source(topics.latest), Source(topics.indicators, history_hours), Source(topics.alerts)]
-        super().__init__(settings, sources, batch_size)
+        super().__init__(settings, sources, deliver, FeedBatch, batch_size)
         self._topics = topics
-        self._deliver_batch = deliver
-
-    def _deliver(self, batch: FeedBatch) -> None:
-        self._deliver_batch(batch)
-
-    def _ready(self) -> FeedBatch:
-        return FeedBatch(warmed_up=True)
 
     def _decode(
         self, messages: list[Message], pending: dict[tuple[str, int], int], starts: dict[TopicPartition, int]
@@ -296,17 +295,9 @@ class PartyFeed(TopicFeed):
         visit_hours: float = 24.0,
         batch_size: int = 2000,
     ):
-        super().__init__(
-            settings, [Source(topics.container_status), Source(topics.gate_moves, visit_hours)], batch_size
-        )
+        sources = [Source(topics.container_status), Source(topics.gate_moves, visit_hours)]
+        super().__init__(settings, sources, deliver, PartyBatch, batch_size)
         self._topics = topics
-        self._deliver_batch = deliver
-
-    def _deliver(self, batch: PartyBatch) -> None:
-        self._deliver_batch(batch)
-
-    def _ready(self) -> PartyBatch:
-        return PartyBatch(warmed_up=True)
 
     def _decode(
         self, messages: list[Message], pending: dict[tuple[str, int], int], starts: dict[TopicPartition, int]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -64,31 +65,22 @@ class OwnViews:
         identity = self.parties.of(request)
         self._check_ready()
         now = self._now()
-        boxes = self.containers.mine(identity, now)
-        _count(identity, "my_containers", f"{len(boxes)} container(s)", True)
-        return web.json_response(
-            {
-                "party": identity.party,
-                "role": identity.role.value,
-                "as_of": format_time(now),
-                "containers": [b.public(now) for b in boxes],
-            }
-        )
+        boxes = [b.public(now) for b in self.containers.mine(identity, now)]
+        return _listing(identity, "my_containers", "containers", boxes, now)
 
     async def my_visits(self, request: web.Request) -> web.Response:
         identity = self.parties.of(request)
         self._check_ready()
         now = self.visits.newest or datetime.now(UTC)
-        visits = self.visits.mine(identity)
-        _count(identity, "my_visits", f"{len(visits)} visit(s)", True)
-        return web.json_response(
-            {
-                "party": identity.party,
-                "role": identity.role.value,
-                "as_of": format_time(now),
-                "visits": [v.public(now) for v in visits],
-            }
-        )
+        visits = [v.public(now) for v in self.visits.mine(identity)]
+        return _listing(identity, "my_visits", "visits", visits, now)
+
+
+def _listing(identity: Identity, endpoint: str, name: str, items: list[dict[str, Any]], now: datetime) -> web.Response:
+    """A party's own list, counted and logged like every detail read."""
+    _count(identity, endpoint, f"{len(items)} {name}", True)
+    body = {"party": identity.party, "role": identity.role.value, "as_of": format_time(now), name: items}
+    return web.json_response(body)
 
 
 def _count(identity: Identity | None, endpoint: str, what: str, shown: bool) -> None:
