@@ -22,7 +22,7 @@ from baystream.infra.http.ports import PortSetting, is_free
 from baystream.infra.metrics import DEFAULT_METRICS_PORTS
 from baystream.infra.settings import Settings
 
-HELP = "run the whole backbone on the embedded broker: worker, simulator, dashboard, gateway"
+HELP = "run the whole backbone on the embedded broker: worker, container status, simulator, dashboard, gateway"
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ def children(settings: Settings, speed: float, scenario: str) -> list[Child]:
     gateway = (settings.gateway.host, settings.gateway.port, PortSetting("gateway_port", "the gateway"))
     return [
         Child("worker", "worker", (), "indicator worker (Faust)"),
+        Child("containers", "containers", (), "container status (container-status)"),
         Child(
             "simulate",
             "simulator",
