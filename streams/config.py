@@ -48,6 +48,8 @@ class Bound:
     normal: float
     crisis: float
     weight: float = 1.0
+    group: str = ""
+    """The concern it belongs to (vessels, berths, gates, dwell, rail, chassis): see `IndicatorConfig.group_peak`."""
 
 
 # Berths: vessel berths a terminal can work at once (its berths in the reference data).
@@ -57,22 +59,37 @@ DEFAULT_FACILITIES: Mapping[str, Facility] = MappingProxyType(
     | {y.code: Facility(y.code, y.port, 0, y.chassis, "rail") for y in RAIL_YARDS}
 )
 
-# Congestion-index inputs (docs/domain.md "normal and crisis values"). vessels_waiting is given for the whole
-# complex and scaled to a scope by its share of the complex's berths.
+# Congestion-index inputs (docs/indicators.md "Congestion index and levels"). vessels_waiting is given for the
+# whole complex and scaled to a scope by its share of the complex's berths. Rail backlog and chassis are
+# scaled per scope by what the scope itself handles: the backlog in days of its own rail-bound arrivals, the
+# chassis out as a share of its own pool. The first nine make the weighted mean as before; the figures by
+# mode, the rail backlog and the chassis in the pool weigh 0 there and lift the index through their group's
+# peak (IndicatorConfig.group_peak), as rail and street dwell do too.
 DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
     {
-        "vessels_waiting": Bound(3.0, 65.0, 1.0),
-        "anchor_wait_hours": Bound(24.0, 8.7 * 24, 1.5),
-        "berth_utilization": Bound(0.65, 0.85, 1.0),
-        "truck_turn_minutes": Bound(60.0, 100.0, 1.5),
-        "truck_turn_p90_minutes": Bound(90.0, 240.0, 0.5),
-        "import_dwell_days": Bound(3.0, 8.4, 1.5),
-        "long_dwell_share": Bound(0.10, 0.33, 1.0),
-        "chassis_street_dwell_days": Bound(4.0, 8.0, 1.0),
-        "rail_dwell_days": Bound(4.0, 16.5, 1.0),
+        "vessels_waiting": Bound(3.0, 65.0, 1.0, "vessels"),
+        "anchor_wait_hours": Bound(24.0, 8.7 * 24, 1.5, "vessels"),
+        "berth_utilization": Bound(0.65, 0.85, 1.0, "berths"),
+        "truck_turn_minutes": Bound(60.0, 100.0, 1.5, "gates"),
+        "truck_turn_p90_minutes": Bound(90.0, 240.0, 0.5, "gates"),
+        "import_dwell_days": Bound(3.0, 8.4, 1.5, "pooled"),
+        "long_dwell_share": Bound(0.10, 0.33, 1.0, "pooled"),
+        "chassis_street_dwell_days": Bound(4.0, 8.0, 1.0, "chassis"),
+        "rail_dwell_days": Bound(4.0, 16.5, 1.0, "rail"),
+        "import_dwell_truck_days": Bound(3.0, 8.4, 0.0, "dwell"),
+        "long_dwell_truck_share": Bound(0.10, 0.33, 0.0, "dwell"),
+        "chassis_in_pool_share": Bound(0.5, 0.1, 0.0, "chassis"),
+        "import_dwell_rail_days": Bound(4.0, 16.5, 0.0, "rail"),
+        "long_dwell_rail_share": Bound(0.15, 0.5, 0.0, "rail"),
+        "rail_backlog_days": Bound(2.5, 7.0, 0.0, "rail"),
     }
 )
 SCALED_BY_BERTHS = frozenset({"vessels_waiting"})
+PEAK_GROUPS = frozenset({"dwell", "rail", "chassis"})
+"""Groups whose inputs alone can lift the index (`IndicatorConfig.group_peak`): stocks that build over days.
+Not vessels, berths nor gates, whose figures swing with every ship and shift at one terminal (two ships
+waiting for a two-berth terminal or a slow hour at its gate is no crisis); a vessel crisis lifts the
+dwell and rail figures and the mean with them."""
 
 
 DEFAULT_FACTORS: Mapping[str, float] = MappingProxyType({"co2": 690.0, "nox": 11.5})
@@ -110,6 +127,18 @@ class IndicatorConfig:
     index hovering at a bound does not flap (0: the levels are exactly the bands; docs/indicators.md)."""
     long_dwell_days: float = 5.0
     """An import on terminal this long or longer is a long dweller (long_dwell_share)."""
+    long_dwell_truck_days: float = 9.0
+    """A truck-bound import on terminal this long or longer is a long dweller (long_dwell_truck_share)."""
+    long_dwell_rail_days: float = 6.0
+    """A rail-bound import on terminal this long or longer is a long dweller (long_dwell_rail_share)."""
+    rail_backlog_days: float = 9.0
+    """A rail-bound import on terminal this long or longer counts in rail_backlog_9d."""
+    peak_groups: frozenset[str] = PEAK_GROUPS
+    """The groups `group_peak` applies to."""
+    group_peak: float = 0.6
+    """The index is at least this share of the worst position among the inputs of `peak_groups` (x 100;
+    docs/indicators.md), so one concern in crisis (rail, chassis, dwell) shows even when the others are
+    normal: at its crisis value alone, 60 (AMBER, not RED); 0: the plain weighted mean."""
     visit_timeout_hours: float = 24.0
     """A truck visit open this long is a lost gate OUT: it no longer counts in trucks_on_terminal."""
     near_dock_yard: str = ICTF.code
@@ -124,6 +153,18 @@ class IndicatorConfig:
     @property
     def long_dwell_hours(self) -> int:
         return round(self.long_dwell_days * 24)
+
+    @property
+    def long_dwell_truck_hours(self) -> int:
+        return round(self.long_dwell_truck_days * 24)
+
+    @property
+    def long_dwell_rail_hours(self) -> int:
+        return round(self.long_dwell_rail_days * 24)
+
+    @property
+    def rail_backlog_old_hours(self) -> int:
+        return round(self.rail_backlog_days * 24)
 
     @property
     def visit_timeout_whole_hours(self) -> int:
@@ -161,9 +202,17 @@ def _as_json(config: IndicatorConfig) -> dict[str, Any]:
             for code, f in config.facilities.items()
         },
         "index": {name: dataclasses.asdict(b) for name, b in config.index.items()},
-        "levels": {"amber_from": config.amber_from, "red_from": config.red_from, "hysteresis": config.hysteresis},
+        "levels": {
+            "amber_from": config.amber_from,
+            "red_from": config.red_from,
+            "hysteresis": config.hysteresis,
+            "group_peak": config.group_peak,
+        },
         "engine": {
             "long_dwell_days": config.long_dwell_days,
+            "long_dwell_truck_days": config.long_dwell_truck_days,
+            "long_dwell_rail_days": config.long_dwell_rail_days,
+            "rail_backlog_days": config.rail_backlog_days,
             "dedup_horizon_hours": config.dedup_horizon_hours,
             "near_dock_yard": config.near_dock_yard,
             "future_tolerance_hours": config.future_tolerance_hours,
@@ -201,6 +250,9 @@ def _check_keys(path: str, where: str, table: Mapping[str, Any], allowed: set[st
 
 _ENGINE_KEYS = {
     "long_dwell_days",
+    "long_dwell_truck_days",
+    "long_dwell_rail_days",
+    "rail_backlog_days",
     "dedup_horizon_hours",
     "near_dock_yard",
     "future_tolerance_hours",
@@ -230,7 +282,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
     index = dict(config.index)
     for name, raw in _table(path, "index", data.get("index", {})).items():
         table = _table(path, f"index.{name}", raw)
-        _check_keys(path, f"index.{name}", table, {"normal", "crisis", "weight"})
+        _check_keys(path, f"index.{name}", table, {"normal", "crisis", "weight", "group"})
         base_bound = index.get(name)
         if base_bound is None:
             raise IndicatorConfigError(f"{path}: index.{name}: not an input of the index; inputs: {sorted(index)}")
@@ -238,12 +290,13 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
             float(_number(path, f"index.{name}.normal", table.get("normal", base_bound.normal))),
             float(_number(path, f"index.{name}.crisis", table.get("crisis", base_bound.crisis))),
             float(_number(path, f"index.{name}.weight", table.get("weight", base_bound.weight))),
+            str(table.get("group", base_bound.group)),
         )
         if bound.crisis == bound.normal:
             raise IndicatorConfigError(f"{path}: index.{name}: crisis must differ from normal")
         index[name] = bound
     levels = _table(path, "levels", data.get("levels", {}))
-    _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis"})
+    _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis", "group_peak"})
     engine = _table(path, "engine", data.get("engine", {}))
     _check_keys(path, "engine", engine, _ENGINE_KEYS)
     result = replace(
@@ -253,8 +306,22 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
         amber_from=float(_number(path, "levels.amber_from", levels.get("amber_from", config.amber_from))),
         red_from=float(_number(path, "levels.red_from", levels.get("red_from", config.red_from))),
         hysteresis=float(_number(path, "levels.hysteresis", levels.get("hysteresis", config.hysteresis))),
+        group_peak=float(_number(path, "levels.group_peak", levels.get("group_peak", config.group_peak))),
         near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
+        long_dwell_truck_days=float(
+            _number(
+                path, "engine.long_dwell_truck_days", engine.get("long_dwell_truck_days", config.long_dwell_truck_days)
+            )
+        ),
+        long_dwell_rail_days=float(
+            _number(
+                path, "engine.long_dwell_rail_days", engine.get("long_dwell_rail_days", config.long_dwell_rail_days)
+            )
+        ),
+        rail_backlog_days=float(
+            _number(path, "engine.rail_backlog_days", engine.get("rail_backlog_days", config.rail_backlog_days))
+        ),
         visit_timeout_hours=float(
             _number(path, "engine.visit_timeout_hours", engine.get("visit_timeout_hours", config.visit_timeout_hours))
         ),

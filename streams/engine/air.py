@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from baystream.streams.config import AirConfig
+from baystream.streams.engine.concerns import call_status, milestone_slot
 from baystream.streams.engine.series import DAY_MS, DAY_QUARTERS, HOUR_MS, QUARTER_MS, add_count, prune
 
 WEEK_HOURS = 7 * 24
@@ -33,7 +34,10 @@ ANCHOR_IN, ANCHOR_OUT, BERTH_IN, BERTH_OUT, LAST = 0, 1, 2, 3, 4
 VALUE = {name: 5 + 2 * i for i, name in enumerate(FIELDS)}
 """Index of each field's value in a call row; its event time follows it."""
 ESTIMATED, PLANNED, TEU_MOVED, LADEN = 13, 14, 15, 16
-ROW_SIZE = 17
+HOLD_IN, HOLD_OUT = 17, 18
+ROW_SIZE = 19
+_SLOT = {0: ANCHOR_IN, 1: ANCHOR_OUT, 2: BERTH_IN, 3: BERTH_OUT, 5: HOLD_IN, 6: HOLD_OUT}
+"""Vessels' milestone slots (concerns.milestone_slot) in a row here."""
 
 
 def teu_of(iso_type: str) -> int:
@@ -42,14 +46,10 @@ def teu_of(iso_type: str) -> int:
 
 
 def _status(call: list[Any]) -> str | None:
-    """waiting (at anchor), at_berth or None, as `vessels_waiting` and `berth_utilization` count them."""
-    if call[BERTH_OUT] is not None:
-        return None
-    if call[BERTH_IN] is not None:
-        return "at_berth"
-    if call[ANCHOR_IN] is not None and call[ANCHOR_OUT] is None:
-        return "waiting"
-    return None
+    """waiting (at anchor or held offshore), at_berth or None, as `vessels_waiting` and `berth_utilization`
+    count them: Vessels' rule on this row's milestones."""
+    status = call_status([call[i] for i in (ANCHOR_IN, ANCHOR_OUT, BERTH_IN, BERTH_OUT, LAST, HOLD_IN, HOLD_OUT)])
+    return "waiting" if status == "held" else status
 
 
 Touch = Callable[[str, str], object]
@@ -80,7 +80,7 @@ class Calls:
     def vessel(self, event: Mapping[str, Any], ts: int) -> None:
         """An ACTUAL VesselArrival: its milestone and the newest values of the call's fields."""
         call = self._call(event["facility"], event["call_id"], event["port"], ts)
-        slot = (0 if event["event_type"] == "ARRIVED" else 1) + (0 if event["location_type"] == "ANCHORAGE" else 2)
+        slot = _SLOT[milestone_slot(event)]
         if call[slot] is None or ts < call[slot]:
             call[slot] = ts
         for name, index in VALUE.items():
@@ -170,13 +170,17 @@ class Calls:
         return out
 
     def to_state(self) -> dict[str, Any]:
-        calls = {key: [*call[:LADEN], {str(h): n for h, n in call[LADEN].items()}] for key, call in self.calls.items()}
+        calls = {
+            key: [*call[:LADEN], {str(h): n for h, n in call[LADEN].items()}, *call[LADEN + 1 :]]
+            for key, call in self.calls.items()
+        }
         gates = {f: {str(q): cell for q, cell in b.items()} for f, b in self.gates.items()}
         return {"calls": calls, "gates": gates}
 
     def load(self, state: Mapping[str, Any]) -> None:
         for key, row in state.get("calls", {}).items():
-            self.calls[key] = [*row[:LADEN], {int(h): int(n) for h, n in row[LADEN].items()}]
+            rest = [*row[LADEN + 1 :], *[None] * (ROW_SIZE - len(row))]  # rows saved before HOLD_IN: none held
+            self.calls[key] = [*row[:LADEN], {int(h): int(n) for h, n in row[LADEN].items()}, *rest]
         for facility, buckets in state.get("gates", {}).items():
             self.gates[facility] = {int(q): list(cell) for q, cell in buckets.items()}
 
@@ -184,8 +188,9 @@ class Calls:
 def _departed(call: list[Any]) -> list[Any]:
     """[berth departure ms, ms at anchor, ms at berth, teu_capacity, TEU moved, shore_power, corridor]:
     corridor is 0 (not from CNSHA), 1 (from CNSHA) or 2 (from CNSHA, plugged in, on a low-carbon fuel)."""
-    anchored, berthed, left = call[ANCHOR_IN], call[BERTH_IN], call[BERTH_OUT]
-    at_anchor = berthed - anchored if berthed is not None and anchored is not None and anchored <= berthed else 0
+    berthed, left = call[BERTH_IN], call[BERTH_OUT]
+    waited = [t for t in (call[ANCHOR_IN], call[HOLD_IN]) if t is not None and berthed is not None and t <= berthed]
+    at_anchor = berthed - min(waited) if waited else 0
     at_berth = max(0, left - berthed) if berthed is not None else 0
     shore = call[VALUE["shore_power"]]
     corridor = 0

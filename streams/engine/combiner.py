@@ -54,11 +54,15 @@ class Combiner:
 
     def _facility_totals(self, watermark: int) -> tuple[dict[str, Totals], dict[str, str]]:
         config = self.config
-        limits = Limits.at(watermark, config.long_dwell_hours, config.visit_timeout_whole_hours)
+        limits = Limits.at(watermark, config)
         totals: dict[str, Totals] = {}
         ports: dict[str, str] = {}
         for code, facility in config.facilities.items():
-            totals[code] = Totals(berths=facility.berths, inventory=facility.chassis)
+            totals[code] = Totals(
+                berths=facility.berths,
+                inventory=facility.chassis,
+                near_dock=code == config.near_dock_yard,
+            )
             ports[code] = facility.port
         for partial in self._partials.values():
             for code, part in partial.get("facilities", {}).items():
@@ -69,13 +73,10 @@ class Combiner:
                 totals[code].air.add_partial(part.get("air"), watermark, config.air)
         return totals, ports
 
-    def _berths(self, totals: Mapping[str, Totals]) -> int:
-        return sum(t.berths for t in totals.values())
-
-    def _values(self, scope: str, t: Totals, complex_berths: int, as_of: datetime) -> list[IndicatorValue]:
+    def _values(self, scope: str, t: Totals, complex_t: Totals, as_of: datetime) -> list[IndicatorValue]:
         values = t.values()
-        share = t.berths / complex_berths if complex_berths else 0.0
-        index = congestion_index(values, self.config, share)
+        berths = t.berths / complex_t.berths if complex_t.berths else 0.0
+        index = congestion_index({**values, **t.index_inputs()}, self.config, berths)
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         values.update(origin_values(t.air.origins, self._countries))
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
@@ -94,18 +95,17 @@ class Combiner:
         totals, ports = self._facility_totals(watermark)
         for t in totals.values():
             self._countries.update(t.air.origins)
-        complex_berths = self._berths(totals)
         port_totals: dict[str, Totals] = {port: Totals() for port in PORT_CODES}
         everything = Totals()
+        for code, t in totals.items():
+            port_totals.setdefault(ports[code], Totals()).add(t)
+            everything.add(t)
         out: list[IndicatorValue] = []
         for code, t in totals.items():
-            port = ports[code]
-            out.extend(self._values(facility_scope(port, code), t, complex_berths, as_of))
-            port_totals.setdefault(port, Totals()).add(t)
-            everything.add(t)
+            out.extend(self._values(facility_scope(ports[code], code), t, everything, as_of))
         for port, t in port_totals.items():
-            out.extend(self._values(port, t, complex_berths, as_of))
-        out.extend(self._values(COMPLEX_ID, everything, complex_berths, as_of))
+            out.extend(self._values(port, t, everything, as_of))
+        out.extend(self._values(COMPLEX_ID, everything, everything, as_of))
         out.sort(key=lambda v: (v.scope, v.indicator))
         self._cache = out
         return list(out)

@@ -10,6 +10,7 @@ buckets (by the time of the completion) keep it out of the indicator.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from baystream.streams.engine.facility import FacilityAggregates
@@ -20,35 +21,76 @@ Row = tuple[Any, ...]
 """An immutable entity record: tuples of atoms are left alone by the garbage collector."""
 
 
+def _ms(when: datetime) -> int:
+    """Milliseconds since the epoch of a decoded (aware) time, as the engine takes `event_time`."""
+    return round(when.timestamp() * 1000)
+
+
 def _drop_older(table: dict[str, Row], index: int, oldest_ms: int) -> None:
     stale = [key for key, row in table.items() if row[index] < oldest_ms]
     for key in stale:
         del table[key]
 
 
+CALL_SIZE = 7
+"""A call row: anchorage ARRIVED, DEPARTED, berth ARRIVED, DEPARTED, last event, holding area ARRIVED, DEPARTED."""
+_SLOTS = {
+    ("ARRIVED", "ANCHORAGE"): 0,
+    ("DEPARTED", "ANCHORAGE"): 1,
+    ("ARRIVED", "BERTH"): 2,
+    ("DEPARTED", "BERTH"): 3,
+    ("ARRIVED", "HOLDING_AREA"): 5,
+    ("DEPARTED", "HOLDING_AREA"): 6,
+}
+STATUS_COUNTERS: dict[str | None, tuple[str, ...]] = {
+    None: (),
+    "at_berth": ("at_berth",),
+    "waiting": ("waiting",),
+    "held": ("waiting", "held"),
+}
+"""The facility counters a call's status counts in: a ship held offshore is waiting too."""
+
+
+def call_status(call: list[Any]) -> str | None:
+    """at_berth; waiting (at anchor); held (offshore, not yet at anchor); None (over or never waiting).
+
+    A DEPARTED at the anchorage or the holding area without a berth arrival left the queue; a ship that
+    moves from the holding area to an anchorage is waiting at anchor from then on.
+    """
+    if call[3] is not None:
+        return None
+    if call[2] is not None:
+        return "at_berth"
+    if call[0] is not None:
+        return "waiting" if call[1] is None else None
+    if call[5] is not None and call[6] is None:
+        return "held"
+    return None
+
+
+def milestone_slot(event: Mapping[str, Any]) -> int:
+    """The index in a call row of the milestone an ACTUAL VesselArrival reports (validated: known symbols)."""
+    return _SLOTS[event["event_type"], event["location_type"]]
+
+
 class Vessels:
-    """Port calls: [anchorage arrival, anchorage departure, berth arrival, berth departure, last event]."""
+    """Port calls: facility|call_id -> row (CALL_SIZE milestones, each its first time, and the last event)."""
 
     def __init__(self, aggregates: AggregatesOf):
         self._agg = aggregates
         self.calls: dict[str, list[Any]] = {}
 
-    @staticmethod
-    def _status(call: list[Any]) -> str | None:
-        if call[3] is not None:
-            return None
-        if call[2] is not None:
-            return "at_berth"
-        if call[0] is not None and call[1] is None:
-            return "waiting"
-        return None
+    _status = staticmethod(call_status)
 
     @staticmethod
     def _wait(call: list[Any]) -> tuple[int, int] | None:
-        anchored, berthed = call[0], call[2]
-        if anchored is None or berthed is None or berthed < anchored:
+        """(bucket of the berth arrival, ms waited): from the first anchorage or holding-area arrival; a call
+        that reached its berth without either (or before it) waited 0 ms (docs/indicators.md)."""
+        berthed = call[2]
+        if berthed is None:
             return None
-        return berthed // QUARTER_MS, berthed - anchored
+        arrivals = [t for t in (call[0], call[5]) if t is not None and t <= berthed]
+        return berthed // QUARTER_MS, berthed - min(arrivals) if arrivals else 0
 
     def apply(self, event: Mapping[str, Any], ts: int) -> None:
         facility = event["facility"]
@@ -56,19 +98,19 @@ class Vessels:
         key = facility + "|" + event["call_id"]
         call = self.calls.get(key)
         if call is None:
-            call = self.calls[key] = [None, None, None, None, ts]
+            call = self.calls[key] = [None, None, None, None, ts, None, None]
         status, wait = self._status(call), self._wait(call)
-        slot = (0 if event["event_type"] == "ARRIVED" else 1) + (0 if event["location_type"] == "ANCHORAGE" else 2)
+        slot = milestone_slot(event)
         if call[slot] is None or ts < call[slot]:
             call[slot] = ts
         if ts > call[4]:
             call[4] = ts
         new_status, new_wait = self._status(call), self._wait(call)
         if new_status != status:
-            if status is not None:
-                agg.counters[status] -= 1
-            if new_status is not None:
-                agg.counters[new_status] += 1
+            for name in STATUS_COUNTERS[status]:
+                agg.counters[name] -= 1
+            for name in STATUS_COUNTERS[new_status]:
+                agg.counters[name] += 1
         if new_wait != wait:
             series = agg.samples["anchor_wait"]
             if wait is not None:
@@ -109,16 +151,18 @@ class Containers:
         agg = self._agg(facility, port)
         rail = event.get("inland_mode") == "RAIL"
         gate_out = self.unmatched_gate_outs.get(cid)
+        if rail and cid not in self.on_terminal:  # a second discharge of a box on terminal is ignored below
+            add_sample(agg.samples["rail_in"], ts // HOUR_MS, 0)
         if gate_out is not None and gate_out[0] == facility and gate_out[1] >= ts:
             del self.unmatched_gate_outs[cid]
-            self._dwell(agg, ts, gate_out[1], by_rail=False)
+            self._dwell(agg, ts, gate_out[1], by_rail=False, rail_bound=rail)
             if rail:
-                self._agg(self._near_dock, port).counters["rail_backlog"] += 1
+                self._drayed(port, gate_out[1])
             return True
         departure = self.unmatched_departures.get(cid)
         if departure is not None and departure[0] == facility and departure[1] >= ts:
             del self.unmatched_departures[cid]
-            self._dwell(agg, ts, departure[1], by_rail=True)
+            self._dwell(agg, ts, departure[1], by_rail=True, rail_bound=True)
             return True
         if cid in self.on_terminal:
             return True  # discharged twice without leaving: the first discharge stands
@@ -127,6 +171,8 @@ class Containers:
         add_count(agg.disc, ts // HOUR_MS)
         if rail:
             agg.counters["rail_backlog"] += 1
+            agg.counters["rail_on_terminal"] += 1
+            add_count(agg.rail_disc, ts // HOUR_MS)
         return True
 
     def gated_out(self, cid: str, facility: str, port: str, ts: int, pickup: bool) -> None:
@@ -136,7 +182,7 @@ class Containers:
             if held[0] == facility and ts >= held[1]:
                 self._leave(cid, ts, by_rail=False)
                 if held[2]:
-                    self._agg(self._near_dock, port).counters["rail_backlog"] += 1
+                    self._drayed(port, ts)
         elif pickup:
             self.unmatched_gate_outs.setdefault(cid, (facility, ts))
 
@@ -156,6 +202,12 @@ class Containers:
                 if known is None or ts < known[1]:
                     self.unmatched_departures[cid] = (facility, ts)
 
+    def _drayed(self, port: str, ts: int) -> None:
+        """A rail-bound import left its terminal by truck: it waits at the near-dock yard from `ts`."""
+        yard = self._agg(self._near_dock, port)
+        yard.counters["rail_backlog"] += 1
+        add_sample(yard.samples["rail_in"], ts // HOUR_MS, 0)
+
     def _leave(self, cid: str, ts: int, by_rail: bool) -> None:
         facility, discharged, rail = self.on_terminal.pop(cid)
         agg = self._agg(facility, "")
@@ -163,12 +215,17 @@ class Containers:
         add_count(agg.disc, discharged // HOUR_MS, -1)
         if rail:
             agg.counters["rail_backlog"] -= 1
-        self._dwell(agg, discharged, ts, by_rail)
+            agg.counters["rail_on_terminal"] -= 1
+            add_count(agg.rail_disc, discharged // HOUR_MS, -1)
+        self._dwell(agg, discharged, ts, by_rail, rail or by_rail)
 
     @staticmethod
-    def _dwell(agg: FacilityAggregates, start: int, end: int, by_rail: bool) -> None:
+    def _dwell(agg: FacilityAggregates, start: int, end: int, by_rail: bool, rail_bound: bool) -> None:
+        """One import left: pooled dwell; truck dwell (left by truck, not rail-bound) or rail dwell (an on-dock
+        train, or rail-bound and drayed to the near-dock yard); on-dock rail dwell."""
         bucket = end // QUARTER_MS
         add_sample(agg.samples["import_dwell"], bucket, end - start)
+        add_sample(agg.samples["import_dwell_rail" if rail_bound else "import_dwell_truck"], bucket, end - start)
         if by_rail:
             add_sample(agg.samples["rail_dwell"], bucket, end - start)
 
@@ -177,8 +234,16 @@ class Containers:
         _drop_older(self.unmatched_gate_outs, 1, oldest_ms)
 
 
+PICKUPS = frozenset({"IMPORT_PICKUP", "EMPTY_PICKUP"})
+"""Gate-IN move types of a truck that came to take a box away: leaving without one is a dry run."""
+
+
 class Gates:
-    """Truck visits: facility|visit_id -> gate IN ms; a gate OUT ends the visit (and a picked-up import)."""
+    """Truck visits: facility|visit_id -> gate IN ms; a gate OUT ends the visit (and a picked-up import).
+
+    Beside it, for open visits only: the queue arrival of a gate IN that reported one (truck visit time)
+    and whether the IN came to pick a box up (a dry run when its OUT carries none).
+    """
 
     def __init__(self, aggregates: AggregatesOf, containers: Containers):
         self._agg = aggregates
@@ -186,6 +251,12 @@ class Gates:
         self.open: dict[str, int] = {}
         self.early_outs: dict[str, int] = {}
         """Gate OUTs whose IN has not arrived yet (late IN)."""
+        self.queued: dict[str, int] = {}
+        """Open visits (or early OUTs' visits) whose gate IN reported a queue arrival: key -> queue ms."""
+        self.pickups: dict[str, int] = {}
+        """Open visits whose gate IN came for a pickup: key -> gate IN ms."""
+        self.empty_outs: dict[str, int] = {}
+        """Early gate OUTs without a container: key -> OUT ms (a dry run if the late IN was a pickup)."""
 
     def apply(self, event: Mapping[str, Any], ts: int) -> None:
         facility = event["facility"]
@@ -193,10 +264,21 @@ class Gates:
         add_count(agg.gate_moves, ts // MINUTE_MS)
         key = facility + "|" + event["visit_id"]
         if event["direction"] == "IN":
+            queued = event.get("queue_arrival_time")
             out = self.early_outs.pop(key, None)
             if out is not None:
                 self._turn(agg, ts, out)
-            elif key not in self.open:
+                empty_out = self.empty_outs.pop(key, None)
+                if queued is not None:
+                    self._visit(agg, _ms(queued), out)
+                if empty_out is not None and event["move_type"] in PICKUPS:
+                    add_sample(agg.samples["dry_runs"], empty_out // QUARTER_MS, 0)
+                return
+            if queued is not None:
+                self.queued[key] = _ms(queued)
+            if event["move_type"] in PICKUPS:
+                self.pickups[key] = ts
+            if key not in self.open:
                 self.open[key] = ts
                 agg.counters["trucks_in"] += 1
                 add_count(agg.open_in, ts // HOUR_MS)
@@ -206,15 +288,28 @@ class Gates:
                 self.open[key] = ts
             return
         start = self.open.pop(key, None)
+        cid = event.get("container_id")
         if start is not None:
             agg.counters["trucks_in"] -= 1
             add_count(agg.open_in, start // HOUR_MS, -1)
             self._turn(agg, start, ts)
+            queued = self.queued.pop(key, None)
+            if queued is not None:
+                self._visit(agg, queued, ts)
+            if self.pickups.pop(key, None) is not None and not cid:
+                add_sample(agg.samples["dry_runs"], ts // QUARTER_MS, 0)
         elif key not in self.early_outs:
             self.early_outs[key] = ts
-        cid = event.get("container_id")
+            if not cid:
+                self.empty_outs[key] = ts
         if cid:
             self._containers.gated_out(cid, facility, event["port"], ts, event["move_type"] == "IMPORT_PICKUP")
+
+    @staticmethod
+    def _visit(agg: FacilityAggregates, queued: int, end: int) -> None:
+        """Truck visit time: queue arrival -> gate OUT, in the minute of the OUT (as the turn time)."""
+        if end >= queued:
+            add_sample(agg.samples["visit"], end // MINUTE_MS, end - queued)
 
     @staticmethod
     def _turn(agg: FacilityAggregates, start: int, end: int) -> None:
@@ -235,8 +330,14 @@ class Gates:
             agg = self._agg(key.split("|", 1)[0], "")
             agg.counters["trucks_in"] -= 1
             add_count(agg.open_in, self.open.pop(key) // HOUR_MS, -1)
+            self.queued.pop(key, None)
+            self.pickups.pop(key, None)
         for key in [key for key, out in self.early_outs.items() if out < oldest_ms]:
             del self.early_outs[key]
+            self.empty_outs.pop(key, None)
+        for table in (self.queued, self.pickups):  # a second IN of a visit already closed
+            for key in [key for key in table if key not in self.open and key not in self.early_outs]:
+                del table[key]
 
 
 class Chassis:

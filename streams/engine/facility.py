@@ -24,6 +24,8 @@ from baystream.streams.engine.series import (
     triples,
 )
 
+RAIL_IN_DAYS = 7
+"""Rail-bound arrivals are counted over this many days (the congestion index's rail backlog in days)."""
 COUNTERS = (
     "waiting",
     "at_berth",
@@ -33,13 +35,22 @@ COUNTERS = (
     "checkouts",
     "returns",
     "chassis_out",
+    "held",
+    "rail_on_terminal",
 )
+"""held: calls held offshore (also in waiting); rail_on_terminal: rail-bound imports on their discharge terminal
+(the terminal's part of rail_backlog, without the near-dock yard's)."""
 SERIES: dict[str, tuple[int, int]] = {
     "anchor_wait": (QUARTER_MS, DAY_QUARTERS),
     "turn": (MINUTE_MS, HOUR_MINUTES),
     "import_dwell": (QUARTER_MS, DAY_QUARTERS),
     "rail_dwell": (QUARTER_MS, DAY_QUARTERS),
     "street_dwell": (QUARTER_MS, DAY_QUARTERS),
+    "import_dwell_truck": (QUARTER_MS, DAY_QUARTERS),
+    "import_dwell_rail": (QUARTER_MS, DAY_QUARTERS),
+    "visit": (MINUTE_MS, HOUR_MINUTES),
+    "dry_runs": (QUARTER_MS, DAY_QUARTERS),
+    "rail_in": (HOUR_MS, 24 * RAIL_IN_DAYS),
 }
 """Each completion series: (bucket size in ms, window in buckets) of the indicator it feeds."""
 SHORT = (MINUTE_MS, HOUR_MINUTES)
@@ -56,7 +67,7 @@ def oldest_bucket(now_ms: int, spec: tuple[int, int]) -> int:
 class FacilityAggregates:
     """Counters and time buckets of one facility, as seen by one engine."""
 
-    __slots__ = ("counters", "disc", "gate_moves", "open_in", "port", "samples", "turn_bins")
+    __slots__ = ("counters", "disc", "gate_moves", "open_in", "port", "rail_disc", "samples", "turn_bins")
 
     def __init__(self, port: str):
         self.port = port
@@ -67,6 +78,8 @@ class FacilityAggregates:
         self.gate_moves: Counts = {}
         self.disc: Counts = {}
         """discharge hour -> imports still on terminal (long_dwell_share)"""
+        self.rail_disc: Counts = {}
+        """discharge hour -> rail-bound imports still on terminal (their part of `disc`)"""
         self.open_in: Counts = {}
         """gate IN hour -> visits still open (a visit open past the timeout is a lost OUT)"""
 
@@ -78,17 +91,26 @@ class FacilityAggregates:
         prune(self.turn_bins, oldest)
         prune(self.gate_moves, oldest)
 
-    def partial(self, now_ms: int, long_hours: int, visit_hours: int) -> dict[str, Any]:
+    def partial(
+        self, now_ms: int, long_hours: int, visit_hours: int, truck_hours: int, rail_hours: int
+    ) -> dict[str, Any]:
         """JSON-able aggregates; buckets outside every window relative to `now_ms` are left out.
 
         Hour histograms (discharges of imports on terminal, gate INs of open visits) are split: what is
         past its threshold relative to `now_ms` is one sum (it stays past it for any later watermark),
-        the rest goes by hour so the combiner can apply the newest watermark.
+        the rest goes by hour so the combiner can apply the newest watermark. Truck-bound and rail-bound
+        imports are split at their own thresholds (`rail_hours`: the longest of the rail thresholds).
         """
-        long_limit = now_ms // DISCHARGE_BUCKET_MS - long_hours
+        hour = now_ms // DISCHARGE_BUCKET_MS
+        long_limit = hour - long_hours
         out: dict[str, Any] = {"port": self.port, **self.counters}
-        out["long_base"] = sum([n for hour, n in self.disc.items() if hour <= long_limit])
+        out["long_base"] = sum([n for h, n in self.disc.items() if h <= long_limit])
         out["disc"] = counts_out(self.disc, long_limit + 1)
+        rail = self.rail_disc
+        truck = {h: n - rail.get(h, 0) for h, n in self.disc.items() if n != rail.get(h, 0)}
+        for name, counts, limit in (("truck", truck, hour - truck_hours), ("rail", rail, hour - rail_hours)):
+            out[name + "_base"] = sum([n for h, n in counts.items() if h <= limit])
+            out[name + "_disc"] = counts_out(counts, limit + 1)
         visit_limit = now_ms // HOUR_MS - visit_hours
         out["stale_visits"] = sum([n for hour, n in self.open_in.items() if hour <= visit_limit])
         out["open_in"] = counts_out(self.open_in, visit_limit + 1)
@@ -114,6 +136,7 @@ class FacilityAggregates:
         out["turn_bins"] = self._bins_out(-(2**62))
         out["gate_moves"] = counts_out(self.gate_moves, -(2**62))
         out["disc"] = counts_out(self.disc, -(2**62))
+        out["rail_disc"] = counts_out(self.rail_disc, -(2**62))
         out["open_in"] = counts_out(self.open_in, -(2**62))
         return out
 
@@ -127,5 +150,6 @@ class FacilityAggregates:
             agg.turn_bins.setdefault(int(minute), {})[int(b)] = int(n)
         agg.gate_moves = counts_in(state["gate_moves"])
         agg.disc = counts_in(state["disc"])
+        agg.rail_disc = counts_in(state.get("rail_disc", []))  # rebuilt by the engine for older states
         agg.open_in = counts_in(state["open_in"])
         return agg

@@ -1,4 +1,11 @@
-"""The congestion index: each input mapped linearly to 0..1 between normal and crisis, weighted mean x 100."""
+"""The congestion index: each input mapped linearly to 0..1 between normal and crisis, then combined.
+
+The weighted mean over the inputs dilutes a crisis of one concern (a rail outage, a chassis shortage) among
+the others that stay normal, so the index is the larger of that mean and `group_peak` x the worst position
+among the inputs of the peak groups (dwell, rail, chassis: stocks that move over days, not the figures that
+swing with every ship and shift). An input of a peak group with weight 0 takes part in the peak only, so
+the mean stays what it was before those inputs existed. Groups and bounds: streams/config.py.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +15,27 @@ from baystream.streams.config import SCALED_BY_BERTHS, IndicatorConfig
 
 
 def congestion_index(values: Mapping[str, float | None], config: IndicatorConfig, berth_share: float) -> float | None:
-    """None when no input has a value; `berth_share` scales the complex-wide bounds of count inputs."""
-    weighted = weights = 0.0
+    """None when no input has a value; `berth_share` scales the complex-wide bounds of count inputs (a scope
+    without berths leaves them out)."""
+    weighted = weights = worst = 0.0
+    seen = False
+    peak_groups = config.peak_groups
     for name, bound in config.index.items():
         value = values.get(name)
-        if value is None or bound.weight <= 0:
+        peak = bound.group in peak_groups
+        if value is None or (bound.weight <= 0 and not peak):
             continue
         normal, crisis = bound.normal, bound.crisis
         if name in SCALED_BY_BERTHS:
             if berth_share <= 0:
                 continue
             normal, crisis = normal * berth_share, crisis * berth_share
-        position = (value - normal) / (crisis - normal)
-        weighted += bound.weight * min(1.0, max(0.0, position))
+        position = min(1.0, max(0.0, (value - normal) / (crisis - normal)))
+        weighted += bound.weight * position
         weights += bound.weight
-    return 100.0 * weighted / weights if weights else None
+        if peak and position > worst:
+            worst = position
+        seen = True
+    if not seen:
+        return None
+    return 100.0 * max(weighted / weights if weights else 0.0, config.group_peak * worst)

@@ -12,9 +12,9 @@ from typing import Any
 
 from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine.air import Calls
-from baystream.streams.engine.concerns import Chassis, Containers, Gates, Vessels
+from baystream.streams.engine.concerns import CALL_SIZE, Chassis, Containers, Gates, Vessels
 from baystream.streams.engine.facility import FacilityAggregates
-from baystream.streams.engine.series import HOUR_MS, MINUTE_MS
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, add_count
 
 PRUNE_EVERY_MS = 60 * MINUTE_MS
 STATE_VERSION = 4
@@ -36,6 +36,8 @@ class PartitionEngine:
         self._future_limit = 0
         self._long_hours = config.long_dwell_hours
         self._visit_hours = config.visit_timeout_whole_hours
+        self._truck_hours = config.long_dwell_truck_hours
+        self._rail_hours = max(config.long_dwell_rail_hours, config.rail_backlog_old_hours)
         self._next_prune = 0
         """Watermark (ms) at which `prune` runs next."""
         self._hour: int = -1
@@ -154,18 +156,30 @@ class PartitionEngine:
         """Additive aggregates of this engine's events, windows left to the combiner (see Combiner)."""
         now = self.watermark if self.watermark is not None else 0
         facilities = {
-            code: agg.partial(now, self._long_hours, self._visit_hours) for code, agg in self.facilities.items()
+            code: agg.partial(now, self._long_hours, self._visit_hours, self._truck_hours, self._rail_hours)
+            for code, agg in self.facilities.items()
         }
         for code, air in self.air.partial(now).items():
             facilities[code]["air"] = air
         return {"watermark": self.watermark, "counts": dict(self.counts), "facilities": facilities}
+
+    def _rail_from_imports(self) -> None:
+        """The rail-bound part of the imports on terminal, rebuilt from them (a state saved before it was kept)."""
+        for agg in self.facilities.values():
+            agg.rail_disc = {}
+            agg.counters["rail_on_terminal"] = 0
+        for facility, discharged, rail in self.containers.on_terminal.values():
+            if rail:
+                agg = self._aggregates(facility, "")
+                agg.counters["rail_on_terminal"] += 1
+                add_count(agg.rail_disc, discharged // HOUR_MS)
 
     def sizes(self) -> dict[str, int]:
         """Entities held, by kind (for the `baystream_state_entries` gauge)."""
         return {
             "event_ids": len(self._ids),
             "vessel_calls": len(self.vessels.calls),
-            "truck_visits": len(self.gates.open) + len(self.gates.early_outs),
+            "truck_visits": len(self.gates.open) + len(self.gates.early_outs) + len(self.gates.queued),
             "imports": len(self.containers.on_terminal),
             "unmatched": len(self.containers.unmatched_departures) + len(self.containers.unmatched_gate_outs),
             "chassis": len(self.chassis.out) + len(self.chassis.early_returns),
@@ -184,6 +198,9 @@ class PartitionEngine:
             "calls": {key: list(call) for key, call in self.vessels.calls.items()},
             "visits": dict(self.gates.open),
             "early_outs": dict(self.gates.early_outs),
+            "queued": dict(self.gates.queued),
+            "pickups": dict(self.gates.pickups),
+            "empty_outs": dict(self.gates.empty_outs),
             "on_terminal": _imports_out(self.containers.on_terminal),
             "unmatched_departures": {cid: list(r) for cid, r in self.containers.unmatched_departures.items()},
             "unmatched_gate_outs": {cid: list(r) for cid, r in self.containers.unmatched_gate_outs.items()},
@@ -206,11 +223,17 @@ class PartitionEngine:
             engine._id_hours[hour] = ids
             engine._ids.update(dict.fromkeys(ids, hour))
         engine.facilities = {code: FacilityAggregates.from_state(s) for code, s in state["facilities"].items()}
-        engine.vessels.calls = {key: list(call) for key, call in state["calls"].items()}
+        pad = [None] * CALL_SIZE  # calls saved before the holding area: none was held
+        engine.vessels.calls = {key: [*call, *pad[len(call) :]] for key, call in state["calls"].items()}
         engine.gates.open = dict(state["visits"])
         engine.gates.early_outs = dict(state["early_outs"])
+        engine.gates.queued = dict(state.get("queued", {}))
+        engine.gates.pickups = dict(state.get("pickups", {}))
+        engine.gates.empty_outs = dict(state.get("empty_outs", {}))
         containers = engine.containers
         containers.on_terminal = _imports_in(state["on_terminal"])
+        if any("rail_disc" not in s for s in state["facilities"].values()):
+            engine._rail_from_imports()
         containers.unmatched_departures = {cid: tuple(r) for cid, r in state["unmatched_departures"].items()}
         containers.unmatched_gate_outs = {cid: tuple(r) for cid, r in state["unmatched_gate_outs"].items()}
         engine.chassis.out = {key: tuple(row) for key, row in state["chassis_out"].items()}

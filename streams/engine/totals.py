@@ -10,10 +10,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine.air import AIR_INDICATORS, AirTotals
-from baystream.streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, SERIES, SHORT, oldest_bucket
+from baystream.streams.engine.facility import COUNTERS, DISCHARGE_BUCKET_MS, RAIL_IN_DAYS, SERIES, SHORT, oldest_bucket
 from baystream.streams.engine.series import DAY_MS, HOUR_MS, MINUTE_MS, pairs, triples
 
+INDUSTRY_INDICATORS = (
+    "import_dwell_truck_days",
+    "import_dwell_rail_days",
+    "long_dwell_truck_share",
+    "long_dwell_rail_share",
+    "rail_backlog_9d",
+    "truck_visit_minutes",
+    "vessels_held_offshore",
+    "dry_runs_per_day",
+)
+"""The figures as the industry reports them (issue 12), added beside the first set."""
 INDICATORS = (
     "vessels_waiting",
     "anchor_wait_hours",
@@ -32,8 +44,10 @@ INDICATORS = (
     "rail_dwell_days",
     "congestion_index",
     *AIR_INDICATORS,
+    *INDUSTRY_INDICATORS,
 )
-"""Every indicator of every scope: the congestion set, then the air, trade and look-ahead set."""
+"""Every indicator of every scope: the congestion set, the air, trade and look-ahead set, then the figures
+as the industry reports them (docs/indicators.md)."""
 
 
 @dataclass(frozen=True)
@@ -45,15 +59,25 @@ class Limits:
     long_limit: int
     visit_limit: int
     """The newest gate-IN hour of a visit open too long to count (a lost OUT)."""
+    truck_limit: int = 0
+    """The newest discharge hour of a truck-bound long dweller (long_dwell_truck_share)."""
+    rail_long_limit: int = 0
+    """The newest discharge hour of a rail-bound long dweller (long_dwell_rail_share)."""
+    rail_old_limit: int = 0
+    """The newest discharge hour of a box in rail_backlog_9d."""
 
     @classmethod
-    def at(cls, now_ms: int, long_hours: int, visit_hours: int) -> Limits:
+    def at(cls, now_ms: int, config: IndicatorConfig) -> Limits:
         oldest = {name: oldest_bucket(now_ms, spec) for name, spec in SERIES.items()}
+        hour = now_ms // DISCHARGE_BUCKET_MS
         return cls(
             oldest,
             oldest_bucket(now_ms, SHORT),
-            now_ms // DISCHARGE_BUCKET_MS - long_hours,
-            now_ms // HOUR_MS - visit_hours,
+            hour - config.long_dwell_hours,
+            now_ms // HOUR_MS - config.visit_timeout_whole_hours,
+            hour - config.long_dwell_truck_hours,
+            hour - config.long_dwell_rail_hours,
+            hour - config.rail_backlog_old_hours,
         )
 
 
@@ -63,8 +87,13 @@ class Totals:
 
     berths: int = 0
     inventory: int = 0
+    near_dock: bool = False
+    """The near-dock yard's own totals: its boxes' ages are not known to it (rail_backlog_9d is null)."""
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     long: int = 0
+    long_truck: int = 0
+    long_rail: int = 0
+    rail_old: int = 0
     stale_visits: int = 0
     samples: dict[str, list[int]] = field(default_factory=lambda: {name: [0, 0] for name in SERIES})
     turn_bins: dict[int, int] = field(default_factory=dict)
@@ -74,14 +103,20 @@ class Totals:
     def add_partial(self, part: Mapping[str, Any], limits: Limits) -> None:
         """Add one engine's partial of this facility, keeping only what the windows include."""
         for name in COUNTERS:
-            self.counters[name] += part[name]
+            self.counters[name] += part.get(name, 0)  # a partial of an engine before the newer counters: none
         self.long += part["long_base"] + sum([n for hour, n in pairs(part["disc"]) if hour <= limits.long_limit])
+        truck = pairs(part.get("truck_disc", []))
+        self.long_truck += part.get("truck_base", 0) + sum([n for hour, n in truck if hour <= limits.truck_limit])
+        rail = list(pairs(part.get("rail_disc", [])))
+        rail_base = part.get("rail_base", 0)
+        self.long_rail += rail_base + sum([n for hour, n in rail if hour <= limits.rail_long_limit])
+        self.rail_old += rail_base + sum([n for hour, n in rail if hour <= limits.rail_old_limit])
         self.stale_visits += part["stale_visits"] + sum(
             [n for hour, n in pairs(part["open_in"]) if hour <= limits.visit_limit]
         )
         for name, oldest in limits.oldest.items():
             cell = self.samples[name]
-            for bucket, n, total in triples(part[name]):
+            for bucket, n, total in triples(part.get(name, [])):
                 if bucket >= oldest:
                     cell[0] += n
                     cell[1] += total
@@ -97,6 +132,9 @@ class Totals:
         for name, value in other.counters.items():
             self.counters[name] += value
         self.long += other.long
+        self.long_truck += other.long_truck
+        self.long_rail += other.long_rail
+        self.rail_old += other.rail_old
         self.stale_visits += other.stale_visits
         for name, (n, total) in other.samples.items():
             self.samples[name][0] += n
@@ -143,4 +181,31 @@ class Totals:
             "chassis_street_dwell_days": self._mean("street_dwell", DAY_MS),
             "rail_backlog": float(max(0, c["rail_backlog"])),
             "rail_dwell_days": self._mean("rail_dwell", DAY_MS),
+            **self._industry_values(),
         }
+
+    def _industry_values(self) -> dict[str, float | None]:
+        """The figures as the industry reports them: dwell by how the box left, long dwellers and the aged
+        rail backlog by mode, the visit time from the outside queue, held ships, dry runs."""
+        c = self.counters
+        rail, truck = c["rail_on_terminal"], c["on_terminal"] - c["rail_on_terminal"]
+        return {
+            "import_dwell_truck_days": self._mean("import_dwell_truck", DAY_MS),
+            "import_dwell_rail_days": self._mean("import_dwell_rail", DAY_MS),
+            "long_dwell_truck_share": self.long_truck / truck if truck else None,
+            "long_dwell_rail_share": self.long_rail / rail if rail else None,
+            "rail_backlog_9d": None if self.near_dock else float(self.rail_old),
+            "truck_visit_minutes": self._mean("visit", MINUTE_MS),
+            "vessels_held_offshore": float(c["held"]),
+            "dry_runs_per_day": float(self.samples["dry_runs"][0]),
+        }
+
+    def index_inputs(self) -> dict[str, float | None]:
+        """Figures the congestion index takes that are not indicators, each scaled by what the scope itself
+        handles: the share of its configured chassis not out on the street (checked out there, not yet
+        returned); its rail backlog in days of its rail-bound arrivals (a mean over the last 7 days: rail-bound
+        discharges at a terminal, drays from the terminals at the near-dock yard)."""
+        pool = 1 - self.counters["chassis_out"] / self.inventory if self.inventory > 0 else None
+        arrivals = self.samples["rail_in"][0] / RAIL_IN_DAYS
+        backlog = max(0, self.counters["rail_backlog"]) / arrivals if arrivals else None
+        return {"chassis_in_pool_share": pool, "rail_backlog_days": backlog}

@@ -72,7 +72,7 @@ def test_every_scope_starts_without_alerts_on_the_default_config() -> None:
         engine.apply(gate(45, "V1", "OUT", facility=facility))
     combiner.update("p0", engine.partial())
     levels = {v.scope: v.level for v in combiner.indicators() if v.indicator == "congestion_index"}
-    assert len([scope for scope, level in levels.items() if level is not None]) == 15  # all but the ICTF
+    assert len([scope for scope, level in levels.items() if level is not None]) == 16  # the ICTF too: its chassis
     assert combiner.take_alerts() == []
 
 

@@ -132,4 +132,4 @@ def test_indicators_config_command_prints_it(capsys: pytest.CaptureFixture[str])
     assert main(["indicators", "config"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["facilities"]["APMT"]["berths"] == 6
-    assert printed["index"]["truck_turn_minutes"] == {"normal": 60.0, "crisis": 100.0, "weight": 1.5}
+    assert printed["index"]["truck_turn_minutes"] == {"normal": 60.0, "crisis": 100.0, "weight": 1.5, "group": "gates"}

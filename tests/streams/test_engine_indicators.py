@@ -36,11 +36,11 @@ def test_anchor_wait_hours_is_the_mean_over_calls_berthed_in_the_last_24_hours()
         vessel(2 * HOUR, "B", "ARRIVED", "ANCHORAGE"),
         vessel(20 * HOUR, "B", "ARRIVED", "BERTH"),  # 20 - 2 = 18 h
         vessel(30 * HOUR, "A", "ARRIVED", "BERTH"),  # 30 - 0 = 30 h; now = +30 h
-        vessel(25 * HOUR, "D", "ARRIVED", "BERTH"),  # straight to berth: no anchorage wait to measure
+        vessel(25 * HOUR, "D", "ARRIVED", "BERTH"),  # straight to berth (no anchorage arrival): waited 0 h
     ]
     got = values(events)
-    assert got["USLAX/APMT", "anchor_wait_hours"] == pytest.approx((18 + 30) / 2)  # 24.0
-    assert got["SPB", "anchor_wait_hours"] == pytest.approx(24.0)
+    assert got["USLAX/APMT", "anchor_wait_hours"] == pytest.approx((18 + 30 + 0) / 3)  # 16.0
+    assert got["SPB", "anchor_wait_hours"] == pytest.approx(16.0)
     assert got["USLGB/TTI", "anchor_wait_hours"] is None  # nothing to average
 
 

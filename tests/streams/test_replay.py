@@ -142,6 +142,7 @@ def test_records_of_the_old_shape_replay_to_the_same_congestion_figures() -> Non
     from baystream.schemas.catalog import catalog
     from baystream.schemas.wire import Codec
     from baystream.streams.engine.air import AIR_INDICATORS, ORIGIN_PREFIX
+    from baystream.streams.engine.totals import INDUSTRY_INDICATORS
 
     events = list(simulate("normal", 30, seed=2))
     codec, v3 = Codec(), {name: catalog().versions[name][2] for name in ("VesselArrival", "GateMove")}
@@ -153,7 +154,7 @@ def test_records_of_the_old_shape_replay_to_the_same_congestion_figures() -> Non
     ]
     assert all(e.get("last_port") is None and e.get("zero_emission") is None for e in old)
     now, before = replay(events), replay(old)
-    air = set(AIR_INDICATORS)
+    air = set(AIR_INDICATORS) | set(INDUSTRY_INDICATORS)  # truck_visit_minutes needs v5's queue arrival
 
     def congestion(snapshot: Snapshot) -> dict[tuple[str, str], tuple[float | None, str | None]]:
         return {
