@@ -25,7 +25,7 @@ ON_TERMINAL = "ON_TERMINAL"
 _END = datetime.max.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Box:
     """The parts of a ContainerStatus record (schemas/avro/ContainerStatus.avsc) the views need."""
 
@@ -44,7 +44,14 @@ class Box:
     last_free_day: str | None
     """YYYY-MM-DD: sorts as a date."""
     as_of: datetime
-    record: Mapping[str, Any]
+    names: tuple[str, ...]
+    """The record's field names: one tuple shared by every box of a schema version (memory)."""
+    values: tuple[Any, ...]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The ContainerStatus as decoded."""
+        return dict(zip(self.names, self.values, strict=True))
 
     @property
     def on_terminal(self) -> bool:
@@ -75,8 +82,13 @@ def box_from_record(record: Mapping[str, Any]) -> Box:
         dwell_hours=record.get("dwell_hours"),
         last_free_day=record.get("last_free_day"),
         as_of=record["as_of"],
-        record=dict(record),
+        names=_SHAPES.setdefault(names := tuple(record), names),
+        values=tuple(record.values()),
     )
+
+
+_SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""Field-name tuples seen (one per schema version the reader met)."""
 
 
 def _json(value: Any) -> Any:
@@ -148,7 +160,7 @@ class ContainerBook:
         return len(self._boxes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """One truck visit at one terminal's gate, from its gate moves."""
 
