@@ -206,7 +206,7 @@ class Containers:
         """A rail-bound import left its terminal by truck: it waits at the near-dock yard from `ts`."""
         yard = self._agg(self._near_dock, port)
         yard.counters["rail_backlog"] += 1
-        add_sample(yard.samples["rail_in"], ts // HOUR_MS, 0)
+        add_sample(yard.samples["rail_drayed"], ts // HOUR_MS, 0)
 
     def _leave(self, cid: str, ts: int, by_rail: bool) -> None:
         facility, discharged, rail = self.on_terminal.pop(cid)

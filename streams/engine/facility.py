@@ -51,6 +51,7 @@ SERIES: dict[str, tuple[int, int]] = {
     "visit": (MINUTE_MS, HOUR_MINUTES),
     "dry_runs": (QUARTER_MS, DAY_QUARTERS),
     "rail_in": (HOUR_MS, 24 * RAIL_IN_DAYS),
+    "rail_drayed": (HOUR_MS, 24 * RAIL_IN_DAYS),
 }
 """Each completion series: (bucket size in ms, window in buckets) of the indicator it feeds."""
 SHORT = (MINUTE_MS, HOUR_MINUTES)

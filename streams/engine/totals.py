@@ -204,8 +204,9 @@ class Totals:
         """Figures the congestion index takes that are not indicators, each scaled by what the scope itself
         handles: the share of its configured chassis not out on the street (checked out there, not yet
         returned); its rail backlog in days of its rail-bound arrivals (a mean over the last 7 days: rail-bound
-        discharges at a terminal, drays from the terminals at the near-dock yard)."""
+        discharges at a terminal, a port and the complex; drays from the terminals at the near-dock yard, whose
+        boxes a port and the complex already counted at their discharge)."""
         pool = 1 - self.counters["chassis_out"] / self.inventory if self.inventory > 0 else None
-        arrivals = self.samples["rail_in"][0] / RAIL_IN_DAYS
+        arrivals = self.samples["rail_drayed" if self.near_dock else "rail_in"][0] / RAIL_IN_DAYS
         backlog = max(0, self.counters["rail_backlog"]) / arrivals if arrivals else None
         return {"chassis_in_pool_share": pool, "rail_backlog_days": backlog}
