@@ -30,7 +30,7 @@ from baystream.streams.containers.processor import INPUTS
 from baystream.streams.containers.status import StatusBook
 from tests.cli import cli_env
 from tests.polling import eventually
-from tests.streams.worker_harness import publish
+from tests.streams.worker_harness import WorkerProcess, publish
 
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
 ON_DOCK = {t.code for t in reference_data.TERMINALS if t.on_dock_rail}
@@ -196,10 +196,10 @@ def statuses(settings: Settings) -> dict[str, dict[str, Any]]:
     return found
 
 
-class ContainersProcess:
-    """One `baystream containers` child, its output in a temporary log."""
+class ContainersProcess(WorkerProcess):
+    """One `baystream containers` child, its output in a temporary log (stop, close, output: as a worker's)."""
 
-    def __init__(self, settings: Settings, group: str):
+    def __init__(self, settings: Settings, group: str):  # not the worker's: another command, same handling
         self.log: IO[bytes] = tempfile.NamedTemporaryFile(prefix="containers-", suffix=".log")  # noqa: SIM115
         env = cli_env(settings, BAYSTREAM_CONTAINERS_GROUP_ID=group, BAYSTREAM_METRICS_PORT="0")
         self.process = subprocess.Popen(
@@ -209,23 +209,6 @@ class ContainersProcess:
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parents[3],
         )
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        return int(self.process.returncode)
-
-    def close(self) -> None:
-        self.stop(signal.SIGKILL)
-        self.log.close()
 
 
 def committed_share(settings: Settings, group: str) -> float:
@@ -267,6 +250,7 @@ def test_the_model_and_the_reference_agree(week: list[dict[str, Any]]) -> None:
     assert all(same(got[box], want[box]) for box in want) and got.keys() == want.keys(), differences(got, want)
 
 
+@pytest.mark.timeout(1800)  # a week of the complex through a real process, on a machine shared with other tests
 def test_a_simulated_week_gives_the_statuses_the_events_say(
     isolated_broker: Settings, week: list[dict[str, Any]], fresh_name: str
 ) -> None:
@@ -276,11 +260,12 @@ def test_a_simulated_week_gives_the_statuses_the_events_say(
         wait_caught_up(isolated_broker, fresh_name, process)
         got, want = statuses(isolated_broker), reference(week)
         assert got.keys() == want.keys() and all(same(got[b], want[b]) for b in want), differences(got, want)
-        assert process.stop(signal.SIGTERM) == 0
+        assert process.stop(signal.SIGTERM, timeout=60) == 0
     finally:
         process.close()
 
 
+@pytest.mark.timeout(1800)
 def test_a_killed_processor_restarts_to_the_same_statuses(
     isolated_broker: Settings, week: list[dict[str, Any]], fresh_name: str
 ) -> None:
