@@ -100,7 +100,7 @@ class ContainerStatusProcessor:
 
     def __init__(self, settings: Settings, codec: Codec | None = None):
         self.settings = settings
-        self.codec = codec or codec_for(settings.kafka.schema_registry, settings.kafka.properties or None)
+        self.codec = codec or codec_for(settings.kafka.schema_registry)
         self.book = book_for(settings)
         self.published: dict[str, dict[str, Any]] = {}
         """The newest status sent (or read back at start) per container: only a changed status is sent."""
