@@ -50,6 +50,10 @@ INDICATORS = (
 as the industry reports them (docs/indicators.md)."""
 
 
+RAIL_ARRIVALS = frozenset({"rail_in", "rail_drayed"})
+"""The series of rail-bound arrivals (the congestion index's rail backlog in days)."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """The oldest bucket each window includes, and the newest discharge hour of a long dweller."""
@@ -91,6 +95,9 @@ class Totals:
     """The near-dock yard's own totals: its boxes' ages are not known to it (rail_backlog_9d is null)."""
     counters: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     long: int = 0
+    now_hour: int = 0
+    rail_since: int | None = None
+    """The oldest hour of a rail-bound arrival in the 7-day window (a window not yet full is not 7 days)."""
     long_truck: int = 0
     long_rail: int = 0
     rail_old: int = 0
@@ -120,6 +127,9 @@ class Totals:
                 if bucket >= oldest:
                     cell[0] += n
                     cell[1] += total
+                    if name in RAIL_ARRIVALS and (self.rail_since is None or bucket < self.rail_since):
+                        self.rail_since = bucket
+        self.now_hour = max(self.now_hour, limits.oldest["rail_in"] + 24 * RAIL_IN_DAYS - 1)
         oldest = limits.short_oldest
         for minute, rounded, n in triples(part["turn_bins"]):
             if minute >= oldest:
@@ -129,6 +139,9 @@ class Totals:
     def add(self, other: Totals) -> None:
         self.berths += other.berths
         self.inventory += other.inventory
+        self.now_hour = max(self.now_hour, other.now_hour)
+        if other.rail_since is not None and (self.rail_since is None or other.rail_since < self.rail_since):
+            self.rail_since = other.rail_since
         for name, value in other.counters.items():
             self.counters[name] += value
         self.long += other.long
@@ -207,6 +220,8 @@ class Totals:
         discharges at a terminal, a port and the complex; drays from the terminals at the near-dock yard, whose
         boxes a port and the complex already counted at their discharge)."""
         pool = 1 - self.counters["chassis_out"] / self.inventory if self.inventory > 0 else None
-        arrivals = self.samples["rail_drayed" if self.near_dock else "rail_in"][0] / RAIL_IN_DAYS
+        # days the window covers: 7, or since the oldest arrival it holds (at least one day) after a start
+        days = min(RAIL_IN_DAYS, max(1, (self.now_hour - (self.rail_since or 0) + 1) / 24))
+        arrivals = self.samples["rail_drayed" if self.near_dock else "rail_in"][0] / days
         backlog = max(0, self.counters["rail_backlog"]) / arrivals if arrivals else None
         return {"chassis_in_pool_share": pool, "rail_backlog_days": backlog}

@@ -63,12 +63,15 @@ def _rail(days: int, per_day: int, trains_per_day: int) -> list[dict[str, Any]]:
 def test_a_rail_outage_lifts_the_near_dock_yard_to_amber() -> None:
     """`rail-disruption` at the ICTF: 14.8k boxes waiting. In days of its arrivals: 2.5 normal, 7 crisis."""
     config = IndicatorConfig()
-    normal = _levels(_rail(7, 40, 40), config)  # every box leaves the day it arrives: about 0 days waiting
+    normal = _levels(_rail(10, 40, 40), config)  # every box leaves the day it arrives: about 0 days waiting
     assert normal["USLGB/ICTF"][1] == "GREEN" and normal["USLGB/ICTF"][0] == pytest.approx(0.0)
-    outage = _levels(_rail(7, 40, 0), config)  # 280 waiting over 40 a day: 7 days
-    assert values(_rail(7, 40, 0), config)["USLGB/ICTF", "rail_backlog"] == 280
+    outage = _levels(_rail(10, 40, 0), config)  # 400 waiting over 280 arrived in the last 7 days: 10 days
+    assert values(_rail(10, 40, 0), config)["USLGB/ICTF", "rail_backlog"] == 400
     assert outage["USLGB/ICTF"] == (pytest.approx(60.0), "AMBER")
-    assert outage["SPB"][1] == "AMBER"  # 280 over the complex's 40 rail-bound discharges a day (drays not again)
+    assert outage["SPB"][1] == "AMBER"  # over the complex's 40 rail-bound discharges a day (drays not again)
+    # three days in, the window holds the 2.4 days since the first dray (not seven): 120 waiting over 50 a
+    # day is 2.4 days, below normal; over 120 / 7 a day it would have been 7 days, AMBER
+    assert _levels(_rail(3, 40, 0), config)["USLGB/ICTF"] == (0.0, "GREEN")
 
 
 def test_long_truck_dwell_alone_is_amber_and_normal_dwell_green() -> None:

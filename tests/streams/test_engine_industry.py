@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from baystream.schemas.json_form import format_time, parse_line
 from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine import PartitionEngine
+from baystream.streams.engine.totals import INDUSTRY_INDICATORS
+from baystream.streams.replay import replay
 from tests.streams.engine_events import DAY, HOUR, box, combine, discharge, gate, train, values, vessel, when
 
 
@@ -195,3 +201,27 @@ def test_a_state_saved_before_the_rail_histogram_rebuilds_it() -> None:
         del facility["counters"]["rail_on_terminal"]
     restored = PartitionEngine.from_state(state, config)
     assert combine([restored]).indicators() == combine([engine]).indicators()
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_every_existing_indicator_keeps_its_value_on_a_file_of_the_old_shape() -> None:
+    """A file the simulator wrote before issue 12 (schemas v4: no queue arrivals, no held ships), and the
+    values the engine of that commit gave for it (tests/streams/data, how they were made is in the file).
+    Every indicator of then keeps its value but congestion_index, whose peak groups are new; the new ones
+    are there too, and truck_visit_minutes and vessels_held_offshore have nothing to show."""
+    with gzip.open(DATA / "old_shape_normal.jsonl.gz", "rb") as lines:
+        events = [parse_line(line) for line in lines]
+    assert not any(e.get("queue_arrival_time") or e.get("location_type") == "HOLDING_AREA" for e in events)
+    expected = json.loads((DATA / "old_shape_normal.expected.json").read_text())
+    snapshot = replay(events)
+    got = {f"{v.scope} {v.indicator}": v.value for v in snapshot.indicators}
+    assert format_time(snapshot.as_of) == expected["as_of"]
+    before = {key: value for key, value in expected["values"].items() if not key.endswith(" congestion_index")}
+    assert len(before) == 16 * 30
+    assert {key: got[key] for key in before} == before
+    assert {key.split(" ")[1] for key in got} - {key.split(" ")[1] for key in expected["values"]} == set(
+        INDUSTRY_INDICATORS
+    )
+    assert got["SPB truck_visit_minutes"] is None and got["SPB vessels_held_offshore"] == 0
