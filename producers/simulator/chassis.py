@@ -17,8 +17,6 @@ from baystream.producers.simulator.identities import Identities
 
 SIZES: Final = ("20", "40", "45")
 SIZE_SHARES: Final = (0.2, 0.75, 0.05)
-REPOSITION_SLACK: Final = 0.15
-"""A location within 15% of its share of the stock is left alone by the nightly repositioning."""
 
 
 class Chassis:
@@ -43,6 +41,8 @@ class ChassisPool:
         }
         total = sum(counts.values())
         self.shares = {loc: n / total for loc, n in counts.items()}
+        self.out_of_service = 0
+        """Chassis under repair (returned out of service): in the fleet, not available anywhere."""
         self.fleet: list[tuple[Chassis, str]] = []
         """Every chassis and its first location, in issue order."""
         provider_cum = list(accumulate(p[3] for p in CHASSIS_PROVIDERS))
@@ -62,26 +62,6 @@ class ChassisPool:
     def put(self, location: str, chassis: Chassis) -> None:
         self.available[(location, chassis.size)].append(chassis)
 
-    def surplus_moves(self, limit: int) -> list[tuple[str, str, str, int]]:
-        """Repositioning plan: (from, to, size, count) moving stock toward each location's share, per size."""
-        moves: list[tuple[str, str, str, int]] = []
-        for size in SIZES:
-            counts = {loc: len(self.available[(loc, size)]) for loc in self.shares}
-            total = sum(counts.values())
-            excess = {loc: counts[loc] - int(total * share) for loc, share in self.shares.items()}
-            slack = {loc: int(total * share * REPOSITION_SLACK) for loc, share in self.shares.items()}
-            excess = {loc: n - slack[loc] if n > 0 else n + slack[loc] for loc, n in excess.items()}
-            givers = [(loc, n) for loc, n in excess.items() if n > 0]
-            takers = [(loc, -n) for loc, n in excess.items() if n < 0]
-            for taker, need in takers:
-                while need > 0 and givers and limit > 0:
-                    giver, have = givers[0]
-                    count = min(need, have, limit)
-                    moves.append((giver, taker, size, count))
-                    need -= count
-                    limit -= count
-                    if have - count > 0:
-                        givers[0] = (giver, have - count)
-                    else:
-                        givers.pop(0)
-        return moves
+    def stock_ratio(self, location: str, size: str) -> float:
+        """Chassis of `size` available at `location` for each unit of its share of the fleet."""
+        return len(self.available[(location, size)]) / max(self.shares[location], 1e-9)

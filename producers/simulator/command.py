@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     warmup = WARMUP_DAYS if args.warmup_days is None else args.warmup_days
     begin = start - timedelta(days=warmup)
     hours = args.hours + warmup * 24
-    chunks = simulate_chunks(args.scenario, hours, args.seed, begin)
+    chunks = simulate_chunks(args.scenario, hours, args.seed, begin, origin=start)  # disruptions after the warm-up
 
     def count(batch: Counter[str]) -> None:
         for event_type, n in batch.items():

@@ -101,6 +101,7 @@ class EventFactory:
         chassis_id: str | None,
         appointment_id: str | None,
         zero_emission: bool | None = None,
+        queue_arrival_ms: int | None = None,
     ) -> Raw:
         return (
             "GateMove",
@@ -119,6 +120,7 @@ class EventFactory:
             chassis_id,
             appointment_id,
             zero_emission,
+            queue_arrival_ms,
         )
 
     def chassis(

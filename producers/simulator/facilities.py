@@ -2,7 +2,8 @@
 
 Codes, ports, berths, on-dock rail and pool chassis come from the complex's reference data
 (schemas/complex.py, the same the indicator engine and the dashboard read); what only the model needs is
-here: weekly calls, chosen so that a normal week keeps berths 50-60% busy, carriers and moves per call.
+here: weekly calls, carriers and moves per call, chosen so that a normal week moves ~20 M TEU a year and
+keeps berths 50-60% busy at the scenario's berth productivity (docs/simulator.md, Calibration).
 On-dock rail exists everywhere but at Matson's C60. The UP ICTF is the near-dock yard; containers reach it
 by truck.
 """
@@ -27,23 +28,23 @@ class TerminalSpec:
     carriers: tuple[str, ...]
     chassis: int
     """Gray-pool chassis on hand at the start (with ICTF_CHASSIS, the ~34,000 of the Pool of Pools)."""
-    moves_per_call: int = 2800
+    moves_per_call: int = 4000
     """Mean container moves (discharge + load) of one call."""
 
 
 _SERVICES: Final[dict[str, tuple[int, tuple[str, ...], int]]] = {
-    "APMT": (8, ("MAEU", "HLCU", "MSCU"), 2800),
-    "ETS": (5, ("EGLV", "CMDU"), 2800),
-    "EAGLE": (5, ("CMDU", "HDMU"), 2800),
-    "TRAP": (5, ("ONEY", "HDMU"), 2800),
-    "WBCT": (5, ("COSU", "YMLU", "EGLV"), 2800),
-    "YUSEN": (3, ("ONEY", "ZIMU"), 2800),
-    "ITS": (4, ("ONEY", "HDMU"), 2800),
-    "LBCT": (4, ("OOLU", "COSU"), 2800),
-    "SSAPCT": (5, ("COSU", "MSCU", "CMDU"), 2800),
-    "SSATA": (4, ("MSCU", "ZIMU"), 2800),
-    "MATU": (2, ("MATS",), 1500),
-    "TTI": (4, ("MSCU", "HDMU"), 2800),
+    "APMT": (8, ("MAEU", "HLCU", "MSCU"), 4000),
+    "ETS": (5, ("EGLV", "CMDU"), 4000),
+    "EAGLE": (5, ("CMDU", "HDMU"), 4000),
+    "TRAP": (5, ("ONEY", "HDMU"), 4000),
+    "WBCT": (5, ("COSU", "YMLU", "EGLV"), 4000),
+    "YUSEN": (3, ("ONEY", "ZIMU"), 4000),
+    "ITS": (4, ("ONEY", "HDMU"), 4000),
+    "LBCT": (4, ("OOLU", "COSU"), 4000),
+    "SSAPCT": (5, ("COSU", "MSCU", "CMDU"), 4000),
+    "SSATA": (4, ("MSCU", "ZIMU"), 4000),
+    "MATU": (2, ("MATS",), 2000),
+    "TTI": (4, ("MSCU", "HDMU"), 4000),
 }
 """Per terminal code: weekly calls, carriers (SCAC) of its services, mean moves per call."""
 

@@ -5,8 +5,8 @@
 - a container leaves a terminal (gate OUT or train) once, only after it got there (discharged or gated
   in), and leaves the ICTF by train only after a truck brought it there;
 - a chassis is checked out only when in the pool and returned only when out;
-- a call goes anchorage ARRIVED -> berth ARRIVED -> berth DEPARTED at one facility, berths used by one
-  vessel at a time.
+- a call goes [holding area ARRIVED ->] [anchorage ARRIVED ->] berth ARRIVED -> berth DEPARTED at one
+  facility (a ship that finds a free berth never anchors), berths used by one vessel at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from typing import Any
 
 from baystream.producers.simulator.facilities import ICTF
 
-_CALL_STEPS = (("ARRIVED", "ANCHORAGE"), ("ARRIVED", "BERTH"), ("DEPARTED", "BERTH"))
+_CALL_STEPS = (("ARRIVED", "HOLDING_AREA"), ("ARRIVED", "ANCHORAGE"), ("ARRIVED", "BERTH"), ("DEPARTED", "BERTH"))
+_BERTHED = _CALL_STEPS.index(("ARRIVED", "BERTH"))
+"""Steps before it are optional (each at most once, in order); the departure follows it."""
 
 
 class Checker:
@@ -124,7 +126,8 @@ class Checker:
         step = (e["event_type"], e["location_type"])
         expected_step = _CALL_STEPS.index(step) if step in _CALL_STEPS else -1
         at, done = self._calls.get(call, (facility, -1))
-        if at != facility or expected_step != done + 1:
+        in_order = expected_step > done if expected_step <= _BERTHED else done == _BERTHED
+        if at != facility or expected_step < 0 or not in_order:
             self._fail(e, f"call {call}: {step} after step {done} at {at}")
         self._calls[call] = (facility, expected_step)
         if e["location_type"] == "BERTH":

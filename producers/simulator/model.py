@@ -2,14 +2,16 @@
 
 Every action runs at the scheduler's `now` and only emits events stamped `now`, so the output is in
 event-time order. Flows (docs/domain.md calibration, see docs/simulator.md):
-- a vessel reaches the anchorage, waits for a free berth of its terminal, berths, discharges then loads
-  one container at a time at the crane rate, and departs;
+- a vessel goes straight to a free berth of its terminal, or waits at anchor (or, with the offshore
+  queuing system, in the holding area) for one; it discharges then loads one container at a time at the
+  berth productivity, and departs; long queues make carriers blank sailings;
 - each import gets an inland mode: on-dock rail (waits for a train at its terminal), near-dock rail (drayed
-  to the ICTF by truck, leaves there by UP train) or truck (picked up after its dwell);
-- truck pickups and drop-offs are gate visits (IN then OUT); a drop-off may also pick up (dual move);
-  turn times grow with the terminal's yard fill;
-- pool chassis leave with pickups and come back with drop-offs (30% at another terminal), some out of
-  service; a nightly repositioning evens the stock out; no chassis means a dry run and a retry.
+  to the ICTF by truck, leaves there by UP train), off-dock rail (drayed out to Hobart) or truck;
+- exports come through the gate or by inbound rail (on-dock, or drayed from the ICTF); none is invented;
+- truck pickups and drop-offs are gate visits (IN then OUT) in the gates' Pacific-time shifts; a drop-off
+  may also pick up (dual move); turn times grow with the terminal's yard fill;
+- pool chassis leave with pickups and come back with drop-offs (30% elsewhere, where stock is short), some
+  out of service for days; no chassis means a dry run and a retry.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ import random
 from bisect import bisect
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import accumulate
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from baystream.producers.simulator.chassis import Chassis, ChassisPool
 from baystream.producers.simulator.events import EventFactory
@@ -49,7 +53,69 @@ MINUTE: Final = 60_000
 HOUR: Final = 3_600_000
 DAY: Final = 86_400_000
 WEEK: Final = 7 * DAY
-PACIFIC_OFFSET_H: Final = -8
+PACIFIC: Final = ZoneInfo("America/Los_Angeles")
+GATE_WEEKDAY: Final = (0.5, 0.45, 0.35, 0, 0, 0, 0, 0.6, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.5, 0.7, 0.7, 0.7, 0.7, 0.65, 0.55)
+"""Gate activity by Pacific local hour, Tuesday to Friday (1: the busiest): closed 03:00-07:00 between the night
+shift and the day shift, a day shift 08:00-17:00, a break at the change, a night shift 18:00-03:00. Monday's
+first hours are Sunday night's: closed."""
+GATE_SATURDAY: Final = (
+    0.5,
+    0.4,
+    0.3,
+    0,
+    0,
+    0,
+    0,
+    0.3,
+    0.6,
+    0.6,
+    0.6,
+    0.6,
+    0.6,
+    0.6,
+    0.6,
+    0.6,
+    0.5,
+    0.2,
+    0.15,
+    0.15,
+    0.15,
+    0.15,
+    0.1,
+    0.1,
+)
+GATE_SUNDAY: Final = (
+    0.1,
+    0.1,
+    0.1,
+    0,
+    0,
+    0,
+    0,
+    0.1,
+    0.25,
+    0.25,
+    0.25,
+    0.25,
+    0.25,
+    0.25,
+    0.25,
+    0.2,
+    0.1,
+    0.05,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+)
+"""Weekends are quieter: a Saturday day shift at part strength, little on Sunday, no Sunday night shift."""
+DEST_TRUCK: Final = 0
+DEST_NEAR_DOCK: Final = 1
+DEST_OFF_DOCK: Final = 2
+HOLDING_AREA: Final = "HOLDING_AREA"
+"""The location type of ships held offshore by the queuing system."""
 TWO_PI: Final = 2.0 * math.pi
 TRUCKS: Final = 12_000
 EMPTY_IMPORT_SHARE: Final = 0.03
@@ -58,8 +124,10 @@ EMPTY_RETURN_SHARE: Final = 0.7
 SAME_TERMINAL_RETURN: Final = 0.7
 EMPTY_PICKUP_SHARE: Final = 0.35
 """Of empties returned to a terminal: picked up again for an export (the rest sail back empty)."""
-POOL_LOAD_SHARE: Final = 0.9
-"""At most this share of a call's load list comes from the gated-in pool; rail exports fill the rest."""
+YARD_DAYS: Final = 6.0
+"""A terminal's yard holds this many days of its imports (imports, exports and empties together)."""
+EVACUATE: Final = 1.25
+"""A call loads up to this many times its load target when the yard holds a surplus of empties."""
 
 _ISO_CUM: Final = list(accumulate(share for _, _, share in ISO_TYPES))
 _ISO: Final = [(iso, size) for iso, size, _ in ISO_TYPES]
@@ -98,17 +166,24 @@ class Call:
     last_port: str | None = None
     fuel: str | None = None
     shore_power: bool | None = None
+    held: bool = False
+    """Waiting in the offshore holding area (not yet called in to anchor)."""
+    anchor_at: int = 0
+    """When a ship called in from the holding area reaches the anchorage (0: it is not on its way)."""
+    anchored: bool = False
+    """Counted among the ships at (or on their way to) the anchorage."""
 
 
 class Pickup:
-    """A box due to be picked up at a terminal; `from_pool`: an empty returned earlier, void once loaded."""
+    """A box due to be picked up at a terminal; `dest`: DEST_TRUCK (to a customer), DEST_NEAR_DOCK (the ICTF)
+    or DEST_OFF_DOCK (Hobart); `from_pool`: an empty returned earlier, void once loaded."""
 
-    __slots__ = ("box", "due", "from_pool", "move", "near_dock", "taken")
+    __slots__ = ("box", "dest", "due", "from_pool", "move", "taken")
 
-    def __init__(self, box: Box, move: str, near_dock: bool, due: int, from_pool: bool = False):
+    def __init__(self, box: Box, move: str, dest: int, due: int, from_pool: bool = False):
         self.box = box
         self.move = move
-        self.near_dock = near_dock
+        self.dest = dest
         self.due = due
         self.taken = False
         self.from_pool = from_pool
@@ -189,11 +264,27 @@ class Terminal:
 class PortModel:
     """The whole complex; `out` collects the events of the action just run."""
 
-    def __init__(self, scenario: Scenario, seed: int, start_ms: int):
+    def __init__(self, scenario: Scenario, seed: int, start_ms: int, origin_ms: int | None = None):
+        """`origin_ms`: where the scenario's disruptions count their hours from (default: the start)."""
         self.s = scenario
         self.rng = rng = random.Random(seed)
         self.sched = Scheduler(start_ms)
         self.start_ms = start_ms
+        self.origin_ms = start_ms if origin_ms is None else origin_ms
+        self._gate_weight: dict[int, float] = {}
+        self.waiting = 0
+        """Ships waiting for a berth (at anchor or held offshore)."""
+        self._anchored = 0
+        self._held: deque[Call] = deque()
+        self.blank_sailings = 0
+        self.rail_inbound = 0
+        """Boxes inbound trains brought to on-dock yards (no event: the contract has no train arrival)."""
+        self.ictf_drays = 0
+        """Boxes inbound trains brought to the ICTF, drayed to the terminals for export."""
+        self.off_dock_drays = 0
+        """Rail-bound imports drayed to Hobart (off-dock rail; the events say TRUCK)."""
+        self.held_offshore = 0
+        """Ships in the offshore holding area now."""
         self.ids = Identities(rng)
         self.ev = EventFactory(EventIds(scenario.name, seed, start_ms))
         self.out: list[Raw] = []
@@ -206,7 +297,9 @@ class PortModel:
         for spec in TERMINALS:
             imports = spec.weekly_calls / 7 * spec.moves_per_call / 2 * scenario.moves_factor
             self.terminals.append(
-                Terminal(spec, spec.weekly_calls / total_calls, imports, list(reversed(spec.berths)), imports * 4.5)
+                Terminal(
+                    spec, spec.weekly_calls / total_calls, imports, list(reversed(spec.berths)), imports * YARD_DAYS
+                )
             )
         self._weights = list(accumulate(t.weight for t in self.terminals))
         self._trucks = [f"CA-{rng.randrange(1_000_000, 9_999_999)}" for _ in range(TRUCKS)]
@@ -220,11 +313,11 @@ class PortModel:
         self._teu: dict[str, int] = {}
         self._fuel: dict[str, str] = {}
         self._zero_emission = [air_rng.random() < scenario.zero_emission_truck_share for _ in range(TRUCKS)]
+        self._carriers = sorted({c for t in TERMINALS for c in t.carriers})
         self._setup_chassis()
         self._setup_rail()
         self._setup_vessels()
         self._setup_bobtails()
-        self.sched.at(self._next_local_hour(start_ms, 1), self._reposition_chassis)
 
     # ---------------------------------------------------------------- helpers
     def _normal(self) -> float:
@@ -248,17 +341,29 @@ class PortModel:
     def _terminal_by_weight(self) -> Terminal:
         return self.terminals[bisect(self._weights, self.rng.random() * self._weights[-1])]
 
-    def _next_local_hour(self, ms: int, hour: int) -> int:
-        day_start = (ms + PACIFIC_OFFSET_H * HOUR) // DAY * DAY - PACIFIC_OFFSET_H * HOUR
-        when = day_start + hour * HOUR
-        return when if when > ms else when + DAY
+    def _activity(self, hour: int) -> float:
+        """Gate activity (0..1) in the UTC hour `hour` (epoch hours), by its Pacific local time: daylight
+        saving included (zoneinfo), computed once an hour of the run."""
+        weight = self._gate_weight.get(hour)
+        if weight is None:
+            local = datetime.fromtimestamp(hour * 3600, PACIFIC)
+            day = local.weekday()
+            table = GATE_WEEKDAY if day < 5 else (GATE_SATURDAY if day == 5 else GATE_SUNDAY)
+            weight = self._gate_weight[hour] = 0.0 if day == 0 and local.hour < 3 else table[local.hour]
+        return weight
 
     def _gate_open(self, ms: int) -> int:
-        """Move a truck arrival out of the 03:00-07:00 shift change (gates closed)."""
-        local_hour = (ms // HOUR + PACIFIC_OFFSET_H) % 24
-        if 3 <= local_hour < 7:
-            return ms + (7 - local_hour) * HOUR + int(self.rng.random() * 2 * HOUR)
-        return ms
+        """When a truck wanting the gate at `ms` comes: at once in a busy hour, else (with the hour's
+        activity as the chance of coming then) in a later one: closed hours, nights and weekends push work
+        into the next shifts."""
+        hour = ms // HOUR
+        random = self.rng.random
+        for _ in range(120):
+            weight = self._activity(hour)
+            if weight >= 1.0 or (weight > 0.0 and random() < weight):
+                return ms if hour == ms // HOUR else hour * HOUR + int(random() * HOUR)
+            hour += 1
+        return hour * HOUR
 
     # ---------------------------------------------------------------- vessels
     def _setup_vessels(self) -> None:
@@ -291,8 +396,18 @@ class PortModel:
 
     def _service_call(self, arg: tuple[Service, int]) -> None:
         service, week = arg
-        self._arrive(self._service_call_of(service, week))
+        if not self._blanked():
+            self._arrive(self._service_call_of(service, week))
         self._schedule_service_call(service, week + 1)
+
+    def _blanked(self) -> bool:
+        """A carrier cancels the call (a blank sailing) the more ships already wait past the threshold."""
+        s = self.s
+        over = self.waiting - s.blank_sailing_from
+        if s.blank_sailing_per_ship > 0 and over > 0 and self.rng.random() < min(0.6, over * s.blank_sailing_per_ship):
+            self.blank_sailings += 1
+            return True
+        return False
 
     def _estimate(self, arg: tuple[Service, int, int, float]) -> None:
         """The carrier's estimated berth arrival of a coming call (anchorage arrival + ~4 h, give or take
@@ -331,8 +446,13 @@ class PortModel:
         self._arrive(Call(terminal, vessel, voyage, f"{terminal.code}-{vessel.imo}-{voyage}"))
 
     def _extra_loader(self, _: object = None) -> None:
-        self._extra_call()
-        self.sched.after(self.rng.expovariate(self.s.extra_calls_per_day) * DAY, self._extra_loader)
+        s = self.s
+        fading = s.surge_days > 0
+        share = max(0.0, 1.0 - (self.sched.now - self.start_ms) / (s.surge_days * DAY)) if fading else 1.0
+        if self.rng.random() < share and not self._blanked():  # the surge fades: fewer extra loaders
+            self._extra_call()
+        if share > 0:
+            self.sched.after(self.rng.expovariate(s.extra_calls_per_day) * DAY, self._extra_loader)
 
     def _vessel_event(self, call: Call, event_type: str, location_type: str, berth: str | None) -> None:
         t, v = call.terminal, call.vessel
@@ -345,17 +465,61 @@ class PortModel:
         )  # fmt: skip
 
     def _arrive(self, call: Call) -> None:
+        """A ship at the pilot station: straight to a free berth (it never anchors: no anchorage event), else
+        to anchor, or to the offshore holding area when the queuing system is on and the anchorage is full."""
         self._call_facts(call)
-        self._vessel_event(call, "ARRIVED", "ANCHORAGE", None)
         terminal = call.terminal
         if terminal.free_berths and not terminal.queue:
-            self._assign_berth(call)
+            call.berth = terminal.free_berths.pop()
+            self.sched.after((1 + 2 * self.rng.random()) * HOUR, self._berth, call)
+            return
+        self.waiting += 1
+        spots = self.s.anchorage_spots
+        if spots and self._anchored >= spots:
+            call.held = True
+            self.held_offshore += 1
+            self._held.append(call)
+            self._vessel_event(call, "ARRIVED", HOLDING_AREA, None)
         else:
-            terminal.queue.append(call)
+            call.anchored = True
+            self._anchored += 1
+            self._vessel_event(call, "ARRIVED", "ANCHORAGE", None)
+        terminal.queue.append(call)
 
     def _assign_berth(self, call: Call) -> None:
+        """A waiting ship gets its berth: 2-5 h from the anchorage, 10-14 h in from the holding area."""
+        self.waiting -= 1
         call.berth = call.terminal.free_berths.pop()
-        self.sched.after((2 + 3 * self.rng.random()) * HOUR, self._berth, call)
+        if call.anchored:
+            call.anchored = False
+            self._anchored -= 1
+        transit = max(0, call.anchor_at - self.sched.now) if call.held else 0
+        call.anchor_at = 0
+        if call.held:
+            self.held_offshore -= 1
+            if transit == 0:
+                transit = int((10 + 4 * self.rng.random()) * HOUR)
+        call.held = False
+        self.sched.after(transit + (2 + 3 * self.rng.random()) * HOUR, self._berth, call)
+        self._call_in()
+
+    def _call_in(self) -> None:
+        """Call held ships in to the anchorage (oldest first) while it has room: ~10-14 h from 150 nm out."""
+        while self._held and self._anchored < self.s.anchorage_spots:
+            call = self._held.popleft()
+            if not call.held:
+                continue  # already given a berth
+            call.anchored = True
+            self._anchored += 1
+            call.anchor_at = self.sched.now + int((10 + 4 * self.rng.random()) * HOUR)
+            self.sched.at(call.anchor_at, self._anchor_from_hold, call)
+
+    def _anchor_from_hold(self, call: Call) -> None:
+        if call.held and call.anchor_at == self.sched.now:  # not sent to its berth on the way
+            call.held = False
+            self.held_offshore -= 1
+            call.anchor_at = 0
+            self._vessel_event(call, "ARRIVED", "ANCHORAGE", None)
 
     def _berth(self, call: Call) -> None:
         self._vessel_event(call, "ARRIVED", "BERTH", call.berth)
@@ -387,16 +551,18 @@ class PortModel:
         self.sched.after(call.gap_ms * (0.5 + self.rng.random()), self._work, call)
 
     def _load_list(self, call: Call) -> list[Box]:
-        """Gated-in exports (fulls first, oldest first) up to the pool share, rail exports for the rest."""
+        """What the terminal's export yard holds (through the gate or by inbound rail; fulls first, oldest
+        first) up to the load target; a yard with more than two loads' worth of empties sends a quarter
+        more (evacuating empties). A short yard loads less: no box is invented."""
         t = call.terminal
         boxes: list[Box] = []
-        limit = int(call.load_target * POOL_LOAD_SHARE)
+        limit = call.load_target
         for pool in (t.fulls, t.empties):
+            if pool is t.empties and len(pool) > 2 * call.load_target:
+                limit = int(call.load_target * EVACUATE)
             while pool and len(boxes) < limit:
                 boxes.append(pool.popitem(last=False)[1])
         t.inventory -= len(boxes)
-        while len(boxes) < call.load_target:
-            boxes.append(self._new_box(call.vessel.carrier, empty=self.rng.random() < 0.4))
         boxes.reverse()
         return boxes
 
@@ -420,7 +586,7 @@ class PortModel:
         available = now + int((8 + 8 * rng.random()) * HOUR)
         if box.empty:
             mode = "TRUCK"
-            self._add_pickup(t, Pickup(box, "EMPTY_PICKUP", False, available + self._lognormal_ms(2 * DAY)))
+            self._add_pickup(t, Pickup(box, "EMPTY_PICKUP", DEST_TRUCK, available + self._lognormal_ms(2 * DAY)))
         else:
             r = rng.random()
             if r < s.on_dock_share and t.rail:
@@ -430,11 +596,18 @@ class PortModel:
             elif r < s.on_dock_share + s.near_dock_share:
                 mode = "RAIL"
                 due = available + self._lognormal_ms(s.near_dock_dwell_days * DAY)
-                self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", True, due))
+                self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", DEST_NEAR_DOCK, due))
+            elif r < s.on_dock_share + s.near_dock_share + s.off_dock_share:
+                # rail-bound, but it leaves the terminal by truck for a yard outside the contract's
+                # facilities: the terminal reports it as a truck import (its dwell is a truck dwell)
+                mode = "TRUCK"
+                self.off_dock_drays += 1
+                due = available + self._lognormal_ms(s.off_dock_dwell_days * DAY)
+                self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", DEST_OFF_DOCK, due))
             else:
                 mode = "TRUCK"
                 due = available + self._lognormal_ms(s.truck_dwell_days * DAY)
-                self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", False, due))
+                self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", DEST_TRUCK, due))
         self._emit(
             self.ev.container(
                 now, t.port, t.code, box.id, "DISCHARGED", call.vessel.imo, call.call_id, box.iso, box.empty, mode
@@ -475,11 +648,18 @@ class PortModel:
             index = int(random() * TRUCKS)
         return index
 
+    def _crowding(self, terminal: Terminal) -> float:
+        """1 + how much a full yard slows trucks: `turn_fill_weight` x (fill - 0.6)^2 above 60% yard fill."""
+        excess = min(0.5, max(0.0, terminal.inventory / terminal.capacity - 0.6))
+        return 1 + self.s.turn_fill_weight * excess * excess
+
+    def _queue_ms(self, terminal: Terminal) -> int:
+        """The wait in the queue outside the gate (lognormal, longer when the yard is full)."""
+        return self._lognormal_ms(self.s.gate_queue_minutes * self._crowding(terminal) * MINUTE, 0.6)
+
     def _turn_ms(self, terminal: Terminal, dual: bool) -> int:
         s, rng = self.s, self.rng
-        fill = terminal.inventory / terminal.capacity
-        excess = min(0.5, max(0.0, fill - 0.6))
-        mean = s.turn_base_minutes * (1 + s.turn_fill_weight * excess * excess) + (10 if dual else 0)
+        mean = s.turn_base_minutes * self._crowding(terminal) + (10 if dual else 0)
         minutes = math.exp(math.log(mean) - 0.35 * 0.35 / 2 + 0.35 * self._normal())
         if rng.random() < s.turn_tail_share:
             minutes += s.turn_tail_hours * 60 * (0.5 + rng.random())
@@ -502,7 +682,7 @@ class PortModel:
             ev.gate(
                 now, terminal.port, terminal.code, visit_id, "IN", in_move, self._trucks[truck], trucker,
                 leg.box.id if leg else None, in_chassis.id if in_chassis else None, appointment,
-                self._zero_emission[truck],
+                self._zero_emission[truck], now - self._queue_ms(terminal),
             )
         )  # fmt: skip
         if leg is not None:
@@ -510,13 +690,13 @@ class PortModel:
         out_move, out_box, out_chassis = in_move, None, None
         if pickup is not None:
             out_move = pickup.move
-            if not pickup.near_dock and rng.random() >= s.private_chassis_share:
+            if pickup.dest == DEST_TRUCK and rng.random() >= s.private_chassis_share:
                 out_chassis = self.pool.take(terminal.code, pickup.box.size)
                 if out_chassis is None:  # no pool chassis: a dry run, the box waits for another try
                     self.dry_runs += 1
                     out_move = "BOBTAIL"
                     retry_at = now + int((6 + 18 * rng.random()) * HOUR)
-                    retry = Pickup(pickup.box, pickup.move, pickup.near_dock, retry_at, from_pool=pickup.from_pool)
+                    retry = Pickup(pickup.box, pickup.move, pickup.dest, retry_at, from_pool=pickup.from_pool)
                     self._add_pickup(terminal, retry)
                     pickup = None
             if pickup is not None:
@@ -535,7 +715,7 @@ class PortModel:
             terminal.empties[box.id] = box
             if self.rng.random() < EMPTY_PICKUP_SHARE:
                 due = now + self._lognormal_ms(1.5 * DAY)
-                self._add_pickup(terminal, Pickup(box, "EMPTY_PICKUP", False, due, from_pool=True))
+                self._add_pickup(terminal, Pickup(box, "EMPTY_PICKUP", DEST_TRUCK, due, from_pool=True))
         else:
             terminal.fulls[box.id] = box
 
@@ -560,11 +740,14 @@ class PortModel:
             )  # fmt: skip
         t.inventory -= 1
         rng, s = self.rng, self.s
-        if visit.pickup.near_dock:
+        dest = visit.pickup.dest
+        if dest == DEST_NEAR_DOCK:
             self.sched.after((40 + 80 * rng.random()) * MINUTE, self._near_dock_arrive, (box, chassis, trucker))
             return
+        if dest == DEST_OFF_DOCK:
+            return  # to Hobart on the carrier's chassis: the box leaves the complex's terminals
         back = self._gate_open(now + self._lognormal_ms(s.street_dwell_days * DAY))
-        target = t if rng.random() < SAME_TERMINAL_RETURN else self._terminal_by_weight()
+        target = t if rng.random() < SAME_TERMINAL_RETURN else self._short_terminal(chassis)
         if visit.move == "IMPORT_PICKUP" and rng.random() < EMPTY_RETURN_SHARE:
             box.empty, move = True, "EMPTY_RETURN"
         else:
@@ -583,19 +766,20 @@ class PortModel:
         self.sched.after(self.rng.expovariate(per_day) * DAY, self._bobtail)
 
     def _bobtail(self, _: object = None) -> None:
-        now = self.sched.now
-        if now == self._gate_open(now):
+        if self.rng.random() < self._activity(self.sched.now // HOUR):
             self._visit(self._terminal_by_weight(), None, None)
         self.sched.after(self.rng.expovariate(self._bobtail_rate) * DAY, self._bobtail)
 
     # ---------------------------------------------------------------- chassis
     def _setup_chassis(self) -> None:
         counts = {t.code: t.spec.chassis for t in self.terminals} | {ICTF: ICTF_CHASSIS}
-        self._ports = {t.code: t.port for t in self.terminals} | {ICTF: ICTF_PORT}
         self.pool = ChassisPool(self.rng, self.ids, counts, self.s.fleet_factor)
+        out = self.s.out_of_service_share  # about the steady share of the fleet under repair
         for chassis, location in self.pool.fleet:
-            if self.rng.random() < self.s.out_of_service_share:
-                self.sched.after(self.rng.random() * 4 * DAY, self._repaired, (chassis, location))
+            if self.rng.random() < out:  # under repair at the start, back within the repair time
+                self.pool.out_of_service += 1
+                repair = self.rng.random() * 2 * self.s.repair_days * DAY
+                self.sched.after(repair, self._repaired, (chassis, location))
             else:
                 self.pool.put(location, chassis)
 
@@ -608,52 +792,58 @@ class PortModel:
             )
         )  # fmt: skip
         if broken:
-            self.sched.after((1 + 4 * self.rng.random()) * DAY, self._repaired, (chassis, location))
+            repair = self.s.repair_days * (1 / 3 + 4 / 3 * self.rng.random())
+            self.pool.out_of_service += 1
+            self.sched.after(repair * DAY, self._repaired, (chassis, location))
         else:
             self.pool.put(location, chassis)
 
     def _repaired(self, arg: tuple[Chassis, str]) -> None:
+        self.pool.out_of_service -= 1
         self.pool.put(arg[1], arg[0])
 
-    def _reposition_chassis(self, _: object = None) -> None:
-        """Nightly: the pool providers truck surplus chassis to the locations short of their share."""
-        now = self.sched.now
-        for source, target, size, count in self.pool.surplus_moves(limit=1500):
-            for _i in range(count):
-                chassis = self.pool.take(source, size)
-                if chassis is None:
-                    break
-                trucker = self._truckers[self._truck()]
-                self._emit(
-                    self.ev.chassis(
-                        now, chassis.source, self._ports[source], source, chassis.id, "CHECKOUT", chassis.provider,
-                        chassis.size, trucker, None, False,
-                    )
-                )  # fmt: skip
-                delay = (1 + 2 * self.rng.random()) * HOUR
-                self.sched.after(delay, self._repositioned, (chassis, target, trucker))
-        self.sched.at(self._next_local_hour(now + HOUR, 1), self._reposition_chassis)
-
-    def _repositioned(self, arg: tuple[Chassis, str, str]) -> None:
-        chassis, location, trucker = arg
-        self._return_chassis(chassis, location, self._ports[location], trucker, None)
+    def _short_terminal(self, chassis: Chassis | None) -> Terminal:
+        """Where a truck returning elsewhere goes: of two terminals drawn by weight, the one with less of the
+        chassis' size in stock for its share (the pools steer returns to where stock is short, instead of
+        trucking chassis around at night)."""
+        a, b = self._terminal_by_weight(), self._terminal_by_weight()
+        if chassis is None or a is b:
+            return a
+        pool = self.pool
+        return a if pool.stock_ratio(a.code, chassis.size) <= pool.stock_ratio(b.code, chassis.size) else b
 
     # ---------------------------------------------------------------- rail
+    def _yard(self, code: str, port: str, railroad: str, per_day: float) -> RailQueue:
+        """A yard's trains for `per_day` boxes: capacity `rail_capacity_factor` times the demand, in trains of
+        at most `train_boxes`, as often as that takes (at least daily)."""
+        s = self.s
+        capacity = per_day * s.rail_capacity_factor
+        trains = max(1, math.ceil(capacity / s.train_boxes))
+        boxes = max(40, int(capacity / trains))
+        return RailQueue(code, port, railroad, DAY // trains, boxes, min(boxes, s.train_boxes // 3))
+
     def _setup_rail(self) -> None:
         s, rng = self.s, self.rng
         near_dock_per_day = 0.0
+        self._inbound: dict[str, tuple[Terminal, float]] = {}
+        """Per on-dock yard (terminal + railroad): its terminal and the boxes its inbound trains bring per
+        departure slot."""
+        self._ictf_inbound = 0.0
         for t in self.terminals:
+            loads = t.imports_per_day  # a call loads about what it discharges
+            ictf_exports = loads * s.ictf_export_share if t.spec.on_dock_rail else loads * s.rail_export_share
+            self._ictf_inbound += ictf_exports
             if t.spec.on_dock_rail:
                 demand = t.imports_per_day * s.on_dock_share / len(RAILROADS)
                 for railroad in RAILROADS:
-                    capacity = max(60, int(demand * s.rail_capacity_factor))
-                    t.rail[railroad] = RailQueue(t.code, t.port, railroad, DAY, capacity, min(capacity, 60))
+                    queue = t.rail[railroad] = self._yard(t.code, t.port, railroad, demand)
+                    per_slot = (loads * s.rail_export_share - ictf_exports) / len(RAILROADS) * queue.cadence_ms / DAY
+                    self._inbound[queue.yard + railroad] = (t, per_slot)
                 near_dock_per_day += t.imports_per_day * s.near_dock_share
             else:
                 near_dock_per_day += t.imports_per_day * (s.near_dock_share + s.on_dock_share)
-        slots = 8
-        capacity = max(60, int(near_dock_per_day / slots * s.rail_capacity_factor))
-        self.ictf = RailQueue(ICTF, ICTF_PORT, ICTF_RAILROAD, DAY // slots, capacity, min(capacity, 80))
+        self.ictf = self._yard(ICTF, ICTF_PORT, ICTF_RAILROAD, near_dock_per_day)
+        self._ictf_inbound *= self.ictf.cadence_ms / DAY
         queues = [q for t in self.terminals for q in t.rail.values()] + [self.ictf]
         for queue in queues:
             self.sched.after(rng.random() * queue.cadence_ms, self._train_slot, queue)
@@ -669,12 +859,41 @@ class PortModel:
         if disruption is None:
             return 1.0
         start_h, hours, factor = disruption
-        elapsed_h = (self.sched.now - self.start_ms) / HOUR
+        elapsed_h = (self.sched.now - self.origin_ms) / HOUR
         return factor if start_h <= elapsed_h < start_h + hours else 1.0
+
+    def _inbound_train(self, queue: RailQueue, factor: float) -> None:
+        """An inbound train unloads before the outbound one leaves: exports from inland and the empties of
+        rail imports going back (no event: the contract has none for a train arriving). At an on-dock yard
+        they join the export yard; at the ICTF each is drayed to a terminal within a day."""
+        rng, s = self.rng, self.s
+        if queue.yard == ICTF:
+            terminal, mean = None, self._ictf_inbound
+        else:
+            terminal, mean = self._inbound[queue.yard + queue.railroad]
+        count = int(mean * factor * (0.8 + 0.4 * rng.random()) + rng.random())
+        carriers = self._carriers
+        for _ in range(count):
+            box = self._new_box(carriers[int(rng.random() * len(carriers))], empty=rng.random() >= s.rail_export_laden)
+            if terminal is None:
+                self.ictf_drays += 1
+                when = self._gate_open(self.sched.now + int((3 + 21 * rng.random()) * HOUR))
+                self.sched.at(when, self._dray_from_ictf, box)
+            else:
+                (terminal.empties if box.empty else terminal.fulls)[box.id] = box
+                terminal.inventory += 1
+                self.rail_inbound += 1
+
+    def _dray_from_ictf(self, box: Box) -> None:
+        """A box off an inbound train at the ICTF, drayed to a terminal on the carrier's chassis for export."""
+        move = "EMPTY_RETURN" if box.empty else "EXPORT_DELIVERY"
+        self._drop_off(Leg(self._terminal_by_weight(), box, move, None, self._truckers[self._truck()]))
 
     def _train_slot(self, queue: RailQueue) -> None:
         now = self.sched.now
-        capacity = int(queue.capacity * self._capacity_factor())
+        factor = self._capacity_factor()
+        self._inbound_train(queue, factor)
+        capacity = int(queue.capacity * factor)
         boxes = queue.build_train(now, capacity, 2 * DAY)
         if boxes:
             train_id = self.ids.train_id(queue.railroad, queue.yard)

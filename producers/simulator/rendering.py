@@ -114,7 +114,9 @@ def to_record(raw: Raw) -> dict[str, Any]:
     record: dict[str, Any] = {"type": type_name}
     record.update(zip(field_names(type_name), raw[1:], strict=True))
     for name in _time_fields(type_name):
-        record[name] = EPOCH + timedelta(milliseconds=record[name])
+        ms = record[name]
+        if ms is not None:  # an optional time (a gate IN's queue arrival) may be absent
+            record[name] = EPOCH + timedelta(milliseconds=ms)
     return record
 
 

@@ -23,22 +23,47 @@ class Scenario:
     """Extra vessels reaching the anchorage in the first 12 hours (a queue already offshore)."""
     moves_factor: float = 1.0
     """Multiplier of the container moves of each call (a cargo surge)."""
-    berth_moves_per_hour: float = 38.0
-    """Crane productivity per vessel at berth."""
+    berth_moves_per_hour: float = 58.0
+    """Gross berth productivity: container moves per hour of a ship at berth, all cranes (docs/simulator.md)."""
+    blank_sailing_per_ship: float = 0.0
+    """Feedback of a queue: each ship waiting past `blank_sailing_from` cancels this share of the coming calls."""
+    blank_sailing_from: int = 0
+    surge_days: float = 0.0
+    """The extra loaders fade out linearly over this many days from the model's start (0: they never fade)."""
+    anchorage_spots: int = 0
+    """With the offshore queuing system (from Nov 2021): ships waiting beyond this many are held offshore in
+    a holding area, not at anchor (0: no queuing system, every waiting ship anchors)."""
     # imports
     on_dock_share: float = 0.28
-    near_dock_share: float = 0.32
-    """Rail share = on_dock + near_dock (docs/domain.md: ~60%); the rest leaves by truck."""
-    truck_dwell_days: float = 2.6
+    near_dock_share: float = 0.12
+    """Drayed to the UP ICTF (about 750 k boxes a year with its exports)."""
+    off_dock_share: float = 0.20
+    """Drayed to an off-dock yard (BNSF Hobart): they leave the model at the gate, and the events call them
+    TRUCK (the contract has no off-dock yard). Rail share = on-dock + near-dock + off-dock (docs/domain.md:
+    ~60%, 28% on-dock, 32% off-dock); the events' RAIL share is on-dock + near-dock."""
+    truck_dwell_days: float = 2.8
     """Mean discharge -> pickup appointment of truck-bound imports (after ~12 h availability)."""
     near_dock_dwell_days: float = 0.7
+    off_dock_dwell_days: float = 1.5
     rail_ready_days: float = 1.8
     """Mean discharge -> ready for a train (customs, block building) of on-dock rail imports."""
     rail_capacity_factor: float = 1.5
     """Train capacity / expected rail demand of a yard."""
     rail_disruption: tuple[float, float, float] | None = None
-    """(start hour, duration hours, capacity multiplier) of a rail outage."""
+    """(start hour, duration hours, capacity multiplier) of a rail outage; hours count from the run's origin
+    (the end of `baystream simulate`'s warm-up: the paced part)."""
+    train_boxes: int = 250
+    """Longest train (containers): a double-stack train of ~125 wells."""
+    rail_export_share: float = 0.6
+    """Of the boxes a terminal loads: the share that came by inbound rail (inland exports and the empties of
+    rail imports going back), on-dock or drayed from the ICTF."""
+    rail_export_laden: float = 0.14
+    """Laden share of the boxes inbound rail brings (the rest are empties going back to Asia)."""
+    ictf_export_share: float = 0.02
+    """Of the boxes a terminal loads: those that came through the ICTF (drayed to the terminal)."""
     # gate and trucks
+    gate_queue_minutes: float = 25.0
+    """Mean wait in the queue outside the gate before the gate IN (truck visit time = this + the turn time)."""
     turn_base_minutes: float = 44.0
     turn_fill_weight: float = 2.5
     """Turn time multiplier grows by weight * (yard fill - 0.6)^2 above 60% fill."""
@@ -50,6 +75,10 @@ class Scenario:
     # chassis
     street_dwell_days: float = 3.0
     out_of_service_share: float = 0.08
+    """Share of pool chassis returned out of service (they rest `repair_days` and are not available)."""
+    repair_days: float = 9.0
+    """Mean days out of service (uniform from a third of it to 5/3 of it): with the return rate, 6-13% of
+    the fleet is out of service at a time (docs/domain.md)."""
     fleet_factor: float = 1.0
     private_chassis_share: float = 0.4
     """Share of local pickups on the trucker's own chassis (no pool checkout)."""
@@ -81,14 +110,19 @@ SCENARIOS: dict[str, Scenario] = {
             name="congested-2021",
             description="2021 surge: dozens of ships at anchor, truck dwell past 8 days, long turn times",
             schedule_sd_hours=36.0,
-            extra_calls_per_day=3.0,
-            initial_queue=60,
+            extra_calls_per_day=4.0,
+            surge_days=60.0,
+            blank_sailing_per_ship=0.002,
+            blank_sailing_from=50,
+            anchorage_spots=60,
+            initial_queue=100,
             moves_factor=1.15,
-            berth_moves_per_hour=25.0,
+            berth_moves_per_hour=35.0,
             truck_dwell_days=10.0,
             near_dock_dwell_days=4.0,
             rail_ready_days=6.0,
             rail_capacity_factor=0.9,
+            gate_queue_minutes=45.0,
             turn_base_minutes=50.0,
             turn_tail_share=0.1,
             turn_tail_hours=3.0,

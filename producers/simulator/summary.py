@@ -30,13 +30,17 @@ class DayFigures:
     rail_share: float = 0.0
     """Share of the day's discharged imports bound for rail."""
     turn_minutes: list[float] = field(default_factory=list)
+    visit_minutes: list[float] = field(default_factory=list)
+    """Queue arrival (outside the gate) -> gate OUT of visits whose gate IN carried `queue_arrival_time`."""
     anchor_wait_hours: list[float] = field(default_factory=list)
+    """First arrival offshore (anchorage or holding area) -> berth, of ships that waited."""
     truck_dwell_days: list[float] = field(default_factory=list)
     """Discharge -> gate OUT of imports picked up that day (local and near-dock drays)."""
     rail_dwell_days: list[float] = field(default_factory=list)
     """Discharge -> on-dock train of imports that left that day."""
     street_dwell_days: list[float] = field(default_factory=list)
     vessels_waiting_max: int = 0
+    """At anchor or held offshore."""
     imports_on_terminal_end: int = 0
     chassis_out_end: int = 0
 
@@ -53,6 +57,7 @@ class DayFigures:
             "loaded": self.loaded,
             "rail_share": round(self.rail_share, 3),
             "turn_minutes": mean(self.turn_minutes),
+            "visit_minutes": mean(self.visit_minutes),
             "anchor_wait_hours": mean(self.anchor_wait_hours),
             "truck_dwell_days": mean(self.truck_dwell_days),
             "rail_dwell_days": mean(self.rail_dwell_days),
@@ -72,6 +77,7 @@ class DailyFigures:
     def __init__(self) -> None:
         self._days: dict[str, DayFigures] = {}
         self._gate_in: dict[str, datetime] = {}
+        self._queued: dict[str, datetime] = {}
         self._anchored: dict[str, datetime] = {}
         self._discharged: dict[str, datetime] = {}
         self._chassis_out: dict[str, datetime] = {}
@@ -91,10 +97,15 @@ class DailyFigures:
             d.gate_moves += 1
             if e["direction"] == "IN":
                 self._gate_in[e["visit_id"]] = t
+                if e.get("queue_arrival_time") is not None:
+                    self._queued[e["visit_id"]] = e["queue_arrival_time"]
             else:
                 gate_in = self._gate_in.pop(e["visit_id"], None)
                 if gate_in is not None:
                     d.turn_minutes.append((t - gate_in).total_seconds() / 60)
+                queued = self._queued.pop(e["visit_id"], None)
+                if queued is not None:
+                    d.visit_minutes.append((t - queued).total_seconds() / 60)
                 box = e["container_id"]
                 if box in self._discharged and e["move_type"] in ("IMPORT_PICKUP", "EMPTY_PICKUP"):
                     d.truck_dwell_days.append((t - self._discharged.pop(box)).total_seconds() / DAY_S)
@@ -111,8 +122,8 @@ class DailyFigures:
                 if box in self._discharged:
                     d.rail_dwell_days.append((t - self._discharged.pop(box)).total_seconds() / DAY_S)
         elif kind == "VesselArrival":
-            if e["location_type"] == "ANCHORAGE":
-                self._anchored[e["call_id"]] = t
+            if e["location_type"] != "BERTH":  # at anchor or held offshore: the wait runs from the first
+                self._anchored.setdefault(e["call_id"], t)
             elif e["event_type"] == "ARRIVED":
                 d.vessel_calls += 1
                 anchored = self._anchored.pop(e["call_id"], None)

@@ -95,9 +95,17 @@ def test_checker_catches_chassis_returned_while_in_and_duplicates_and_disorder()
     assert any("out of order" in p for p in check_stream([late, early]))
 
 
-def test_checker_catches_a_call_berthing_twice_or_skipping_the_anchorage() -> None:
+def test_checker_takes_straight_to_berth_and_held_calls_and_catches_steps_out_of_order() -> None:
     berth = _e("VesselArrival", 0, location_type="BERTH", berth="401")
-    assert any("after step -1" in p for p in check_stream([berth]))
+    departed = _e("VesselArrival", 60, event_type="DEPARTED", location_type="BERTH", berth="401")
+    assert check_stream([berth, departed]) == []  # a ship that found a free berth never anchored
+    held = _e("VesselArrival", -900, location_type="HOLDING_AREA")
+    anchored = _e("VesselArrival", -300)
+    assert check_stream([held, anchored, berth, departed]) == []
+    assert check_stream([held, berth, departed]) == []  # called in from the holding area straight to a berth
+    assert any("after step" in p for p in check_stream([departed]))
+    assert any("after step" in p for p in check_stream([anchored, held]))
+    assert any("after step" in p for p in check_stream([berth, anchored | {"event_time": departed["event_time"]}]))
     anchor = _e("VesselArrival", 0)
     other = _e("VesselArrival", 1, call_id="APMT-9321483-419E")
     other_berth = _e("VesselArrival", 3, call_id="APMT-9321483-419E", location_type="BERTH", berth="401")
