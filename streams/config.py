@@ -20,7 +20,8 @@ from baystream.infra.errors import ConfigurationError
 from baystream.infra.settings import Settings, read_toml
 from baystream.schemas.complex import ICTF, RAIL_YARDS, TERMINALS
 
-_RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
+RANK = {"GREEN": 0, "AMBER": 1, "RED": 2}
+"""Levels in order (a level not listed, as a future one read as UNKNOWN, ranks with GREEN)."""
 
 
 class IndicatorConfigError(ConfigurationError):
@@ -81,7 +82,7 @@ DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
         "chassis_in_pool_share": Bound(0.5, 0.1, 0.0, "chassis"),
         "import_dwell_rail_days": Bound(4.0, 16.5, 0.0, "rail"),
         "long_dwell_rail_share": Bound(0.15, 0.5, 0.0, "rail"),
-        "rail_backlog_days": Bound(2.5, 7.0, 0.0, "rail"),
+        "rail_backlog_days": Bound(2.5, 5.5, 0.0, "rail"),
     }
 )
 SCALED_BY_BERTHS = frozenset({"vessels_waiting"})
@@ -122,6 +123,10 @@ class IndicatorConfig:
     """congestion_index at and above which the level is AMBER."""
     red_from: float = 70.0
     """congestion_index at and above which the level is RED."""
+    hold_hours: float = 12.0
+    """A level is left downwards only once the index has stood below it (less the hysteresis) this long, in
+    event time: the gates' daily swing does not move a scope in crisis down and up again every day (0: at
+    once)."""
     hysteresis: float = 5.0
     """A level is left downwards only when the index falls this far below the level's lower bound, so an
     index hovering at a bound does not flap (0: the levels are exactly the bands; docs/indicators.md)."""
@@ -190,7 +195,7 @@ class IndicatorConfig:
         """GREEN < amber_from <= AMBER < red_from <= RED; going down needs `hysteresis` points more."""
         level = "RED" if index >= self.red_from else "AMBER" if index >= self.amber_from else "GREEN"
         floors = {"AMBER": self.amber_from, "RED": self.red_from}
-        if previous in floors and _RANK[level] < _RANK[previous] and index >= floors[previous] - self.hysteresis:
+        if previous in floors and RANK[level] < RANK[previous] and index >= floors[previous] - self.hysteresis:
             return previous
         return level
 
@@ -207,6 +212,7 @@ def _as_json(config: IndicatorConfig) -> dict[str, Any]:
             "red_from": config.red_from,
             "hysteresis": config.hysteresis,
             "group_peak": config.group_peak,
+            "hold_hours": config.hold_hours,
         },
         "engine": {
             "long_dwell_days": config.long_dwell_days,
@@ -296,7 +302,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
             raise IndicatorConfigError(f"{path}: index.{name}: crisis must differ from normal")
         index[name] = bound
     levels = _table(path, "levels", data.get("levels", {}))
-    _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis", "group_peak"})
+    _check_keys(path, "levels", levels, {"amber_from", "red_from", "hysteresis", "group_peak", "hold_hours"})
     engine = _table(path, "engine", data.get("engine", {}))
     _check_keys(path, "engine", engine, _ENGINE_KEYS)
     result = replace(
@@ -307,6 +313,7 @@ def config_from_mapping(data: Mapping[str, Any], path: str = "indicator config")
         red_from=float(_number(path, "levels.red_from", levels.get("red_from", config.red_from))),
         hysteresis=float(_number(path, "levels.hysteresis", levels.get("hysteresis", config.hysteresis))),
         group_peak=float(_number(path, "levels.group_peak", levels.get("group_peak", config.group_peak))),
+        hold_hours=float(_number(path, "levels.hold_hours", levels.get("hold_hours", config.hold_hours))),
         near_dock_yard=str(engine.get("near_dock_yard", config.near_dock_yard)),
         long_dwell_days=float(_number(path, "engine.long_dwell_days", engine.get("long_dwell_days", 5.0))),
         long_dwell_truck_days=float(

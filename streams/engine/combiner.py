@@ -13,9 +13,10 @@ from typing import Any
 
 from baystream.schemas.complex import COMPLEX_ID, PORT_CODES, facility_scope
 from baystream.schemas.json_form import format_time
-from baystream.streams.config import IndicatorConfig
+from baystream.streams.config import RANK, IndicatorConfig
 from baystream.streams.engine.air import origin_values
 from baystream.streams.engine.index import congestion_index
+from baystream.streams.engine.series import HOUR_MS
 from baystream.streams.engine.totals import Limits, Totals
 from baystream.streams.model import Alert, IndicatorValue
 
@@ -38,6 +39,8 @@ class Combiner:
         self.config = config
         self._partials: dict[str, Mapping[str, Any]] = {}
         self._levels: dict[str, str] = {}
+        self._lower_since: dict[str, int] = {}
+        """Per scope: since when (event ms) its index has stood below its level's band less the hysteresis."""
         self._cache: list[IndicatorValue] | None = None
         self._countries: set[str] = set()
         """Countries of last ports seen, for the trade-lane series (docs/indicators.md)."""
@@ -80,9 +83,22 @@ class Combiner:
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         values.update(origin_values(t.air.origins, self._countries))
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
-        level = self.config.level(index, self._levels.get(scope)) if index is not None else None
+        level = self._held(scope, index, as_of) if index is not None else None
         out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
         return out
+
+    def _held(self, scope: str, index: float, as_of: datetime) -> str:
+        """The level of `index`, with the hysteresis; a level is left downwards only once the index has
+        stood below it for `levels.hold_hours` of event time (docs/indicators.md): a daily swing of the
+        gates' hour does not take a scope in crisis out of its level and back every day."""
+        previous = self._levels.get(scope)
+        level = self.config.level(index, previous)
+        if previous is None or RANK[level] >= RANK.get(previous, 0):
+            self._lower_since.pop(scope, None)
+            return level
+        now = round(as_of.timestamp() * 1000)
+        since = self._lower_since.setdefault(scope, now)
+        return level if now - since >= self.config.hold_hours * HOUR_MS else previous
 
     def indicators(self) -> list[IndicatorValue]:
         """Every indicator of every facility, port and the complex, as of the newest watermark (sorted)."""
@@ -146,12 +162,15 @@ class Combiner:
         return alerts
 
     def to_state(self) -> dict[str, Any]:
-        """The level memory and the countries of the trade lanes (partials come back from the engines)."""
-        return {"levels": dict(self._levels), "countries": sorted(self._countries)}
+        """The level memory (with the holds running) and the countries of the trade lanes (partials come back
+        from the engines)."""
+        levels, lower = dict(self._levels), dict(self._lower_since)
+        return {"levels": levels, "countries": sorted(self._countries), "lower_since": lower}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], config: IndicatorConfig) -> Combiner:
         combiner = cls(config)
         combiner._levels = dict(state.get("levels", {}))
+        combiner._lower_since = dict(state.get("lower_since", {}))
         combiner._countries = set(state.get("countries", []))
         return combiner

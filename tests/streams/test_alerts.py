@@ -6,6 +6,7 @@ hour), so each step, one visit two hours after the last, sets the APMT index to 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
@@ -17,6 +18,8 @@ from tests.streams.engine_events import HOUR, gate
 
 APMT = "USLAX/APMT"
 TURN_ONLY = MappingProxyType({"truck_turn_minutes": Bound(0.0, 100.0, 1.0)})
+BANDS = IndicatorConfig(index=TURN_ONLY, hold_hours=0)
+"""The bands and the hysteresis alone, without the hold (each step is two hours)."""
 
 
 class Terminal:
@@ -47,12 +50,12 @@ HOVERING = [38.0, 42.0, 37.0, 41.0, 36.0, 43.0, 39.0, 44.0, 35.5, 40.5]
 
 def test_an_index_hovering_at_a_bound_alerts_once_with_the_default_hysteresis() -> None:
     assert IndicatorConfig().hysteresis > 0  # on by default
-    terminal = Terminal(IndicatorConfig(index=TURN_ONLY))
+    terminal = Terminal(BANDS)
     assert _changes(terminal, HOVERING) == [("GREEN", "AMBER")]  # up at 42, then held down to 35
 
 
 def test_without_hysteresis_the_same_index_flaps() -> None:
-    terminal = Terminal(IndicatorConfig(index=TURN_ONLY, hysteresis=0))
+    terminal = Terminal(replace(BANDS, hysteresis=0))
     assert len(_changes(terminal, HOVERING)) == len(HOVERING) - 1  # every crossing: what hysteresis prevents
 
 
@@ -77,7 +80,7 @@ def test_every_scope_starts_without_alerts_on_the_default_config() -> None:
 
 
 def test_real_changes_still_alert_both_ways() -> None:
-    terminal = Terminal(IndicatorConfig(index=TURN_ONLY))
+    terminal = Terminal(BANDS)
     assert _changes(terminal, [20.0, 80.0, 72.0, 66.0, 50.0, 20.0]) == [
         ("GREEN", "RED"),  # 80: straight to RED
         ("RED", "AMBER"),  # 72 and 66 hold RED (within 5 of 70); 50 does not
@@ -87,8 +90,24 @@ def test_real_changes_still_alert_both_ways() -> None:
 
 
 def test_a_restored_combiner_keeps_its_levels_and_alerts_on_the_next_change() -> None:
-    config = IndicatorConfig(index=TURN_ONLY)
+    config = BANDS
     terminal = Terminal(config)
     assert _changes(terminal, [20.0, 45.0]) == [("GREEN", "AMBER")]
     terminal.combiner = Combiner.from_state(terminal.combiner.to_state(), config)
     assert _changes(terminal, [38.0, 30.0]) == [("AMBER", "GREEN")]  # 38 holds AMBER; 30 is a real change
+
+
+DAILY_SWING = [80.0, 80.0, 80.0, 80.0, 55.0, 55.0, 55.0, 55.0, 80.0, 80.0, 80.0, 80.0, 55.0, 55.0, 55.0, 55.0]
+"""A crisis whose index swings with the gates' day: 8 h at 80 (RED), 8 h at 55 (AMBER), twice."""
+
+
+def test_the_hold_keeps_a_daily_swing_at_its_level_and_a_lasting_drop_still_alerts() -> None:
+    assert IndicatorConfig().hold_hours == 12  # on by default
+    swinging = [("RED", "AMBER"), ("AMBER", "RED"), ("RED", "AMBER")]  # (starting RED is no alert)
+    assert _changes(Terminal(BANDS), DAILY_SWING) == swinging
+    held = Terminal(IndicatorConfig(index=TURN_ONLY))
+    assert _changes(held, [*DAILY_SWING, 80.0]) == []  # 8 h below is not 12: RED throughout
+    # 55 for 12 h (six steps of 2 h from the first): RED is left at the seventh step, at 12 h
+    assert _changes(held, [55.0] * 6) == []
+    assert _changes(held, [55.0]) == [("RED", "AMBER")]
+    assert _changes(held, [80.0]) == [("AMBER", "RED")]  # going up needs no hold
