@@ -146,7 +146,7 @@ class IndicatorWorker:
     async def combine(self, stream: StreamT[Any]) -> None:
         async for events in cast(Stream, stream).noack_take(1000, self.tuning.combiner_within_s):
             self.combiner.handle(cast(Sequence[EventT], events))
-            self.combiner.save()
+            await self.combiner.save()
 
     async def flush(self) -> None:
         """Partials at most every `partial_interval_s`; checkpoints, then acks, every `checkpoint_interval_s`
@@ -156,8 +156,8 @@ class IndicatorWorker:
         Acks only after the checkpoint: Faust then commits no offset the saved state does not cover.
         """
         now = time.monotonic()
-        self.combiner.save()
-        self.inputs.flush(now)
+        await self.combiner.save()
+        await self.inputs.flush(now)
 
     async def start_offsets(self, assignment: set[TP]) -> dict[TP, int]:
         """Tables recovered, the consumer at the committed offsets: restore what was assigned and read on from

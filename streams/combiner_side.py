@@ -70,7 +70,7 @@ class CombinerSide(Side):
             self.output.send(CONGESTION_ALERTS, alert.scope.encode(), self.codec.encode(record, CONGESTION_ALERTS))
         self._observe_lag(board)
 
-    def save(self) -> None:
+    async def save(self) -> None:
         """The board and the partials it took since the last time, then the acks (same cadence as inputs)."""
         now = time.monotonic()
         if self.board is None or self.context is None or not self.gate.due(now):
@@ -81,7 +81,7 @@ class CombinerSide(Side):
                 written += checkpoint.write_bytes(self.table, f"{PARTIAL_KEY}{source}", data)
             written += checkpoint.write(self.table, BOARD_KEY, self.board.to_state())
         self.unsaved = {}
-        self.gate.saved(now, written)
+        await self.gate.saved(now, written)
 
     def restore(self, tp: TP) -> int:
         """Take the combiner over: the board restored from the table; returns where to read the partials on."""

@@ -8,6 +8,7 @@ board) alike.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -57,11 +58,24 @@ class OutputProducer:
         if remaining:
             raise RuntimeError(f"{remaining} output record(s) not acknowledged in {timeout:g}s")
 
+    async def drain(self, timeout: float = 30.0, step_s: float = 0.05) -> None:
+        """`flush` in `step_s` slices that give the event loop back in between: a flush waiting on a broker that
+        is gone must not hold up Ctrl-C (the stop deadline starts in the loop), heartbeats or /metrics."""
+        deadline = time.monotonic() + timeout
+        while (remaining := self._producer.flush(step_s)) and time.monotonic() < deadline:
+            await asyncio.sleep(0)
+        if remaining:
+            raise RuntimeError(f"{remaining} output record(s) not acknowledged in {timeout:g}s")
+
     def close(self, timeout: float = 30.0) -> None:
-        """Flush, then end the client now (its threads would otherwise retry the broker until collected)."""
+        """Flush, then end the client now (its threads would otherwise retry the broker until collected). What
+        the flush could not deliver is purged first, and counted as failed by its delivery report: librdkafka's
+        close would otherwise wait for it as long as `message.timeout.ms` (5 minutes)."""
         try:
             self.flush(timeout)
         finally:
+            self._producer.purge()
+            self._producer.poll(0)
             self._producer.close()
 
 
@@ -107,10 +121,10 @@ class CheckpointGate:
             return False
         return now >= self.due_at or (self.most_held is not None and len(self.held) >= self.most_held)
 
-    def saved(self, now: float, written: int) -> None:
+    async def saved(self, now: float, written: int) -> None:
         """A checkpoint of `written` bytes is in the table: schedule the next, flush the outputs, ack."""
         self.due_at = now + max(self.interval_s, written / self.bytes_per_s)
-        self.output.flush()
+        await self.output.drain()
         held, self.held = self.held, []
         consumer = self.app.consumer
         for message in held:

@@ -106,7 +106,7 @@ class InputSide(Side):
                 self.processor.drop(tp.partition)
                 self.context.pop(tp.partition, None)
 
-    def flush(self, now: float) -> None:
+    async def flush(self, now: float) -> None:
         """Partials at most every `partial_interval_s`; a checkpoint, then the acks, when the gate says so."""
         if self.unreported and now - self.reported_at >= self.partial_interval_s:
             self.reported_at = now
@@ -124,7 +124,7 @@ class InputSide(Side):
                 self.entries[number] = {k: len(v) for k, v in payload["state"].items() if isinstance(v, dict)}
             self.unsaved = set()
             self._report_entries()
-            self.gate.saved(now, written)
+            await self.gate.saved(now, written)
 
     def _report_entries(self) -> None:
         """STATE_ENTRIES per kind (the engine state's tables: open visits, containers on terminal, ids...)."""

@@ -7,6 +7,7 @@ value below is a count made by hand.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -17,12 +18,14 @@ from faust.types import TP
 from hypothesis import given
 from hypothesis import strategies as st
 
+from baystream.infra.broker import free_port
+from baystream.infra.settings import Settings
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import Codec
 from baystream.streams import checkpoint, fast_path
 from baystream.streams.combining import Board
 from baystream.streams.dead_letter import dead_letter
-from baystream.streams.delivery import CheckpointGate
+from baystream.streams.delivery import CheckpointGate, OutputProducer
 from baystream.streams.processing import InputProcessor, RawRecord
 from tests.events import event
 from tests.streams.standin import CountingEngine, SummingCombiner
@@ -279,7 +282,7 @@ class FlushingOutput:
     def __init__(self, journal: Journal):
         self.journal = journal
 
-    def flush(self) -> None:
+    async def drain(self) -> None:
         self.journal.append("flush")
 
 
@@ -297,7 +300,7 @@ def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None
         g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, offset)))
     assert not g.due(now + 1)
     assert g.due(now + 5)
-    g.saved(now + 5, written=100)
+    asyncio.run(g.saved(now + 5, written=100))
     assert journal == ["flush", "ack gate-moves/0@7", "ack gate-moves/0@8"]
     assert g.held == [] and g.due_at == now + 10  # the interval: 100 bytes at 1000 bytes/s take less
 
@@ -305,7 +308,7 @@ def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None
 def test_a_big_checkpoint_pushes_the_next_one_back_and_many_held_records_bring_it_forward() -> None:
     journal = Journal()
     g = gate(journal, most_held=3)
-    g.saved(0.0, written=20_000)
+    asyncio.run(g.saved(0.0, written=20_000))
     assert g.due_at == 20.0  # 20,000 bytes at 1,000 bytes/s
     for offset in range(3):
         g.hold(cast(Any, HeldMessage(journal, "gate-moves", 1, offset)))
@@ -318,8 +321,37 @@ def test_the_gate_never_acks_records_of_partitions_it_forgot() -> None:
     for partition in (0, 1, 2):
         g.hold(cast(Any, HeldMessage(journal, "gate-moves", partition, 10)))
     g.forget({TP("gate-moves", 1)})
-    g.saved(g.due_at, written=0)
+    asyncio.run(g.saved(g.due_at, written=0))
     assert journal == ["flush", "ack gate-moves/0@10", "ack gate-moves/2@10"]
     g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, 11)))
     g.clear()
     assert not g.due(g.due_at)
+
+
+def test_waiting_for_a_broker_that_is_gone_gives_the_event_loop_back() -> None:
+    """The checkpoint's flush must not hold the loop: Ctrl-C's stop deadline and /metrics run in it."""
+    output = OutputProducer(Settings().with_overrides(bootstrap=f"127.0.0.1:{free_port()}"))
+    output.send("gate-moves", b"k", b"v")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def drain_beside_a_ticker() -> None:
+        ticker = asyncio.create_task(tick())
+        try:
+            with pytest.raises(RuntimeError, match="1 output record"):
+                await output.drain(timeout=1.0)
+        finally:
+            ticker.cancel()
+
+    try:
+        asyncio.run(drain_beside_a_ticker())
+    finally:
+        with pytest.raises(RuntimeError):
+            output.close(0)  # returns at once: the record is purged, not waited for for minutes
+    assert ticks >= 5, ticks  # a flush(1.0) in one piece would leave it at 1
+    assert output.failed == 1  # the purged record is counted
