@@ -21,6 +21,7 @@ from baystream.consumers.dashboard.feed import FeedTopics
 from baystream.consumers.dashboard.service import DashboardOptions
 from baystream.infra.kafka_config import admin_config, producer_config
 from baystream.infra.settings import Settings
+from baystream.infra.topics import wait_until_every_broker_lists
 from baystream.schemas.wire import Codec
 from tests.polling import eventually
 
@@ -42,6 +43,8 @@ def private_topics(settings: Settings, prefix: str) -> FeedTopics:
     )
     for future in futures.values():
         future.result(15)
+    # brokers of a cluster learn of a new topic one after the other: produce only once each of them knows it
+    wait_until_every_broker_lists(settings, list(topics.__dict__.values()), timeout=60)
     return topics
 
 

@@ -113,10 +113,10 @@ def dashboard(request: pytest.FixtureRequest, broker_settings: Settings) -> Iter
     settings = broker_settings.with_overrides(gateway_keys=keys_json(), dashboard_require_key=require_key)
     subscriptions = private_webhook_topics(broker_settings, f"{name}-wh").subscriptions
     with served_dashboard(settings, DashboardOptions(topics=topics, subscriptions_topic=subscriptions)) as dash:
-        dash.wait_ready()
-        wait_for(lambda: dash.running.service.webhooks.book.caught_up.is_set(), 30)
-        wait_for(lambda: dash.call(lambda: len(dash.running.service.containers) == 3 or None), 30)
-        wait_for(lambda: dash.call(lambda: len(dash.running.service.visits) == 2 or None), 30)
+        dash.wait_ready(90)  # generous: a 3-node cluster on a shared 2-core machine
+        wait_for(lambda: dash.running.service.webhooks.book.caught_up.is_set(), 90)
+        wait_for(lambda: dash.call(lambda: len(dash.running.service.containers) == 3 or None), 90)
+        wait_for(lambda: dash.call(lambda: len(dash.running.service.visits) == 2 or None), 90)
         yield dash, require_key
 
 
@@ -202,13 +202,10 @@ def test_a_visits_turn_time_and_a_boxs_dwell_as_the_topics_say(dashboard: tuple[
     assert mine["dwell_days"] == round(50 / 24, 2) and mine["carrier"] == "MAEU" and mine["where"] == "ON_TERMINAL"
     gone = fetch(dash.url, f"/api/containers/{GONE}", "efgh").json()
     assert gone["where"] == "GATED_OUT" and gone["trucker_scac"] == "EFGH"  # the newer status won
+    assert fetch(dash.url, f"/api/containers/{MINE}", "dcli").status == 404
     metrics = fetch(dash.url, "/metrics", "maeu").body.decode()
     assert 'baystream_dashboard_detail_reads_total{endpoint="container",outcome="shown",party="maeu"}' in metrics
-    assert (
-        'baystream_dashboard_detail_reads_total{endpoint="container",outcome="not_found",party="anonymous"}'
-        in (metrics)
-        or dashboard[1]
-    )
+    assert 'baystream_dashboard_detail_reads_total{endpoint="container",outcome="not_found",party="dcli"}' in metrics
 
 
 # --- hypothesis: random ownership, read over HTTP -------------------------------------------------------------

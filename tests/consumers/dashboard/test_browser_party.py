@@ -109,7 +109,7 @@ def party_dashboard(settings: Settings, name: str, require_key: bool = False) ->
     subscriptions = private_webhook_topics(settings, f"{name}-wh").subscriptions
     configured = settings.with_overrides(gateway_keys=demo_keys(), dashboard_require_key=require_key)
     with served_dashboard(configured, DashboardOptions(topics=topics, subscriptions_topic=subscriptions)) as dash:
-        dash.wait_ready()
+        dash.wait_ready(90)
         yield dash
 
 
