@@ -26,7 +26,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     codec = codec_for(settings.kafka.schema_registry)
     undecodable = 0
     try:
-        for message in read_topic(settings, args.topic, args.from_beginning, args.follow, args.max):
+
+        def waiting() -> None:
+            print(f"baystream tail: at the end of {args.topic}, waiting for new records", file=sys.stderr, flush=True)
+
+        caught_up = waiting if args.follow else None
+        for message in read_topic(
+            settings, args.topic, args.from_beginning, args.follow, args.max, on_caught_up=caught_up
+        ):
             try:
                 line = dumps(codec.decode(message.value()))
             except DecodeError as exc:

@@ -22,10 +22,13 @@ def read_topic(
     follow: bool = False,
     max_messages: int | None = None,
     idle_timeout: float = 10.0,
+    on_caught_up: Callable[[], None] | None = None,
 ) -> Iterator[Message]:
     """Yield the records of `topic`; without `follow`, stop once every partition is at its end.
 
     `idle_timeout` bounds the wait for a partition end that never comes (a broker gone quiet).
+    `on_caught_up` is called once, when every partition has first been read to its end: from then on a
+    follower sees every new record.
     """
     consumer = Consumer(consumer_config(settings, None, **{"enable.partition.eof": True}))
     try:
@@ -49,6 +52,9 @@ def read_topic(
             if error is not None:
                 if error.code() == KafkaError._PARTITION_EOF:
                     open_partitions.discard(message.partition() or 0)
+                    if not open_partitions and on_caught_up is not None:
+                        on_caught_up()
+                        on_caught_up = None
                     continue
                 raise RuntimeError(f"reading {topic}: {error}")
             yield message

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 from confluent_kafka import Producer
 
@@ -45,7 +44,12 @@ def test_follow_prints_new_records_as_they_arrive(broker_settings: Settings) -> 
         env=cli_env(broker_settings),
     )
     try:
-        time.sleep(2.0)  # let it assign partitions at their end
+        assert process.stderr is not None  # publish only once it reads at the end, or it may start past the event
+        for line in process.stderr:  # librdkafka may log before it
+            if "waiting for new records" in line:
+                break
+        else:
+            raise AssertionError(f"tail ended without reaching the end: {process.wait()}")
         sent = event("VesselArrival", event_type="DEPARTED", location_type="BERTH", berth="401")
         with Publisher(broker_settings) as publisher:
             publisher.publish_all([parse_event(sent)])
