@@ -63,6 +63,8 @@ class Figure:
     source: str
 
     def mark(self, value: float | None) -> str:
+        if self.low is None and self.high is None:
+            return "context"
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return "n/a"
         ok = (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
@@ -122,7 +124,15 @@ CRISIS: dict[str, tuple[str, tuple[Figure, ...]]] = {
         "rail_backlog",
         (
             Figure("rail_backlog", "rail backlog", "~29,000 (Jun 2022)", 20_000, 45_000, "rail"),
-            Figure("import_dwell_rail_days", "import dwell, rail, days", "up to 16.5 (Aug 2022)", 4, 17, "terminals"),
+            Figure("rail_backlog_9d", "of which 9+ days", "about half (Jun 2022)", None, None, "rail"),
+            Figure(
+                "import_dwell_rail_days",
+                "rail dwell of boxes leaving (24 h)",
+                "16.5 (Aug 2022, a month)",
+                None,
+                None,
+                "terminals",
+            ),
         ),
     ),
 }
@@ -355,7 +365,7 @@ def report_normal(r: Run) -> None:
     print("|---|---|---|---|")
     for f in NORMAL:
         value, extra = _value(r, f.key, None)
-        mark = f.mark(value) if f.low is not None or f.high is not None else "context"
+        mark = f.mark(value)
         print(f"| {f.label} | {f.published} | {_fmt(value)}{extra} | {mark} |")
     levels = Counter(lv for s in r.snapshots for scope, lv in s[2].items() if scope == COMPLEX_ID)
     print(f"\nComplex congestion level over {len(r.snapshots)} snapshots: {dict(levels)}; at the end: "
@@ -374,7 +384,7 @@ def report_crisis(r: Run, queue: list[tuple[int, int]]) -> None:
         value, extra = _value(r, f.key, peak[1])
         print(f"| {f.label} | {f.published} | {_fmt(value)}{extra} | {f.mark(value)} |")
     print(f"\nCongestion index at the peak: {_fmt(peak[1].get('congestion_index'))}; levels: {_levels(peak[2])}.")
-    if queue:
+    if queue and r.scenario == "congested-2021":
         top = max(queue, key=lambda q: q[1])
         weekly = ", ".join(f"{d}: {n}" for d, n in queue if d % 7 == 0)
         print(f"\nShips waiting by day of the run, warm-up included (the model's queue; no engine after day "

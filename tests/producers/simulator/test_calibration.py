@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from baystream.producers.simulator import simulate_raw
+from baystream.producers.simulator import simulate, simulate_raw
 from baystream.producers.simulator.model import Call, PortModel
 from baystream.producers.simulator.scenarios import get_scenario
+from baystream.schemas.validation import validate
 from tests.producers.simulator.conftest import NormalRun
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+HOUR_MS = 3_600_000
 DST_START = datetime(2024, 3, 2, 8, tzinfo=UTC)
 """Saturday 2024-03-02 00:00 PST; daylight saving starts Sunday 2024-03-10 at 02:00."""
 
@@ -84,3 +86,30 @@ def test_exports_come_through_the_gate_or_by_inbound_rail(normal_run: NormalRun)
     assert loaded["seen"] > 0 and loaded["unseen"] > 0
     # a box loaded without an earlier event came by an inbound train to an on-dock yard, none from nowhere
     assert loaded["unseen"] <= normal_run.model.rail_inbound
+
+
+def test_disruptions_count_from_the_origin_after_the_warm_up() -> None:
+    origin = int(DST_START.timestamp() * 1000)
+    model = PortModel(get_scenario("rail-disruption"), 1, origin - 7 * 24 * HOUR_MS, origin)
+    for hours, factor in ((-150, 1.0), (11, 1.0), (13, 0.1), (155, 0.1), (157, 1.0)):
+        model.sched.now = origin + hours * HOUR_MS
+        assert model._capacity_factor() == factor, hours
+
+
+def test_congested_2021_holds_ships_offshore_and_gate_ins_carry_their_queue_arrival() -> None:
+    """100 extra ships in the first 12 hours: 40 anchor, the rest wait in the holding area; every event valid."""
+    locations: Counter[str] = Counter()
+    gate_ins = 0
+    for event in simulate("congested-2021", 18, seed=2):
+        assert validate(event) == [], event
+        if event["type"] == "VesselArrival" and event["classifier"] == "ACTUAL" and event["event_type"] == "ARRIVED":
+            locations[event["location_type"]] += 1
+        elif event["type"] == "GateMove":
+            queued = event["queue_arrival_time"]
+            if event["direction"] == "IN":
+                gate_ins += 1
+                assert queued is not None and timedelta(0) <= event["event_time"] - queued <= timedelta(hours=8)
+            else:
+                assert queued is None
+    assert locations["HOLDING_AREA"] >= 10 and 40 <= locations["ANCHORAGE"] <= 70, locations
+    assert gate_ins > 100
