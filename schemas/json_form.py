@@ -24,6 +24,7 @@ import orjson
 from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
 from baystream.schemas.fields import NO_DEFAULT, field_names, fields_of
+from baystream.schemas.json_converters import converter_of
 from baystream.schemas.timerange import BadTime, parse_time
 from baystream.schemas.validation import validate
 
@@ -154,7 +155,24 @@ def parse_event(obj: Any) -> dict[str, Any]:
 
 
 def parse_line(line: str | bytes) -> dict[str, Any]:
-    """One line of JSON-lines input (text, or bytes read from a file) to a validated event."""
+    """One line of JSON-lines input (text, or bytes read from a file) to a validated event.
+
+    First the quick path (orjson checks the UTF-8 of bytes itself; a compiled converter per type,
+    schemas/json_converters.py); a line it is not sure of, or an invalid event, takes the general path
+    from the start, so the messages are that path's."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        obj = None
+    if type(obj) is dict and type(type_name := obj.get("type")) is str:
+        converter = converter_of(type_name)
+        record = converter(obj) if converter is not None else None
+        if record is not None and not validate(record):
+            return record
+    return _parse_line(line)
+
+
+def _parse_line(line: str | bytes) -> dict[str, Any]:
     try:
         obj = loads(line)
     except JsonInputError as exc:

@@ -66,9 +66,14 @@ _KINDS: dict[str, tuple[str, str]] = {
 STAND_IN_REASON = "{symbol} is the reader's stand-in for a symbol this version does not know; it cannot be published"
 """Why an enum's stand-in (UNKNOWN) is refused; the symbol is filled in."""
 
-_REMEMBERED = frozenset({"port", "facility", "trucker", "carrier", "vessel_imo", "size"})
+_REMEMBERED = frozenset(
+    {"port", "facility", "trucker", "carrier", "vessel_imo", "size"}
+    | {"source", "call_id", "iso_type", "location", "berth", "voyage", "vessel_name", "destination"}
+)
 """Fields with few distinct values: their valid values are remembered, so each is checked once. Not event
-ids (unique), containers (their check is cached in `identifiers`) nor chassis (a pool of many thousands)."""
+ids (unique), containers (their check is cached in `identifiers`), chassis (a pool of many thousands) nor
+the ids of visits, trucks and appointments (tens of thousands a month: the set would start afresh all the
+time). A call's id, voyage and berth recur in every event of the call, the source and ISO type in most."""
 _REMEMBER = 4096
 """Valid values remembered per field; the set starts afresh when full."""
 

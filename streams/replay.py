@@ -8,7 +8,9 @@ its deterministic id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,10 @@ from baystream.streams.engine.series import MINUTE_MS
 from baystream.streams.model import Alert, IndicatorValue
 
 SOURCE = "replay"
+QUIET_GC_THRESHOLD = 100_000
+"""The collector's first-generation threshold during a replay (Python's default is 700). A replay makes a
+dict per event that reference counting frees; every automatic pass over the engine's growing state found
+nothing to collect and cost about a tenth of the replay (docs/benchmarks.md)."""
 
 
 @dataclass
@@ -53,7 +59,24 @@ def replay(
     check_every_minutes: int = 15,
 ) -> Snapshot:
     """Apply `events` in order; stop before the first ACTUAL event later than `until` (event time)."""
-    config = config or IndicatorConfig()
+    with _quiet_gc():
+        return _replay(events, config or IndicatorConfig(), until, check_every_minutes)
+
+
+@contextlib.contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Collect garbage cycles rarely while replaying; the thresholds before are restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(QUIET_GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _replay(
+    events: Iterable[Mapping[str, Any]], config: IndicatorConfig, until: datetime | None, check_every_minutes: int
+) -> Snapshot:
     engine, combiner = PartitionEngine(config), Combiner(config)
     until_ms = round(until.timestamp() * 1000) if until is not None else None
     step = max(1, check_every_minutes) * MINUTE_MS
