@@ -17,7 +17,7 @@ from baystream.schemas.json_form import dumps, format_time, parse_line
 @pytest.mark.parametrize("scenario", scenario_names())
 @pytest.mark.parametrize("seed", [0, 13])
 def test_lines_are_what_json_form_writes_for_the_records(scenario: str, seed: int) -> None:
-    raws = list(simulate_raw(scenario, 20, seed))
+    raws = list(simulate_raw(scenario, 40, seed))  # pool chassis move once the first pickups are due
     assert {raw[0] for raw in raws} >= {"VesselArrival", "ContainerEvent", "ChassisCheckout"}
     for raw in raws:
         assert len(raw) == 1 + len(fields_of(raw[0]))
