@@ -6,6 +6,7 @@ e.g. `normal 11 236` (9 days 20 h, as tests/producers/simulator/conftest.py), `c
 `rail-disruption 5 188`, `chassis-shortage 5 236 --fleet-factor 0.25` (the engine is told of the smaller
 fleet). Prints JSON: the complex's indicators and every scope's level at the end of the run (the engine,
 via `streams.replay`), and per simulated day `summary.DailyFigures` plus TEU, the p90 turn time and dry runs.
+The published figures beside the simulated ones, per scenario: bench/calibration_report.py.
 """
 
 from __future__ import annotations
