@@ -44,6 +44,9 @@ class Box:
     last_free_day: str | None
     """YYYY-MM-DD: sorts as a date."""
     as_of: datetime
+    updated_at: datetime
+    """Event time of the box's latest move: it only grows along the topic, while `as_of` may step back (a
+    refresh of the dwell at a later event time, then a move that happened before that time)."""
     names: tuple[str, ...]
     """The record's field names: one tuple shared by every box of a schema version (memory)."""
     values: tuple[Any, ...]
@@ -82,6 +85,7 @@ def box_from_record(record: Mapping[str, Any]) -> Box:
         dwell_hours=record.get("dwell_hours"),
         last_free_day=record.get("last_free_day"),
         as_of=record["as_of"],
+        updated_at=record["updated_at"],
         names=_SHAPES.setdefault(names := tuple(record), names),
         values=tuple(record.values()),
     )
@@ -116,7 +120,8 @@ def _urgency(box: Box, now: datetime) -> tuple[float, str, str]:
 
 
 class ContainerBook:
-    """The latest status of every container read from `container-status` (newest `as_of` wins), bounded."""
+    """The latest status of every container read from `container-status` (the latest move wins, then the
+    latest `as_of`: a replayed or late older record never replaces a newer one), bounded."""
 
     def __init__(self, capacity: int = 200_000):
         if capacity < 1:
@@ -131,7 +136,7 @@ class ContainerBook:
             return self._boxes.pop(key, None) is not None
         box = box_from_record(record)
         current = self._boxes.get(box.container_id)
-        if current is not None and current.as_of > box.as_of:
+        if current is not None and (current.updated_at, current.as_of) > (box.updated_at, box.as_of):
             return False
         self._boxes[box.container_id] = box
         self._boxes.move_to_end(box.container_id)

@@ -37,6 +37,7 @@ BOUNDED_LABELS = {  # label -> where its values come from (all finite, known in 
     "party": "the gateway's keys file, or 'unauthenticated'",
     "outcome": "a fixed list per metric",
     "consumer": "the reading process",
+    "endpoint": "the dashboard's detail reads: container, my_containers, my_visits",
 }
 
 

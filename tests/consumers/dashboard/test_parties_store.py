@@ -71,6 +71,17 @@ def test_an_older_status_never_replaces_a_newer_one_and_a_tombstone_removes_the_
     assert book.apply("A", None) and book.get("A") is None and len(book) == 0
 
 
+def test_a_move_before_the_last_dwell_refresh_still_replaces_it() -> None:
+    """A refresh says 'on terminal' as of 06:00; the gate-out at 05:00 reaches the topic after it."""
+    book = ContainerBook()
+    refreshed = status("A", "ON_TERMINAL", terminal="APMT", carrier="MAEU", as_of=BASE_TIME + hours(6))
+    refreshed["updated_at"] = BASE_TIME  # the discharge
+    gated_out = status("A", "GATED_OUT", carrier="MAEU", trucker="ABCD", as_of=BASE_TIME + hours(5))
+    assert book.apply("A", refreshed) and book.apply("A", gated_out)
+    assert book.get("A").where == "GATED_OUT"  # type: ignore[union-attr]
+    assert not book.apply("A", refreshed)  # and the refresh, read again, does not come back
+
+
 def test_memory_is_bounded_by_dropping_the_box_updated_longest_ago() -> None:
     book = ContainerBook(capacity=3)
     for i, cid in enumerate("ABCD"):
