@@ -22,7 +22,7 @@ from tests.infra.prom import DEPLOY, PROMETHEUS_DIR, ROOT, exposed_names, promto
 COMPOSE = DEPLOY / "docker-compose.yml"
 DASHBOARDS = DEPLOY / "grafana" / "dashboards"
 PROVISIONING = DEPLOY / "grafana" / "provisioning"
-BAYSTREAM_SERVICES = {"worker", "dashboard", "gateway", "simulator"}
+BAYSTREAM_SERVICES = {"worker", "containers", "dashboard", "gateway", "webhooks", "simulator"}
 JOB_OF_SERVICE = {service: f"baystream-{service}" for service in BAYSTREAM_SERVICES}
 METRIC_PREFIXES = ("baystream_", "process_", "python_")
 INDICATORS = {  # the indicator names of docs/indicators.md (a contract)
@@ -56,7 +56,14 @@ def test_compose_runs_the_production_like_stack(compose: dict[str, Any]) -> None
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", kafka["environment"]["CLUSTER_ID"])  # a KRaft cluster id
 
 
-SERVICE_COMMANDS = {"worker": "worker", "dashboard": "dashboard", "gateway": "gateway", "simulator": "simulate"}
+SERVICE_COMMANDS = {
+    "worker": "worker",
+    "containers": "containers",
+    "dashboard": "dashboard",
+    "gateway": "gateway",
+    "webhooks": "webhooks",
+    "simulator": "simulate",
+}
 
 
 @pytest.mark.parametrize("service", [*SERVICE_COMMANDS, "topics"])

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from baystream.infra.demo import children
+from baystream.infra.metrics import DEFAULT_METRICS_PORTS
 from baystream.infra.settings import Settings
 from tests.infra.prom import PROMETHEUS_DIR, promtool
 
@@ -19,6 +20,8 @@ JOB_OF_COMMAND = {
     "simulate": "baystream-simulator",
     "dashboard": "baystream-dashboard",
     "gateway": "baystream-gateway",
+    "webhooks": "baystream-webhooks",
+    "containers": "baystream-containers",
 }
 ISSUE_ALERTS = {  # the issue's four: a worker down, lag growing, dead letters growing, a terminal RED 30 min
     "BaystreamWorkerDown",
@@ -95,6 +98,14 @@ def test_local_config_scrapes_every_demo_process_on_its_demo_port() -> None:
     for child in children(Settings(), speed=1.0, scenario="normal"):
         assert jobs[JOB_OF_COMMAND[child.command]] == [f"127.0.0.1:{child.metrics_port}"]
     assert set(jobs) == set(JOB_OF_COMMAND.values())
+
+
+def test_local_config_scrapes_every_service_on_its_default_port() -> None:
+    """Services outside the demo (webhooks) too: started by hand, they are on DEFAULT_METRICS_PORTS."""
+    jobs = _targets(_load("prometheus.yml"))
+    command_of = {"simulator": "simulate"}
+    for service, port in DEFAULT_METRICS_PORTS.items():
+        assert jobs[JOB_OF_COMMAND[command_of.get(service, service)]] == [f"127.0.0.1:{port}"], service
 
 
 def test_both_configs_use_the_same_jobs_and_rules() -> None:
