@@ -33,8 +33,10 @@ def test_ctrl_c_ends_the_worker_within_its_deadline_when_the_broker_is_gone(
         started = time.monotonic()
         code = worker.stop(signal.SIGINT, timeout=60)
         took = time.monotonic() - started
-        assert code == STOP_OVERDUE_EXIT, worker.output()[-3000:]
         assert took < 4 + 10, f"stopped after {took:.1f} s"  # the deadline, plus the interpreter's own exit
-        assert "stop overdue" in worker.output()
+        # Without a coordinator the last commit waits (always on Tansu): the deadline ends it with status 3.
+        # A Kafka client may instead see the commit fail at once and stop cleanly: status 0, also in time.
+        assert code in (0, STOP_OVERDUE_EXIT), worker.output()[-3000:]
+        assert (code == STOP_OVERDUE_EXIT) == ("stop overdue" in worker.output())
     finally:
         worker.close()
