@@ -61,6 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -70,7 +72,7 @@ from baystream.infra.broker import free_port
 from baystream.infra.kafka_config import admin_config, consumer_config
 from baystream.infra.reader import read_topic
 from baystream.infra.settings import Settings
-from baystream.infra.topics import CATALOG, INPUT_TOPICS, reconcile_topics
+from baystream.infra.topics import CATALOG, CONTAINER_STATUS, INPUT_TOPICS, reconcile_topics
 from baystream.producers.gateway.identities import RULES, Role, hash_key, new_key
 from baystream.producers.publisher import Publisher
 from baystream.producers.simulator import simulate
@@ -79,6 +81,9 @@ from baystream.schemas.wire import Codec
 from baystream.streams import checkpoint
 from baystream.streams.app import ensure_topics, partials_topic
 from baystream.streams.config import IndicatorConfig
+from baystream.streams.containers.processor import CONTAINER_KEY, book_for
+from baystream.streams.containers.processor import INPUTS as CONTAINER_INPUTS
+from baystream.streams.containers.processor import state_topic as container_state_topic
 from baystream.streams.engine import PartitionEngine
 from baystream.streams.replay import replay
 from bench.engines import bench_broker, child_env, machine
@@ -111,6 +116,7 @@ class Outcome:
     broker_kills: int = 0
     broker_restarts: int = 0
     gateway_kills: int = 0
+    keeper_kills: int = 0
     lost: int = 0
     twice: int = 0
     differences: list[str] = field(default_factory=list)
@@ -139,6 +145,8 @@ class Outcome:
             kills.append(f"{self.broker_restarts} cluster restarts")
         if self.gateway_kills:
             kills.append(f"{self.gateway_kills} gateway kills")
+        if self.keeper_kills:
+            kills.append(f"{self.keeper_kills} container-keeper kills")
         verdict = f"lost {self.lost}, counted twice {self.twice}"
         if self.differences:
             verdict += f", {len(self.differences)} values differ: " + "; ".join(self.differences[:5])
@@ -495,13 +503,15 @@ class ChangelogWatch:
 Where = tuple[str, int]
 
 
-def input_offsets(settings: Settings, group: str, timeout: float = 10.0) -> tuple[dict[Where, int], dict[Where, int]]:
-    """The group's committed offset and the end of every input partition (topic, p); KafkaException when the
-    broker cannot tell. The end is where a fetch from the committed offset finds nothing: not ListOffsets',
-    which Tansu may understate (see TopicTail)."""
+def input_offsets(
+    settings: Settings, group: str, timeout: float = 10.0, topics: Sequence[str] = INPUT_TOPICS
+) -> tuple[dict[Where, int], dict[Where, int]]:
+    """The group's committed offset and the end of every partition (topic, p) of `topics` (the worker's inputs
+    unless told); KafkaException when the broker cannot tell. The end is where a fetch from the committed
+    offset finds nothing: not ListOffsets', which Tansu may understate (see TopicTail)."""
     consumer = Consumer(consumer_config(settings, group, **{"enable.auto.commit": False, "enable.partition.eof": True}))
     try:
-        wanted = [TopicPartition(t, p) for t in INPUT_TOPICS for p in range(settings.kafka.partitions)]
+        wanted = [TopicPartition(t, p) for t in topics for p in range(settings.kafka.partitions)]
         committed = {(tp.topic, tp.partition): tp.offset for tp in consumer.committed(wanted, timeout=timeout)}
         consumer.assign([TopicPartition(t, p, max(c, OFFSET_BEGINNING)) for (t, p), c in committed.items()])
         ends = {where: max(offset, 0) for where, offset in committed.items()}
@@ -524,11 +534,13 @@ def input_offsets(settings: Settings, group: str, timeout: float = 10.0) -> tupl
         consumer.close()
 
 
-def uncommitted(settings: Settings, group: str, timeout: float = 10.0) -> list[str] | None:
-    """The input partitions whose committed offset (of the group) is not at its end, as `topic/p: committed
-    c, end e`; None when the broker could not tell."""
+def uncommitted(
+    settings: Settings, group: str, timeout: float = 10.0, topics: Sequence[str] = INPUT_TOPICS
+) -> list[str] | None:
+    """The input partitions (of `topics`) whose committed offset (of the group) is not at its end, as
+    `topic/p: committed c, end e`; None when the broker could not tell."""
     try:
-        committed, ends = input_offsets(settings, group, timeout)
+        committed, ends = input_offsets(settings, group, timeout, topics)
     except KafkaException:  # a broker down or restarting
         return None
     behind = [(where, end) for where, end in sorted(ends.items()) if max(committed[where], 0) < end]
@@ -1399,6 +1411,227 @@ def scenario_gateway(ctx: Context, number: int, kills: int, batch_size: int = 25
     return outcome
 
 
+# -- scenario 6: the container-status keeper killed ----------------------------------------------------------
+
+KEEPER_MODES = (("startup", 1.0), ("reading+", 2.0), ("commit", 2.0), ("quiet", 1.5))
+"""Kill moments of `baystream containers` and their weights: 0.3-4 s after it started (starting Python or
+restoring its state); a random 0-2 s after it printed `reading on` (applying the chunk just published); as soon as its
+committed offsets moved (a checkpoint just made, the next batch's records being written); in a quiet period
+(every input record committed: nothing new to read) plus 0-1.5 s."""
+KEEPER_DELAYS = {"startup": (0.3, 4.0), "reading+": (0.0, 2.0), "commit": (0.0, 0.0), "quiet": (0.0, 1.5)}
+KEEPER_HOURS = 72
+"""Scenario 6 simulates at least this many hours: the first trains leave on the third day (rail moves)."""
+KEEPER_CHECKPOINT_INTERVAL = "0.5"
+"""Its commits every 0.5 s (2 s by default), like the workers' checkpoints here: more of them to kill at."""
+
+
+class Keeper(Worker):
+    """One `baystream containers` child, its output in `log_path` (kill, stop, output: as a worker's)."""
+
+    def __init__(self, settings: Settings, log_path: Path):  # another command, the same handling
+        self.log_path = log_path
+        self.spawned = time.monotonic()
+        c = settings.containers
+        env = child_env(  # the model's settings given explicitly: the offline book (book_for) uses the same
+            settings,
+            BAYSTREAM_CONTAINERS_GROUP_ID=c.group_id,
+            BAYSTREAM_CONTAINERS_CHECKPOINT_INTERVAL_S=KEEPER_CHECKPOINT_INTERVAL,
+            BAYSTREAM_CONTAINERS_FREE_DAYS=str(c.free_days),
+            BAYSTREAM_CONTAINERS_FREE_DAYS_BY_TERMINAL=c.free_days_by_terminal,
+            BAYSTREAM_CONTAINERS_DWELL_REFRESH_HOURS=str(c.dwell_refresh_hours),
+            BAYSTREAM_METRICS_PORT="0",
+        )
+        self._log = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "baystream", "containers"],
+            env=env,
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def reading(self) -> bool:
+        """Whether it restored its state and reads the inputs (it prints `... restored, reading on`)."""
+        return "restored, reading on" in self.output()
+
+
+def keeper_quiet(settings: Settings) -> bool:
+    """Every partition of the keeper's inputs committed to its end: everything read, written and committed."""
+    return uncommitted(settings, settings.containers.group_id, topics=CONTAINER_INPUTS) == []
+
+
+def keeper_moment(mode: str, delay: float, keeper: Keeper, settings: Settings, offsets: Consumer) -> Moment:
+    """Wait for the moment of `mode` (the chunk just published), then `delay` seconds more."""
+    if mode == "startup":
+        time.sleep(max(0.0, keeper.spawned + delay - time.monotonic()))
+        return Moment(f"{time.monotonic() - keeper.spawned:.2f}s after start, reading {keeper.reading()}")
+    if mode == "reading+":
+        if not wait_until(lambda: keeper.reading() or not keeper.alive(), WAIT_S, 0.02):
+            return Moment(f"not reading on within {WAIT_S:g}s", timed_out=keeper.alive())
+        time.sleep(delay)
+        return Moment(f"{delay:.2f}s after `reading on`")
+    if mode == "commit":
+        partitions = [TopicPartition(t, p) for t in CONTAINER_INPUTS for p in range(settings.kafka.partitions)]
+
+        def committed() -> list[int] | None:
+            with contextlib.suppress(KafkaException):
+                return [tp.offset for tp in offsets.committed(partitions, timeout=10)]
+            return None
+
+        before = committed()
+        moved = wait_until(lambda: committed() not in (None, before) or not keeper.alive(), WAIT_S, 0.05)
+        if moved:
+            return Moment("as soon as its committed offsets moved")
+        if keeper_quiet(settings):  # it had committed the whole chunk before the first look
+            return Moment("commit moment missed: everything committed already (a quiet kill)")
+        return Moment(f"committed offsets unchanged for {WAIT_S:g}s", timed_out=keeper.alive())
+    if not wait_until(lambda: keeper_quiet(settings) or not keeper.alive(), WAIT_S, 0.2):
+        return Moment(f"not everything committed within {WAIT_S:g}s", timed_out=keeper.alive())
+    time.sleep(delay)
+    return Moment(f"quiet: every input record committed, {delay:.2f}s later")
+
+
+def last_records(settings: Settings, topic: str) -> dict[str, bytes]:
+    """The last value of every key of `topic`, read to its end (what compaction keeps)."""
+    tail = TopicTail(settings, topic)
+    found: dict[str, bytes] = {}
+    try:
+        for message in tail.read():
+            key, value = (message.key() or b"").decode(), message.value()
+            if value is None:
+                found.pop(key, None)
+            else:
+                found[key] = value
+    finally:
+        tail.close()
+    return found
+
+
+def scenario_containers(ctx: Context, number: int, kills: int) -> Outcome:
+    """`baystream containers` SIGKILLed `kills` times at random moments (at least one right after a start and
+    one in a quiet period), restarted each time, the events published in chunks between; then the last status
+    of every container on `container-status` against the model (`StatusBook`) over the same events.
+
+    Lost: a container whose status is missing or differs. Counted twice: a container whose saved moves (its
+    record on `<group>-state`) hold an event id twice. A status cannot show a move applied twice (it is a
+    function of the set of moves; the dwell comes from times, not sums): the saved moves are where it would."""
+    if kills < 2:
+        raise ValueError("scenario 6 needs 2 kills or more (one right after a start, one in a quiet period)")
+    outcome = Outcome(number, "container keeper kills")
+    rng = random.Random(ctx.seed * 1000 + number)
+    hours = max(ctx.hours, KEEPER_HOURS)
+    events = list(simulate("normal", hours, seed=ctx.seed + number))
+    outcome.events = len(events)
+    folder = ctx.logs / f"scenario-{number}"
+    journal = Journal(folder, f"scenario {number} (containers): seed {ctx.seed}, {hours} h, {len(events)} events")
+    plan = [rng.choices([m for m, _ in KEEPER_MODES], [w for _, w in KEEPER_MODES])[0] for _ in range(kills)]
+    if "startup" not in plan:
+        plan[0] = "startup"
+    if "quiet" not in plan:
+        plan[next(i for i, m in enumerate(plan) if m != "startup" or plan.count("startup") > 1)] = "quiet"
+    delays = [rng.uniform(*KEEPER_DELAYS[mode]) for mode in plan]
+    modes: Counter[str] = Counter()
+    started = time.monotonic()
+    runs = 0
+    with ctx.arena.fresh() as settings, contextlib.ExitStack() as stack:
+        settings = settings.with_overrides(containers_group_id=f"faults-{number}-{ctx.seed}")
+
+        def spawn() -> Keeper:
+            nonlocal runs
+            runs += 1
+            keeper = Keeper(settings, folder / f"keeper-{runs:02d}.log")
+            journal.write(f"spawn keeper (pid {keeper.process.pid}, log {keeper.log_path.name})")
+            return keeper
+
+        def exited(keeper: Keeper, code: int) -> None:
+            tail = keeper.output().strip().splitlines()[-1:] or ["no output"]
+            outcome.problem("the keeper exited by itself", f"{keeper.log_path.name}: status {code}, {tail[0][:200]}")
+            journal.write(f"keeper (log {keeper.log_path.name}) exited by itself with status {code}")
+
+        keeper = spawn()
+        stack.callback(lambda: keeper.stop())
+        offsets = Consumer(consumer_config(settings, settings.containers.group_id, **{"enable.auto.commit": False}))
+        stack.callback(offsets.close)
+        pieces = chunks(events, kills + 1)
+        for index, (mode, delay) in enumerate(zip(plan, delays, strict=True)):
+            again = publish(settings, pieces[index])
+            journal.write(f"published chunk {index} ({len(pieces[index])} events, {again} again); moment {mode}")
+            if not keeper.alive():
+                exited(keeper, keeper.kill() or 0)
+                keeper = spawn()
+            moment = keeper_moment(mode, delay, keeper, settings, offsets)
+            if moment.timed_out:
+                outcome.problem(f"no {mode} moment within {WAIT_S:g}s", f"kill {index + 1}: {moment.description}")
+            code = keeper.kill()
+            if code is None:
+                outcome.keeper_kills += 1
+                modes[mode] += 1
+                journal.write(
+                    f"SIGKILL keeper (pid {keeper.process.pid}) kill {index + 1}/{kills}, {mode}: {moment.description}"
+                )
+            else:
+                exited(keeper, code)
+            keeper = spawn()
+        publish(settings, pieces[-1])
+        journal.write(f"published the last chunk ({len(pieces[-1])} events)")
+        began = time.monotonic()
+        while not keeper_quiet(settings) and time.monotonic() - began < 300:
+            if not keeper.alive():
+                exited(keeper, keeper.kill() or 0)
+                keeper = spawn()
+            time.sleep(0.5)
+        settled = keeper_quiet(settings)
+        journal.write(f"settled {settled} after {time.monotonic() - began:.1f}s")
+        if not settled:
+            outcome.problem(
+                "input not fully committed at the end",
+                str(uncommitted(settings, settings.containers.group_id, topics=CONTAINER_INPUTS)),
+            )
+        codec = Codec()
+        got = {key: codec.decode(value) for key, value in last_records(settings, CONTAINER_STATUS).items()}
+        saved = last_records(settings, container_state_topic(settings))
+    book = book_for(settings)
+    for event in events:
+        book.apply(event)
+    want = book.statuses()
+    missing = sorted(want.keys() - got.keys())
+    wrong = sorted(c for c in want.keys() & got.keys() if got[c] != want[c])
+    outcome.lost = len(missing) + len(wrong)
+    moves = {
+        key[len(CONTAINER_KEY) :]: [m["event_id"] for m in orjson.loads(value)]
+        for key, value in saved.items()
+        if key.startswith(CONTAINER_KEY)
+    }
+    twice = sorted(c for c, ids in moves.items() if len(ids) != len(set(ids)))
+    outcome.twice = len(twice)
+    outcome.differences = [f"status of {c} not in the events" for c in sorted(got.keys() - want.keys())]
+    outcome.differences += [
+        f"saved moves of {c} are not the events' ({len(set(moves.get(c, [])))} event ids, {len(m)} expected)"
+        for c, m in sorted(book.moves.items())
+        if set(moves.get(c, [])) != {move.event_id for move in m}
+    ]
+    for c in missing[:5]:
+        journal.write(f"  lost: no status of {c}")
+    for c in wrong[:5]:
+        fields = ", ".join(f"{k} {got[c].get(k)!r} != {v!r}" for k, v in want[c].items() if got[c].get(k) != v)
+        journal.write(f"  lost: {c} differs: {fields}")
+    for c in twice[:5]:
+        journal.write(f"  twice: saved moves of {c}: {moves[c]}")
+    for line in outcome.differences[:10]:
+        journal.write(f"  differs: {line}")
+    outcome.details += [
+        "moments " + ", ".join(f"{m} {modes[m]}" for m, _ in KEEPER_MODES if modes[m]),
+        f"{len(want):,} containers compared",
+        f"{len(missing)} missing, {len(wrong)} differ",
+        f"{runs} starts",
+    ]
+    outcome.seconds = time.monotonic() - started
+    journal.write(outcome.line())
+    journal.close()
+    return outcome
+
+
 # -- the campaign ------------------------------------------------------------------------------------------
 
 CODE = ("streams", "producers", "infra", "schemas")
@@ -1428,7 +1661,7 @@ def code_state(logs: Path | None = None) -> str:
     return f"code: {head} + local changes in {', '.join(changed + untracked)} (diff {digest})"
 
 
-ALL = (1, 2, 3, 4, 5)
+ALL = (1, 2, 3, 4, 5, 6)
 
 
 def applicable(engine: str) -> tuple[int, ...]:
@@ -1447,6 +1680,8 @@ def run_scenario(ctx: Context, number: int, kills: int) -> Outcome:
         return scenario_gateway(ctx, 4, 1 if quick else 10)
     if number == 5:
         return scenario_kills(ctx, 5, 1 if quick else 3, burners=2)
+    if number == 6:
+        return scenario_containers(ctx, 6, 2 if quick else 12)
     raise ValueError(f"no scenario {number}")
 
 
@@ -1468,9 +1703,13 @@ def summary(outcomes: Sequence[Outcome]) -> str:
     k = sum(o.worker_kills for o in outcomes)
     b = sum(o.broker_kills for o in outcomes)
     g = sum(o.gateway_kills for o in outcomes)
+    c = sum(o.keeper_kills for o in outcomes)
     lost = sum(o.lost for o in outcomes)
     twice = sum(o.twice for o in outcomes)
-    return f"faults: {k} worker kills, {b} broker kills, {g} gateway kills; lost {lost}, counted twice {twice}"
+    return (
+        f"faults: {k} worker kills, {b} broker kills, {g} gateway kills, {c} container-keeper kills; "
+        f"lost {lost}, counted twice {twice}"
+    )
 
 
 def main() -> int:
