@@ -85,7 +85,9 @@ def test_normal_air_trade_and_look_ahead_are_in_the_domain_figures(normal: Snaps
     assert 0.8 <= (spb["shore_power_share"] or 0) <= 0.97  # 85-95% of container calls plugged in
     assert 0 < (spb["zero_emission_truck_share"] or 0) <= 0.05  # a few per cent at most
     assert 0.3 <= (spb["china_import_share"] or 0) <= 0.5  # China ~40%
-    assert (spb["green_corridor_share"] or 0) <= 0.2  # only a few per cent of corridor calls qualify
+    # a few per cent qualify (plus the ~7% of ships on LNG, methanol or biofuel anyway), over the ~8 Shanghai
+    # calls of 30 days: one or two of them
+    assert (spb["green_corridor_share"] or 0) <= 0.3
     assert 0 < (spb["ship_co2_kg_per_teu"] or 0) < 50  # hours of 1-3 MW over thousands of TEU a call
     # the look-ahead: about three days of the ~50 weekly service calls
     assert 10 <= (spb["arrivals_expected_72h"] or 0) <= 40
