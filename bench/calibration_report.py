@@ -394,13 +394,14 @@ def report_crisis(r: Run, queue: list[tuple[int, int]]) -> None:
 
 def _config(scenario: str) -> IndicatorConfig:
     """The engine's configuration for a scenario: its facilities' pool chassis scaled to the scenario's fleet
-    (the defaults are the full pool; `chassis-shortage` runs a quarter of it)."""
-    config = IndicatorConfig()
+    (the defaults are the full pool; `chassis-shortage` runs a quarter of it), and the 12 h level hold meant
+    for crises (off by default, docs/indicators.md)."""
+    config = IndicatorConfig(hold_hours=12.0)
     factor = get_scenario(scenario).fleet_factor
     if factor == 1.0:
         return config
     smaller = {c: replace(f, chassis=round(f.chassis * factor)) for c, f in config.facilities.items()}
-    return IndicatorConfig(facilities=MappingProxyType(smaller))
+    return IndicatorConfig(facilities=MappingProxyType(smaller), hold_hours=12.0)
 
 
 def main() -> None:

@@ -75,11 +75,12 @@ def main() -> None:
     parser.add_argument("source")
     parser.add_argument("--skip-hours", type=float, default=0.0)
     parser.add_argument("--fleet-factor", type=float, default=1.0)
+    parser.add_argument("--hold-hours", type=float, default=12.0, help="levels.hold_hours (default 12, for crises)")
     args = parser.parse_args()
-    config = IndicatorConfig()
+    config = IndicatorConfig(hold_hours=args.hold_hours)
     if args.fleet_factor != 1.0:
         smaller = {c: replace(f, chassis=round(f.chassis * args.fleet_factor)) for c, f in config.facilities.items()}
-        config = IndicatorConfig(facilities=MappingProxyType(smaller))
+        config = IndicatorConfig(facilities=MappingProxyType(smaller), hold_hours=args.hold_hours)
     engine, combiner = PartitionEngine(config), Combiner(config)
     start = next_check = None
     peaks: dict[str, tuple[float, str | None, str, list[tuple[str, float]]]] = {}

@@ -102,10 +102,10 @@ DAILY_SWING = [80.0, 80.0, 80.0, 80.0, 55.0, 55.0, 55.0, 55.0, 80.0, 80.0, 80.0,
 
 
 def test_the_hold_keeps_a_daily_swing_at_its_level_and_a_lasting_drop_still_alerts() -> None:
-    assert IndicatorConfig().hold_hours == 12  # on by default
+    assert IndicatorConfig().hold_hours == 0  # off by default until levels follow aligned partials only
     swinging = [("RED", "AMBER"), ("AMBER", "RED"), ("RED", "AMBER")]  # (starting RED is no alert)
     assert _changes(Terminal(BANDS), DAILY_SWING) == swinging
-    held = Terminal(IndicatorConfig(index=TURN_ONLY))
+    held = Terminal(IndicatorConfig(index=TURN_ONLY, hold_hours=12))
     assert _changes(held, [*DAILY_SWING, 80.0]) == []  # 8 h below is not 12: RED throughout
     # 55 for 12 h (six steps of 2 h from the first): RED is left at the seventh step, at 12 h
     assert _changes(held, [55.0] * 6) == []
