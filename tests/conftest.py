@@ -28,10 +28,17 @@ hypothesis_settings.load_profile("baystream")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test on a broker is an integration test (`-m 'not integration'` runs the rest)."""
+    """Every test on a broker is an integration test (`-m 'not integration'` runs the rest).
+
+    Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), every test of one engine goes to the same
+    process: that process alone starts the engine's broker, and test names (`fresh_name`) stay unique on it.
+    """
     for item in items:
         if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None and "engine" in callspec.params:
+                item.add_marker(pytest.mark.xdist_group(f"engine-{callspec.params['engine']}"))
 
 
 @pytest.fixture(scope="session", params=engines())
