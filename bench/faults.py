@@ -1,4 +1,5 @@
-"""Fault campaign: killed workers, rebalances, killed Kafka brokers, a killed gateway, a saturated machine.
+"""Fault campaign: killed workers, rebalances, killed Kafka brokers, a killed gateway, a saturated machine,
+a killed container-status keeper.
 
     .venv/bin/python bench/faults.py --engine {tansu,kafka} [--kills 50] [--seed 1] [--hours 24] [--quick]
                                      [--only 1,2,...] [--check-every 10] [--logs DIR] [--keep-logs]
@@ -12,7 +13,10 @@ compares:
   partial of each input partition on `<app_id>-partials`, what the combiner holds) with those of one
   engine over the events: a count above the replay's is an event counted twice, below it one lost;
 - gateway: every event id on its input topic exactly once at the end (missing: lost, more: twice), and
-  every event of a batch answered 202 on its topic.
+  every event of a batch answered 202 on its topic;
+- container keeper (`baystream containers`): the last status of every container on `container-status` with
+  the model's (`StatusBook`) over the same events (missing or different: lost), and its saved moves on
+  `<group>-state` (an event id held twice: counted twice).
 
 Scenarios (3 on Kafka only):
 1. `--kills` SIGKILLs of one worker (`--checkpoint-interval 0.5`), the events published in `--kills + 1`
@@ -29,11 +33,15 @@ Scenarios (3 on Kafka only):
 4. The gateway SIGKILLed while three client threads post batches; after each restart the client retries
    every batch that got no answer (or a 503) and about half of those answered 202.
 5. Scenario 1's kills with both cores saturated by two busy-loop processes.
+6. `baystream containers` SIGKILLed 12 times (2 with `--quick`) over at least 72 simulated hours, the events
+   in chunks, one before each kill; moments: 0.3-4 s after its start, 0-2 s after it started reading, as soon
+   as its committed offsets moved, in a quiet period (every input committed); restarted each time.
 
 `--quick` runs a small version of each (a few kills). Prints one line per scenario, then
-`faults: <k> worker kills, <b> broker kills, <g> gateway kills; lost <n>, counted twice <m>`; exit status 1
-when anything was lost, counted twice or differs. Logs (worker and gateway output, the schedule of kills
-with the seed) go to `--logs` (default a temporary folder), kept for failing scenarios or `--keep-logs`.
+`faults: <k> worker kills, <b> broker kills, <g> gateway kills, <c> container-keeper kills; lost <n>, counted
+twice <m>`; exit status 1 when anything was lost, counted twice or differs. Logs (worker, gateway and keeper
+output, the schedule of kills with the seed) go to `--logs` (default a temporary folder), kept for failing
+scenarios or `--keep-logs`. Details: docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -237,6 +245,18 @@ def recreated(settings: Settings, timeout: float = 90.0) -> None:
 # -- processes ---------------------------------------------------------------------------------------------
 
 
+def baystream_child(command: Sequence[str], env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """`python -m baystream <command>` from the working tree, its output (both streams) into `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "baystream", *command],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 class Worker:
     """One `baystream worker` child, its output in `log_path` (kept after it ends)."""
 
@@ -255,14 +275,7 @@ class Worker:
             BAYSTREAM_PUBLISH_INTERVAL_S="1",
         )
         self._log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "baystream", "worker", "--checkpoint-interval", CHECKPOINT_INTERVAL, *args],
-            env=env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self.process = baystream_child(["worker", "--checkpoint-interval", CHECKPOINT_INTERVAL, *args], env, self._log)
 
     def output(self) -> str:
         try:
@@ -1222,14 +1235,7 @@ class Gateway:
             BAYSTREAM_GATEWAY_BURST="100000",
             BAYSTREAM_METRICS_PORT="0",
         )
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "baystream", "gateway", "--port", str(self.port), "--keys", str(keys_file)],
-            env=env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self.process = baystream_child(["gateway", "--port", str(self.port), "--keys", str(keys_file)], env, self._log)
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
@@ -1442,14 +1448,7 @@ class Keeper(Worker):
             BAYSTREAM_METRICS_PORT="0",
         )
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "baystream", "containers"],
-            env=env,
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        self.process = baystream_child(["containers"], env, self._log)
 
     def reading(self) -> bool:
         """Whether it restored its state and reads the inputs (it prints `... restored, reading on`)."""
