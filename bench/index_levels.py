@@ -20,8 +20,9 @@ from typing import Any
 
 from baystream.schemas.complex import COMPLEX_ID, facility_scope
 from baystream.schemas.json_form import parse_line
-from baystream.streams.config import SCALED_BY_BERTHS, IndicatorConfig
+from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine import Combiner, PartitionEngine
+from baystream.streams.engine.index import input_position
 from baystream.streams.engine.totals import Totals
 
 HOUR_MS = 3_600_000
@@ -30,16 +31,11 @@ HOUR_MS = 3_600_000
 def positions(values: Mapping[str, float | None], config: IndicatorConfig, berth_share: float) -> dict[str, float]:
     """Each index input's position between its normal (0) and crisis (1) value, as the index maps it."""
     out = {}
-    for name, bound in config.index.items():
+    for name in config.index:
         value = values.get(name)
-        if value is None:
-            continue
-        normal, crisis = bound.normal, bound.crisis
-        if name in SCALED_BY_BERTHS:
-            if berth_share <= 0:
-                continue
-            normal, crisis = normal * berth_share, crisis * berth_share
-        out[name] = round(min(1.0, max(0.0, (value - normal) / (crisis - normal))), 3)
+        position = None if value is None else input_position(name, value, config, berth_share)
+        if position is not None:
+            out[name] = round(position, 3)
     return out
 
 

@@ -14,6 +14,18 @@ from collections.abc import Mapping
 from baystream.streams.config import SCALED_BY_BERTHS, IndicatorConfig
 
 
+def input_position(name: str, value: float, config: IndicatorConfig, berth_share: float) -> float | None:
+    """Where `value` of index input `name` stands between its normal (0) and crisis (1) bound, clamped; None
+    for a count input in a scope without berths (`berth_share` scales the complex-wide count bounds)."""
+    bound = config.index[name]
+    normal, crisis = bound.normal, bound.crisis
+    if name in SCALED_BY_BERTHS:
+        if berth_share <= 0:
+            return None
+        normal, crisis = normal * berth_share, crisis * berth_share
+    return min(1.0, max(0.0, (value - normal) / (crisis - normal)))
+
+
 def congestion_index(values: Mapping[str, float | None], config: IndicatorConfig, berth_share: float) -> float | None:
     """None when no input has a value; `berth_share` scales the complex-wide bounds of count inputs (a scope
     without berths leaves them out)."""
@@ -25,12 +37,9 @@ def congestion_index(values: Mapping[str, float | None], config: IndicatorConfig
         peak = bound.group in peak_groups
         if value is None or (bound.weight <= 0 and not peak):
             continue
-        normal, crisis = bound.normal, bound.crisis
-        if name in SCALED_BY_BERTHS:
-            if berth_share <= 0:
-                continue
-            normal, crisis = normal * berth_share, crisis * berth_share
-        position = min(1.0, max(0.0, (value - normal) / (crisis - normal)))
+        position = input_position(name, value, config, berth_share)
+        if position is None:
+            continue
         weighted += bound.weight * position
         weights += bound.weight
         if peak and position > worst:
