@@ -64,7 +64,7 @@ def test_congested_2021_reaches_the_crisis_values(congested: Snapshot) -> None:
     spb = _indicators(congested, COMPLEX_ID)
     assert (spb["vessels_waiting"] or 0) >= 40  # dozens (65 in Sep 2021, 105 in Jan 2022)
     assert (spb["anchor_wait_hours"] or 0) >= 4 * 24  # toward 8.7 days
-    assert (spb["berth_utilization"] or 0) >= 0.85  # > 70%: queues form
+    assert (spb["berth_utilization"] or 0) >= 0.75  # the crisis range is above 70%: queues form
     assert (spb["truck_turn_minutes"] or 0) >= 80  # 55-100 with tails of hours
     assert (spb["truck_turn_p90_minutes"] or 0) >= 120
     assert (spb["import_dwell_days"] or 0) >= 5.0  # truck 8.4 in Nov 2021
