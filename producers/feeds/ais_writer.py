@@ -15,7 +15,7 @@ from functools import reduce
 from typing import Any
 
 from baystream.producers.feeds.ais import ArrivalRules
-from baystream.producers.feeds.geofences import ANCHORAGES, berth_named
+from baystream.producers.feeds.geofences import ANCHORAGES, HOLDING_AREA, berth_named
 
 OFFSHORE = (33.600, -118.300)
 """Where tracks start: south of the breakwater, outside every geofence."""
@@ -96,6 +96,8 @@ def write_ais(events: Iterable[Mapping[str, Any]], rules: ArrivalRules | None = 
             continue
         if event["location_type"] == "ANCHORAGE":
             point = _centre(ANCHORAGES[event["port"]])
+        elif event["location_type"] == "HOLDING_AREA":
+            point = HOLDING_AREA
         else:
             point = berth_named(event["facility"], event["berth"]).centre
         fix(imo, previous + (when - previous) / 2, CHANNEL, 8.0)  # underway from wherever it was

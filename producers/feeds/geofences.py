@@ -20,6 +20,10 @@ Point = tuple[float, float]
 QUAY_DEPTH_M = 150.0
 """How far from the quay line a ship alongside lies, at most (a post-Panamax is ~50 m wide)."""
 
+HOLDING_AREA: Point = (32.95, -118.70)
+"""A ship held offshore by the queuing system (up to 150 nm out): about 50 nm south of the ports, outside
+every geofence, so AIS reports no milestone for it (docs/feeds.md)."""
+
 ANCHORAGES: dict[str, tuple[Point, ...]] = {
     # port: polygon (lat, lon), outside the breakwater, south of the Los Angeles and Long Beach entrances
     "USLAX": ((33.690, -118.290), (33.715, -118.290), (33.715, -118.230), (33.690, -118.230)),
