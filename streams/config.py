@@ -123,11 +123,12 @@ class IndicatorConfig:
     """congestion_index at and above which the level is AMBER."""
     red_from: float = 70.0
     """congestion_index at and above which the level is RED."""
-    hold_hours: float = 0.0
+    hold_hours: float = 12.0
     """A level is left downwards only once the index has stood below it (less the hysteresis) this long, in
     event time: the gates' daily swing does not move a scope in crisis down and up again every day (0: at
-    once, the default: a live combiner whose partials are hours apart while it catches up can see a passing
-    peak that the replay never sees, and the hold would keep it; docs/indicators.md)."""
+    once). The hold counts only while the partials are aligned (`Combiner`): a combiner catching up on a
+    backlog, whose partials are hours apart, can see a passing peak that the events never had, and holding
+    it would keep a false alarm for `hold_hours` (docs/indicators.md)."""
     hysteresis: float = 5.0
     """A level is left downwards only when the index falls this far below the level's lower bound, so an
     index hovering at a bound does not flap (0: the levels are exactly the bands; docs/indicators.md)."""

@@ -16,11 +16,15 @@ from baystream.schemas.json_form import format_time
 from baystream.streams.config import RANK, IndicatorConfig
 from baystream.streams.engine.air import origin_values
 from baystream.streams.engine.index import congestion_index
-from baystream.streams.engine.series import HOUR_MS
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS
 from baystream.streams.engine.totals import Limits, Totals
 from baystream.streams.model import Alert, IndicatorValue
 
 ALERT_NAMESPACE = uuid.UUID("5b6f1c1e-7d3a-4a8e-9a57-2f0d9c4e8b21")
+ALIGNED_MS = 15 * MINUTE_MS
+"""Partials whose watermarks are all within this of each other are aligned: the merged index is one the
+events had. Live, every partition's watermark trails the newest by seconds; while a worker catches up on a
+backlog, they can be hours apart, and only then does the level hold wait."""
 
 
 def alert_id(scope: str, level: str, as_of: datetime) -> str:
@@ -52,8 +56,17 @@ class Combiner:
 
     @property
     def watermark(self) -> int | None:
-        marks = [p["watermark"] for p in self._partials.values() if p.get("watermark") is not None]
+        marks = self._watermarks()
         return max(marks) if marks else None
+
+    def _watermarks(self) -> list[int]:
+        return [p["watermark"] for p in self._partials.values() if p.get("watermark") is not None]
+
+    @property
+    def aligned(self) -> bool:
+        """Whether every partial's watermark is within `ALIGNED_MS` of the newest (one source always is)."""
+        marks = self._watermarks()
+        return not marks or max(marks) - min(marks) <= ALIGNED_MS
 
     def _facility_totals(self, watermark: int) -> tuple[dict[str, Totals], dict[str, str]]:
         config = self.config
@@ -76,29 +89,45 @@ class Combiner:
                 totals[code].air.add_partial(part.get("air"), watermark, config.air)
         return totals, ports
 
-    def _values(self, scope: str, t: Totals, complex_t: Totals, as_of: datetime) -> list[IndicatorValue]:
+    def _values(self, scope: str, t: Totals, complex_t: Totals, as_of: datetime, aligned: bool) -> list[IndicatorValue]:
         values = t.values()
-        berths = t.berths / complex_t.berths if complex_t.berths else 0.0
-        index = congestion_index({**values, **t.index_inputs()}, self.config, berths)
+        index = self._index(t, values, complex_t)
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         values.update(origin_values(t.air.origins, self._countries))
         out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
-        level = self._held(scope, index, as_of) if index is not None else None
+        level = self._held(scope, index, as_of, aligned) if index is not None else None
         out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
         return out
 
-    def _held(self, scope: str, index: float, as_of: datetime) -> str:
+    def _index(self, t: Totals, values: dict[str, float | None], complex_t: Totals) -> float | None:
+        berths = t.berths / complex_t.berths if complex_t.berths else 0.0
+        return congestion_index({**values, **t.index_inputs()}, self.config, berths)
+
+    def _held(self, scope: str, index: float, as_of: datetime, aligned: bool) -> str:
         """The level of `index`, with the hysteresis; a level is left downwards only once the index has
         stood below it for `levels.hold_hours` of event time (docs/indicators.md): a daily swing of the
-        gates' hour does not take a scope in crisis out of its level and back every day."""
+        gates' hour does not take a scope in crisis out of its level and back every day. While the partials
+        are not `aligned`, the level follows the index at once: a peak seen then may be one of the merge
+        alone, and the hold would keep its false alarm."""
         previous = self._levels.get(scope)
         level = self.config.level(index, previous)
-        if previous is None or RANK[level] >= RANK.get(previous, 0):
+        if previous is None or RANK[level] >= RANK.get(previous, 0) or not aligned:
             self._lower_since.pop(scope, None)
             return level
         now = round(as_of.timestamp() * 1000)
         since = self._lower_since.setdefault(scope, now)
         return level if now - since >= self.config.hold_hours * HOUR_MS else previous
+
+    def _scopes(self, watermark: int) -> tuple[list[tuple[str, Totals]], Totals]:
+        """The totals of every facility, port and the complex (in that order), and the complex's again."""
+        totals, ports = self._facility_totals(watermark)
+        port_totals: dict[str, Totals] = {port: Totals() for port in PORT_CODES}
+        everything = Totals()
+        for code, t in totals.items():
+            port_totals.setdefault(ports[code], Totals()).add(t)
+            everything.add(t)
+        scopes = [(facility_scope(ports[code], code), t) for code, t in totals.items()]
+        return [*scopes, *port_totals.items(), (COMPLEX_ID, everything)], everything
 
     def indicators(self) -> list[IndicatorValue]:
         """Every indicator of every facility, port and the complex, as of the newest watermark (sorted)."""
@@ -107,24 +136,34 @@ class Combiner:
         watermark = self.watermark
         if watermark is None:
             return []
-        as_of = _time(watermark)
-        totals, ports = self._facility_totals(watermark)
-        for t in totals.values():
+        as_of, aligned = _time(watermark), self.aligned
+        scopes, everything = self._scopes(watermark)
+        for _, t in scopes:
             self._countries.update(t.air.origins)
-        port_totals: dict[str, Totals] = {port: Totals() for port in PORT_CODES}
-        everything = Totals()
-        for code, t in totals.items():
-            port_totals.setdefault(ports[code], Totals()).add(t)
-            everything.add(t)
         out: list[IndicatorValue] = []
-        for code, t in totals.items():
-            out.extend(self._values(facility_scope(ports[code], code), t, everything, as_of))
-        for port, t in port_totals.items():
-            out.extend(self._values(port, t, everything, as_of))
-        out.extend(self._values(COMPLEX_ID, everything, everything, as_of))
+        for scope, t in scopes:
+            out.extend(self._values(scope, t, everything, as_of, aligned))
         out.sort(key=lambda v: (v.scope, v.indicator))
         self._cache = out
         return list(out)
+
+    def _indexes(self) -> list[IndicatorValue]:
+        """The congestion_index of every scope, and nothing else: what the levels need. The air figures and
+        the other indicators are left out (a replay checks levels every quarter hour: docs/benchmarks.md), so
+        the engines' partials may leave out their air part (`PartitionEngine.partial(air=False)`)."""
+        if self._cache is not None:
+            return [v for v in self._cache if v.indicator == "congestion_index"]
+        watermark = self.watermark
+        if watermark is None:
+            return []
+        as_of, aligned = _time(watermark), self.aligned
+        scopes, everything = self._scopes(watermark)
+        out = []
+        for scope, t in scopes:
+            index = self._index(t, t.values(), everything)
+            level = self._held(scope, index, as_of, aligned) if index is not None else None
+            out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
+        return out
 
     def take_alerts(self) -> list[Alert]:
         """Level changes since the last call.
@@ -135,8 +174,8 @@ class Combiner:
         at a bound does not raise an alert each time it crosses.
         """
         alerts = []
-        for value in self.indicators():
-            if value.indicator != "congestion_index" or value.level is None or value.value is None:
+        for value in sorted(self._indexes(), key=lambda v: v.scope):
+            if value.level is None or value.value is None:
                 continue
             previous = self._levels.get(value.scope)
             if previous == value.level:

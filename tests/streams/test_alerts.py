@@ -102,7 +102,7 @@ DAILY_SWING = [80.0, 80.0, 80.0, 80.0, 55.0, 55.0, 55.0, 55.0, 80.0, 80.0, 80.0,
 
 
 def test_the_hold_keeps_a_daily_swing_at_its_level_and_a_lasting_drop_still_alerts() -> None:
-    assert IndicatorConfig().hold_hours == 0  # off by default until levels follow aligned partials only
+    assert IndicatorConfig().hold_hours == 12  # on by default
     swinging = [("RED", "AMBER"), ("AMBER", "RED"), ("RED", "AMBER")]  # (starting RED is no alert)
     assert _changes(Terminal(BANDS), DAILY_SWING) == swinging
     held = Terminal(IndicatorConfig(index=TURN_ONLY, hold_hours=12))
@@ -111,3 +111,20 @@ def test_the_hold_keeps_a_daily_swing_at_its_level_and_a_lasting_drop_still_aler
     assert _changes(held, [55.0] * 6) == []
     assert _changes(held, [55.0]) == [("RED", "AMBER")]
     assert _changes(held, [80.0]) == [("AMBER", "RED")]  # going up needs no hold
+
+
+def test_the_hold_waits_only_while_the_partials_are_aligned() -> None:
+    """A partial hours behind the others (a worker catching up) makes the merged index one the events never
+    had: its peaks are not held, the level follows the index at once."""
+    held = Terminal(IndicatorConfig(index=TURN_ONLY))  # the default hold, 12 h
+    assert _changes(held, [80.0, 55.0]) == []  # one source is aligned: 2 h below RED is held
+    behind = PartitionEngine(held.combiner.config)
+    behind.apply(gate(1.0, "B1", "IN", facility="TTI"))  # another partition, stopped near the start
+    held.combiner.update("p1", behind.partial())
+    assert not held.combiner.aligned
+    assert _changes(held, [55.0]) == [("RED", "AMBER")]  # not aligned: no hold
+    assert _changes(held, [80.0]) == [("AMBER", "RED")]
+    behind.apply(gate((held.steps + 1) * 2 * HOUR, "B1", "OUT", facility="TTI"))  # it catches up to the next step
+    held.combiner.update("p1", behind.partial())
+    assert _changes(held, [55.0]) == []  # aligned again: the hold keeps RED
+    assert held.combiner.aligned

@@ -45,15 +45,14 @@ def test_replay_prints_the_final_snapshot(tmp_path: Path, capsys: pytest.Capture
     assert got["USLAX/APMT", "truck_turn_minutes"]["value"] is None
     assert got["USLAX/APMT", "vessels_waiting"]["value"] == 1
     assert got["SPB", "vessels_waiting"]["value"] == 1
-    assert got["USLAX/APMT", "congestion_index"]["level"] in {"GREEN", "AMBER", "RED"}
+    assert got["USLAX/APMT", "congestion_index"]["level"] == "AMBER"  # held: below AMBER for 1 h, not 12
     assert got["USLAX/APMT", "vessels_waiting"]["level"] is None
     # alerts: GREEN from 00:00 (index 0: where APMT stands, no alert), AMBER at 05:00 when ten 200-min turns
     # land: turn (10 * 200) / 10 = 200 -> 1 (w 1.5); p90 200 -> 110/150 (w 0.5); waiting 0, berths 0 (w 1 + 1);
-    # at 06:00 no turn in the last hour (index ~3.5): back to GREEN (no hold by default, docs/indicators.md)
+    # at 06:00 no turn in the last hour (index ~3.5), but the level is held 12 h (docs/indicators.md)
     apmt = [a for a in snapshot["alerts"] if a["scope"] == "USLAX/APMT"]
     assert [(a.get("previous_level"), a["level"], a["as_of"]) for a in apmt] == [
         ("GREEN", "AMBER", "2024-05-01T05:00:00Z"),
-        ("AMBER", "GREEN", "2024-05-01T06:00:00Z"),
     ]
     assert apmt[0]["congestion_index"] == pytest.approx(100 * (1.5 + 0.5 * 110 / 150) / 4)
     assert "replayed 23 event(s)" in err
@@ -168,3 +167,28 @@ def test_records_of_the_old_shape_replay_to_the_same_congestion_figures() -> Non
     assert spb["shore_power_share"] is None and spb["china_import_share"] is None
     assert spb["arrivals_expected_72h"] == 0
     assert spb["anchor_co2_kg_per_hour"] == pytest.approx(spb["vessels_waiting"] * 1400 * 0.690)
+
+
+def test_the_replays_level_checks_alert_as_the_whole_indicator_set_does() -> None:
+    """The replay checks levels on partials without their air part and computes the index alone
+    (`Combiner._indexes`); the alerts are those of full partials and every indicator, check for check."""
+    from baystream.producers.simulator import simulate
+    from baystream.streams.config import IndicatorConfig
+    from baystream.streams.engine import Combiner, PartitionEngine
+
+    events = list(simulate("congested-2021", 60, seed=3))
+    config = IndicatorConfig(hold_hours=2)
+    engine, combiner = PartitionEngine(config), Combiner(config)
+    alerts, checked = [], None
+    for event in events:
+        engine.apply(event)
+        if engine.watermark is not None and (checked is None or engine.watermark // (15 * 60_000) > checked):
+            checked = engine.watermark // (15 * 60_000)
+            combiner.update("replay", engine.partial())
+            combiner.indicators()  # the whole set first: take_alerts reads the levels it computed
+            alerts.extend(combiner.take_alerts())
+    combiner.update("replay", engine.partial())
+    combiner.indicators()
+    alerts.extend(combiner.take_alerts())
+    assert len(alerts) > 10  # the run has level changes to compare
+    assert replay(events, config).alerts == alerts
