@@ -46,7 +46,7 @@ from baystream.producers.simulator.facilities import (
 from baystream.producers.simulator.identities import EventIds, Identities, Vessel, digits
 from baystream.producers.simulator.rail import RailQueue
 from baystream.producers.simulator.rendering import Raw
-from baystream.producers.simulator.scenarios import Scenario
+from baystream.producers.simulator.scenarios import NORMAL, Scenario
 from baystream.producers.simulator.scheduler import Scheduler
 
 MINUTE: Final = 60_000
@@ -409,6 +409,15 @@ class PortModel:
             return True
         return False
 
+    def _eased(self, value: float, normal: float) -> float:
+        """`value` moved toward the normal scenario's `normal` as far as the scenario's recovery has come."""
+        recovery = self.s.recovery
+        if recovery is None:
+            return value
+        first_day, days = recovery
+        done = ((self.sched.now - self.start_ms) / DAY - first_day) / days if days > 0 else 1.0
+        return value + (normal - value) * min(1.0, max(0.0, done))
+
     def _estimate(self, arg: tuple[Service, int, int, float]) -> None:
         """The carrier's estimated berth arrival of a coming call (anchorage arrival + ~4 h, give or take
         `sd_hours`), stamped with the estimated time; revised once a day before the call."""
@@ -527,7 +536,8 @@ class PortModel:
         moves = call.terminal.spec.moves_per_call * s.moves_factor * (0.7 + 0.6 * rng.random())
         call.discharge_left = int(moves / 2)
         call.load_target = int(moves / 2)
-        call.gap_ms = HOUR / (s.berth_moves_per_hour * (0.85 + 0.3 * rng.random()))
+        rate = self._eased(s.berth_moves_per_hour, NORMAL.berth_moves_per_hour)
+        call.gap_ms = HOUR / (rate * (0.85 + 0.3 * rng.random()))
         self.sched.after(HOUR, self._work, call)
 
     def _work(self, call: Call) -> None:
@@ -606,7 +616,8 @@ class PortModel:
                 self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", DEST_OFF_DOCK, due))
             else:
                 mode = "TRUCK"
-                due = available + self._lognormal_ms(s.truck_dwell_days * DAY)
+                dwell = self._eased(s.truck_dwell_days, NORMAL.truck_dwell_days)
+                due = available + self._lognormal_ms(dwell * DAY)
                 self._add_pickup(t, Pickup(box, "IMPORT_PICKUP", DEST_TRUCK, due))
         self._emit(
             self.ev.container(

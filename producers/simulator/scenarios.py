@@ -30,14 +30,18 @@ class Scenario:
     blank_sailing_from: int = 0
     surge_days: float = 0.0
     """The extra loaders fade out linearly over this many days from the model's start (0: they never fade)."""
+    recovery: tuple[float, float] | None = None
+    """(first day, days), counted from the model's start: the crisis eases, berth productivity and truck dwell
+    going back linearly to the normal scenario's over those days (as in 2022: the dwell fee emptied the
+    yards, the cranes' rates came back). None: they stay as set."""
     anchorage_spots: int = 0
     """With the offshore queuing system (from Nov 2021): ships waiting beyond this many are held offshore in
     a holding area, not at anchor (0: no queuing system, every waiting ship anchors)."""
     # imports
     on_dock_share: float = 0.28
-    near_dock_share: float = 0.12
+    near_dock_share: float = 0.10
     """Drayed to the UP ICTF (about 750 k boxes a year with its exports)."""
-    off_dock_share: float = 0.20
+    off_dock_share: float = 0.22
     """Drayed to an off-dock yard (BNSF Hobart): they leave the model at the gate, and the events call them
     TRUCK (the contract has no off-dock yard). Rail share = on-dock + near-dock + off-dock (docs/domain.md:
     ~60%, 28% on-dock, 32% off-dock); the events' RAIL share is on-dock + near-dock."""
@@ -45,7 +49,7 @@ class Scenario:
     """Mean discharge -> pickup appointment of truck-bound imports (after ~12 h availability)."""
     near_dock_dwell_days: float = 0.7
     off_dock_dwell_days: float = 1.5
-    rail_ready_days: float = 1.8
+    rail_ready_days: float = 2.0
     """Mean discharge -> ready for a train (customs, block building) of on-dock rail imports."""
     rail_capacity_factor: float = 1.5
     """Train capacity / expected rail demand of a yard."""
@@ -62,7 +66,7 @@ class Scenario:
     ictf_export_share: float = 0.02
     """Of the boxes a terminal loads: those that came through the ICTF (drayed to the terminal)."""
     # gate and trucks
-    gate_queue_minutes: float = 25.0
+    gate_queue_minutes: float = 20.0
     """Mean wait in the queue outside the gate before the gate IN (truck visit time = this + the turn time)."""
     turn_base_minutes: float = 44.0
     turn_fill_weight: float = 2.5
@@ -112,6 +116,7 @@ SCENARIOS: dict[str, Scenario] = {
             schedule_sd_hours=36.0,
             extra_calls_per_day=4.0,
             surge_days=60.0,
+            recovery=(25.0, 60.0),
             blank_sailing_per_ship=0.002,
             blank_sailing_from=50,
             anchorage_spots=40,
@@ -120,8 +125,8 @@ SCENARIOS: dict[str, Scenario] = {
             berth_moves_per_hour=35.0,
             truck_dwell_days=10.0,
             near_dock_dwell_days=4.0,
-            rail_ready_days=6.0,
-            rail_capacity_factor=0.9,
+            rail_ready_days=4.0,
+            rail_capacity_factor=1.3,
             gate_queue_minutes=45.0,
             turn_base_minutes=50.0,
             turn_tail_share=0.1,

@@ -96,6 +96,20 @@ def test_disruptions_count_from_the_origin_after_the_warm_up() -> None:
         assert model._capacity_factor() == factor, hours
 
 
+def test_congested_2021_eases_back_to_normal_productivity_and_dwell() -> None:
+    """The crisis eases from day 25 over 60 days (the queue peaks, then recovers): before it the crisis
+    values, halfway between, after it the normal scenario's."""
+    start = int(DST_START.timestamp() * 1000)
+    s, normal = get_scenario("congested-2021"), get_scenario("normal")
+    assert s.recovery == (25.0, 60.0)
+    model = PortModel(s, 1, start)
+    for day, share in ((0, 0.0), (25, 0.0), (55, 0.5), (85, 1.0), (120, 1.0)):
+        model.sched.now = start + day * 24 * HOUR_MS
+        expected = s.berth_moves_per_hour + share * (normal.berth_moves_per_hour - s.berth_moves_per_hour)
+        assert model._eased(s.berth_moves_per_hour, normal.berth_moves_per_hour) == pytest.approx(expected), day
+    assert PortModel(normal, 1, start)._eased(35.0, 58.0) == 35.0  # no recovery: as set
+
+
 def test_congested_2021_holds_ships_offshore_and_gate_ins_carry_their_queue_arrival() -> None:
     """100 extra ships in the first 12 hours: 40 anchor, the rest wait in the holding area; every event valid."""
     locations: Counter[str] = Counter()
