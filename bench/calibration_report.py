@@ -165,8 +165,8 @@ class Tally:
     train_boxes: list[int] = field(default_factory=list)
     truck_dwell: list[float] = field(default_factory=list)
     rail_dwell: list[float] = field(default_factory=list)
-    visit_minutes: list[float] = field(default_factory=list)
-    turn_minutes: list[float] = field(default_factory=list)
+    visits: list[tuple[int, float, float | None]] = field(default_factory=list)
+    """(gate OUT ms, turn minutes, visit minutes or None) of the visits ended after the origin."""
     gated_in: dict[str, int] = field(default_factory=dict)
     queued: dict[str, int] = field(default_factory=dict)
     pickups: set[str] = field(default_factory=set)
@@ -212,10 +212,9 @@ class Tally:
                     self.pickups.add(visit)
                 return
             queued, gated_in = self.queued.pop(visit, None), self.gated_in.pop(visit, None)
-            if queued is not None and counting:
-                self.visit_minutes.append((ms - queued) / 60_000)
             if gated_in is not None and counting:
-                self.turn_minutes.append((ms - gated_in) / 60_000)
+                minutes = (ms - queued) / 60_000 if queued is not None else None
+                self.visits.append((ms, (ms - gated_in) / 60_000, minutes))
             if visit in self.pickups:
                 self.pickups.discard(visit)
                 if e["move_type"] == "BOBTAIL" and counting:
@@ -268,12 +267,22 @@ class Tally:
             "train_boxes": mean([float(b) for b in self.train_boxes]),
             "days_at_berth": (mean(self.berth_hours) or 0) / 24 or None,
             "berth_moves_per_hour": mean(self.productivity),
-            "truck_visit_minutes": mean(self.visit_minutes),
-            "truck_turn_minutes": mean(self.turn_minutes),
+            **visit_means(self.visits, self.from_ms, model.sched.now),
             "import_dwell_truck_days": mean(self.truck_dwell),
             "import_dwell_rail_days": mean(self.rail_dwell),
             "dry_runs_day": total["dry_runs"] / n,
         }
+
+
+def visit_means(visits: list[tuple[int, float, float | None]], after_ms: int, until_ms: int) -> dict[str, float | None]:
+    """Turn and visit minutes of the visits ended in (after_ms, until_ms], every visit alike (the published
+    averages' way), where the engine's are means of 60-minute windows."""
+    turns = [t for ms, t, _ in visits if after_ms < ms <= until_ms]
+    queued = [v for ms, _, v in visits if after_ms < ms <= until_ms and v is not None]
+    return {
+        "truck_turn_minutes": fmean(turns) if turns else None,
+        "truck_visit_minutes": fmean(queued) if queued else None,
+    }
 
 
 @dataclass
@@ -287,6 +296,7 @@ class Run:
     seconds: float
     events: int
     origin_ms: int
+    visits: list[tuple[int, float, float | None]]
 
 
 def run(
@@ -341,7 +351,7 @@ def run(
     }
     figures = tally.figures(model, int(days))
     after(model)
-    return Run(scenario, snapshots, state, figures, seconds, count, origin_ms)
+    return Run(scenario, snapshots, state, figures, seconds, count, origin_ms, tally.visits)
 
 
 def _fmt(value: float | None) -> str:
@@ -403,6 +413,10 @@ def report_crisis(r: Run, queue: list[tuple[int, int]]) -> None:
     for f in figures:
         value, extra = _value(r, f.key, peak[1])
         print(f"| {f.label} | {f.published} | {_fmt(value)}{extra} | {f.mark(value)} |")
+    day_visits = visit_means(r.visits, peak[0] - DAY_MS, peak[0])
+    print(f"\nEvery truck visit of the 24 h before the peak alike (from the events; the engine's rows are its last "
+          f"60 minutes): turn {_fmt(day_visits['truck_turn_minutes'])} min, visit "
+          f"{_fmt(day_visits['truck_visit_minutes'])} min.")  # fmt: skip
     print(f"\nCongestion index at the peak: {_fmt(peak[1].get('congestion_index'))}; levels: {_levels(peak[2])}.")
     if queue and r.scenario == "congested-2021":
         engine_days = HORIZON_DAYS[r.scenario] + WARMUP_DAYS
