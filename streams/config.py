@@ -82,7 +82,7 @@ DEFAULT_INDEX: Mapping[str, Bound] = MappingProxyType(
         "chassis_in_pool_share": Bound(0.5, 0.1, 0.0, "chassis"),
         "import_dwell_rail_days": Bound(4.0, 16.5, 0.0, "rail"),
         "long_dwell_rail_share": Bound(0.15, 0.5, 0.0, "rail"),
-        "rail_backlog_days": Bound(2.5, 5.5, 0.0, "rail"),
+        "rail_backlog_days": Bound(3.0, 6.6, 0.0, "rail"),
     }
 )
 SCALED_BY_BERTHS = frozenset({"vessels_waiting"})

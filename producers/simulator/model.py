@@ -703,6 +703,9 @@ class PortModel:
             out_move = pickup.move
             if pickup.dest == DEST_TRUCK and rng.random() >= s.private_chassis_share:
                 out_chassis = self.pool.take(terminal.code, pickup.box.size)
+                if s.chassis_search_minutes > 0:  # hunting for a pool chassis, found or not, slows the visit
+                    turn += int(s.chassis_search_minutes * (0.5 + rng.random()) * MINUTE)
+                    self._busy_until[truck] = now + turn
                 if out_chassis is None:  # no pool chassis: a dry run, the box waits for another try
                     self.dry_runs += 1
                     out_move = "BOBTAIL"

@@ -86,6 +86,9 @@ class Scenario:
     fleet_factor: float = 1.0
     private_chassis_share: float = 0.4
     """Share of local pickups on the trucker's own chassis (no pool checkout)."""
+    chassis_search_minutes: float = 0.0
+    """Mean time a pickup that needs a pool chassis spends inside the gate hunting for one (0: none, a chassis
+    is where it should be; in a shortage truckers go from stack to stack, which lengthened turns in 2021)."""
     # air and trade
     shore_power_share: float = 0.9
     """Share of container calls plugged into shore power at berth (docs/domain.md: 85-95%)."""
@@ -141,6 +144,7 @@ SCENARIOS: dict[str, Scenario] = {
             street_dwell_days=8.0,
             out_of_service_share=0.15,
             private_chassis_share=0.25,
+            chassis_search_minutes=30.0,
         ),
         NORMAL.replace(
             name="rail-disruption",

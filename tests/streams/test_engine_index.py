@@ -61,7 +61,7 @@ def _rail(days: int, per_day: int, trains_per_day: int) -> list[dict[str, Any]]:
 
 
 def test_a_rail_outage_lifts_the_near_dock_yard_to_amber() -> None:
-    """`rail-disruption` at the ICTF: 14.8k boxes waiting. In days of its arrivals: 2.5 normal, 7 crisis."""
+    """`rail-disruption` at the ICTF: 14.8k boxes waiting. In days of its arrivals: 3 normal, 6.6 crisis."""
     config = IndicatorConfig()
     normal = _levels(_rail(10, 40, 40), config)  # every box leaves the day it arrives: about 0 days waiting
     assert normal["USLGB/ICTF"][1] == "GREEN" and normal["USLGB/ICTF"][0] == pytest.approx(0.0)
