@@ -455,14 +455,14 @@ def report_queue_only(scenario: str, seed: int, days: int) -> None:
 
 def _config(scenario: str) -> IndicatorConfig:
     """The engine's configuration for a scenario: its facilities' pool chassis scaled to the scenario's fleet
-    (the defaults are the full pool; `chassis-shortage` runs a quarter of it), and the 12 h level hold meant
-    for crises (off by default, docs/indicators.md)."""
-    config = IndicatorConfig(hold_hours=12.0)
+    (the defaults are the full pool; `chassis-shortage` runs a quarter of it); the levels as the defaults
+    have them (hysteresis and hold, docs/indicators.md)."""
+    config = IndicatorConfig()  # the default levels: hysteresis and the hold as a worker runs them
     factor = get_scenario(scenario).fleet_factor
     if factor == 1.0:
         return config
     smaller = {c: replace(f, chassis=round(f.chassis * factor)) for c, f in config.facilities.items()}
-    return IndicatorConfig(facilities=MappingProxyType(smaller), hold_hours=12.0)
+    return replace(config, facilities=MappingProxyType(smaller))
 
 
 def main() -> None:

@@ -71,12 +71,14 @@ def main() -> None:
     parser.add_argument("source")
     parser.add_argument("--skip-hours", type=float, default=0.0)
     parser.add_argument("--fleet-factor", type=float, default=1.0)
-    parser.add_argument("--hold-hours", type=float, default=12.0, help="levels.hold_hours (default 12, for crises)")
+    parser.add_argument("--hold-hours", type=float, default=None, help="levels.hold_hours (default: the default's)")
     args = parser.parse_args()
-    config = IndicatorConfig(hold_hours=args.hold_hours)
+    config = IndicatorConfig()
+    if args.hold_hours is not None:
+        config = replace(config, hold_hours=args.hold_hours)
     if args.fleet_factor != 1.0:
         smaller = {c: replace(f, chassis=round(f.chassis * args.fleet_factor)) for c, f in config.facilities.items()}
-        config = IndicatorConfig(facilities=MappingProxyType(smaller), hold_hours=args.hold_hours)
+        config = replace(config, facilities=MappingProxyType(smaller))
     engine, combiner = PartitionEngine(config), Combiner(config)
     start = next_check = None
     peaks: dict[str, tuple[float, str | None, str, list[tuple[str, float]]]] = {}
@@ -113,6 +115,14 @@ def main() -> None:
         print(f"{scope}: peak {index:.1f} {level} at {when} ({shown}); {len(changes.get(scope, []))} changes")
         for change in changes.get(scope, []):
             print(f"    {change[0]} -> {change[1]} ({change[2]})")
+    watermark = combiner.watermark
+    if watermark is None:
+        return
+    worst = _worst(combiner, watermark, config)
+    for value in combiner.indicators():
+        if value.indicator == "congestion_index" and value.value is not None:
+            shown = ", ".join(f"{name} {position}" for name, position in worst.get(value.scope, []))
+            print(f"end {value.as_of.isoformat()[:16]}: {value.scope} {value.value:.1f} {value.level} ({shown})")
 
 
 if __name__ == "__main__":

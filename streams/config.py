@@ -123,7 +123,7 @@ class IndicatorConfig:
     """congestion_index at and above which the level is AMBER."""
     red_from: float = 70.0
     """congestion_index at and above which the level is RED."""
-    hold_hours: float = 12.0
+    hold_hours: float = 24.0
     """A level is left downwards only once the index has stood below it (less the hysteresis) this long, in
     event time: the gates' daily swing does not move a scope in crisis down and up again every day (0: at
     once). The hold counts only while the partials are aligned (`Combiner`): a combiner catching up on a

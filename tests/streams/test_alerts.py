@@ -102,7 +102,7 @@ DAILY_SWING = [80.0, 80.0, 80.0, 80.0, 55.0, 55.0, 55.0, 55.0, 80.0, 80.0, 80.0,
 
 
 def test_the_hold_keeps_a_daily_swing_at_its_level_and_a_lasting_drop_still_alerts() -> None:
-    assert IndicatorConfig().hold_hours == 12  # on by default
+    assert IndicatorConfig().hold_hours == 24  # on by default: longer than a daily dip
     swinging = [("RED", "AMBER"), ("AMBER", "RED"), ("RED", "AMBER")]  # (starting RED is no alert)
     assert _changes(Terminal(BANDS), DAILY_SWING) == swinging
     held = Terminal(IndicatorConfig(index=TURN_ONLY, hold_hours=12))
