@@ -91,17 +91,19 @@ class Combiner:
 
     def _values(self, scope: str, t: Totals, complex_t: Totals, as_of: datetime, aligned: bool) -> list[IndicatorValue]:
         values = t.values()
-        index = self._index(t, values, complex_t)
+        index = self._index_value(scope, t, values, complex_t, as_of, aligned)
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         values.update(origin_values(t.air.origins, self._countries))
-        out = [IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()]
-        level = self._held(scope, index, as_of, aligned) if index is not None else None
-        out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
-        return out
+        return [*(IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()), index]
 
-    def _index(self, t: Totals, values: dict[str, float | None], complex_t: Totals) -> float | None:
+    def _index_value(
+        self, scope: str, t: Totals, values: dict[str, float | None], complex_t: Totals, as_of: datetime, aligned: bool
+    ) -> IndicatorValue:
+        """The scope's congestion_index from its indicator `values`, with its level (and the hold's memory)."""
         berths = t.berths / complex_t.berths if complex_t.berths else 0.0
-        return congestion_index({**values, **t.index_inputs()}, self.config, berths)
+        index = congestion_index({**values, **t.index_inputs()}, self.config, berths)
+        level = self._held(scope, index, as_of, aligned) if index is not None else None
+        return IndicatorValue(scope, "congestion_index", index, level, as_of)
 
     def _held(self, scope: str, index: float, as_of: datetime, aligned: bool) -> str:
         """The level of `index`, with the hysteresis; a level is left downwards only once the index has
@@ -158,12 +160,7 @@ class Combiner:
             return []
         as_of, aligned = _time(watermark), self.aligned
         scopes, everything = self._scopes(watermark)
-        out = []
-        for scope, t in scopes:
-            index = self._index(t, t.values(), everything)
-            level = self._held(scope, index, as_of, aligned) if index is not None else None
-            out.append(IndicatorValue(scope, "congestion_index", index, level, as_of))
-        return out
+        return [self._index_value(scope, t, t.values(), everything, as_of, aligned) for scope, t in scopes]
 
     def take_alerts(self) -> list[Alert]:
         """Level changes since the last call.
