@@ -54,7 +54,7 @@ def quix_child(n: int, group: str, state_topic: str) -> None:
     from quixstreams.models.serializers import Deserializer
 
     from baystream.infra.settings import load_settings
-    from baystream.schemas.validation import validate
+    from baystream.schemas.validation import validate_decoded
     from baystream.schemas.wire import codec_for
     from baystream.streams import checkpoint
     from baystream.streams.app import engine_kit
@@ -94,7 +94,7 @@ def quix_child(n: int, group: str, state_topic: str) -> None:
             partition = partitions[number] = InputPartition(number, kit.new_engine())
             due[number] = [0.0, time.monotonic() + checkpoint_every]
         partition.offsets[context.topic] = context.offset + 1
-        if validate(event):
+        if validate_decoded(event):
             counts["invalid"] += 1
         else:
             partition.engine.apply(event)

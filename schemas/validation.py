@@ -63,6 +63,14 @@ _KINDS: dict[str, tuple[str, str]] = {
     "string_array": ("type(v) is not list or not all(type(x) is str for x in v)", "a list of strings"),
 }
 
+_DECODED_KINDS: dict[str, str | None] = {
+    "string": "not v",
+    "enum": "v not in symbols",
+    "timestamp": "not time_min <= v < time_max",
+}
+"""What is left to check of a value the Avro decoder gave (its Avro type, a time in UTC): an empty string, an
+enum's stand-in, a time out of range; every other kind holds nothing its type allows but the contract not."""
+
 STAND_IN_REASON = "{symbol} is the reader's stand-in for a symbol this version does not know; it cannot be published"
 """Why an enum's stand-in (UNKNOWN) is refused; the symbol is filled in."""
 
@@ -128,11 +136,13 @@ def _remember(known: set[Any], value: Any) -> None:
     known.add(value)
 
 
-def _compile(type_name: str) -> Validator:
+def _compile(type_name: str, decoded: bool = False) -> Validator:
     """The validator of one type: per field in order, required, then type, then its domain check.
 
     The domain checks are pure functions of the value, so a string that passed once passes again:
     remembering it skips the regex or check digit for the port, terminal and trucker of every event.
+    `decoded`: only for records the Avro decoder gave, whose values have their fields' types; the checks a
+    type makes true are left out (`_DECODED_KINDS`), the rest and their messages are the same.
     """
     namespace: dict[str, Any] = {
         **{"FieldError": FieldError, "datetime": datetime, "remember": _remember},
@@ -141,6 +151,8 @@ def _compile(type_name: str) -> Validator:
     code = []
     for i, info in enumerate(fields_of(type_name)):
         wrong, wanted = _KINDS[info.kind]
+        if decoded:
+            wrong = _DECODED_KINDS.get(info.kind) or "False"
         if info.kind == "enum":
             wrong = wrong.replace("symbols", f"symbols_{i}")
             wanted = "one of " + ", ".join(info.symbols)
@@ -170,16 +182,29 @@ def _compile(type_name: str) -> Validator:
 
 
 _VALIDATORS: dict[str, Validator] = {}
+_DECODED_VALIDATORS: dict[str, Validator] = {}
 
 
 def validate(record: Mapping[str, Any]) -> list[FieldError]:
-    """Every problem of a decoded event (a dict with its `type`); empty when it is valid."""
+    """Every problem of an event (a dict with its `type`); empty when it is valid."""
     type_name = record.get("type")
-    validator = _VALIDATORS.get(type_name) if isinstance(type_name, str) else None
-    if validator is None:
-        if not isinstance(type_name, str) or type_name not in catalog().current:
-            return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
-        validator = _VALIDATORS[type_name] = _compile(type_name)
+    validator = _VALIDATORS.get(type_name) if type(type_name) is str else None
+    return _first_time(record, _VALIDATORS, False) if validator is None else validator(record)
+
+
+def validate_decoded(record: Mapping[str, Any]) -> list[FieldError]:
+    """`validate` for an event the Avro decoder gave (`Codec.decode`): the same problems, fewer checks."""
+    type_name = record.get("type")
+    validator = _DECODED_VALIDATORS.get(type_name) if type(type_name) is str else None
+    return _first_time(record, _DECODED_VALIDATORS, True) if validator is None else validator(record)
+
+
+def _first_time(record: Mapping[str, Any], validators: dict[str, Validator], decoded: bool) -> list[FieldError]:
+    """Compile the validator of the record's type (or refuse a type that is none of the catalog's)."""
+    type_name = record.get("type")
+    if not isinstance(type_name, str) or type_name not in catalog().current:
+        return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
+    validator = validators[type_name] = _compile(type_name, decoded)
     return validator(record)
 
 

@@ -24,7 +24,7 @@ from typing import Any, cast
 
 import faust
 from faust import Stream
-from faust.types import TP, AgentT, EventT, Message, StreamT
+from faust.types import TP, AgentT, EventT, StreamT
 
 from baystream.infra.kafka_config import faust_broker_url, faust_security, session_timeout_ms
 from baystream.infra.settings import Settings, WorkerSettings
@@ -134,13 +134,13 @@ class IndicatorWorker:
     async def consume_inputs(self, stream: StreamT[Any]) -> None:
         """Faust's standard path: events one by one into a buffer, a batch at a time out (`--no-fast-path`)."""
         async for events in cast(Stream, stream).noack_take(self.tuning.batch_size, self.tuning.batch_within_s):
-            self.inputs.handle([event.message for event in cast(Sequence[EventT], events)])
+            self.inputs.handle(fast_path.by_partition(event.message for event in cast(Sequence[EventT], events)))
             await self.flush()
 
     async def consume_fetches(self, stream: StreamT[Any]) -> None:
         """The fast path: each value is one fetch of input records, handed over by `BatchingConsumer`."""
-        async for messages in stream:
-            self.inputs.handle(messages)
+        async for fetched in stream:
+            self.inputs.handle(fetched)
             await self.flush()
 
     async def combine(self, stream: StreamT[Any]) -> None:
@@ -279,10 +279,11 @@ def create_app(
     if tuning.fast_path:
         fetches = app.channel(maxsize=2)
 
-        async def hand_over(batch: Sequence[Message]) -> None:
+        async def hand_over(batch: Sequence[fast_path.Fetched]) -> None:
             await fetches.send(value=batch)
 
         app.input_batches = fast_path.InputBatches(INPUT_TOPICS, hand_over)
+        faust_internals.keep_records_raw(INPUT_TOPICS)
         app.topics.add(inputs_topic)  # subscribed, but read by BatchingConsumer
         agents["inputs"] = app.agent(fetches, name="inputs")(worker.consume_fetches)
     else:

@@ -55,8 +55,8 @@ class CombinerSide(Side):
         self.context = events[-1].message
         with on_behalf_of(self.context):
             board = self._board()
+        self.gate.hold(events[-1].message, events[0].message.offset)
         for event in events:
-            self.gate.hold(event.message)
             board.covered = event.message.offset + 1
             data = event.message.value
             if data is None:

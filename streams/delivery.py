@@ -21,6 +21,7 @@ from baystream.infra.kafka_config import producer_config
 from baystream.infra.metrics import EVENTS_PUBLISH_FAILED
 from baystream.infra.settings import Settings
 from baystream.schemas.wire import Codec
+from baystream.streams.faust_internals import ack_span
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 """Partials carry per-container rows (rail backlog): allow more than Kafka's 1 MB default."""
@@ -101,34 +102,48 @@ class CheckpointGate:
         self.bytes_per_s = bytes_per_s
         """Checkpoints write whole states: a big one is saved less often (see `Tuning.checkpoint_bytes_per_s`)."""
         self.most_held = most_held
-        """Save early when this many records are held (memory; replay after a crash); None: no limit."""
-        self.held: list[Message] = []
+        """Save early when this many offsets are held (memory; replay after a crash); None: no limit."""
+        self.held: dict[TP, list[tuple[int, Message]]] = {}
+        """Per partition, the spans held: (first offset, last message), contiguous spans merged."""
+        self.offsets = 0
+        """How many offsets the held spans cover."""
         self.due_at = time.monotonic() + interval_s
 
-    def hold(self, message: Message) -> None:
-        self.held.append(message)
+    def hold(self, last: Message, first: int | None = None) -> None:
+        """Hold the records of `last`'s partition from offset `first` (default: `last` alone) to `last`."""
+        start = last.offset if first is None else first
+        self.offsets += last.offset - start + 1
+        spans = self.held.setdefault(last.tp, [])
+        if spans and spans[-1][1].offset + 1 == start:
+            start = spans.pop()[0]  # right after the span before: one span, acked at the cost of one record
+        spans.append((start, last))
 
     def forget(self, tps: Collection[TP]) -> None:
         """Never ack these partitions' held records: revoked, or restored and replayed from their checkpoint."""
-        self.held = [message for message in self.held if message.tp not in tps]
+        for tp in tps:
+            for first, last in self.held.pop(tp, ()):
+                self.offsets -= last.offset - first + 1
 
     def clear(self) -> None:
-        self.held = []
+        self.held = {}
+        self.offsets = 0
 
     def due(self, now: float) -> bool:
         """Whether a checkpoint is due: records are held, and the interval passed or too many wait."""
         if not self.held:
             return False
-        return now >= self.due_at or (self.most_held is not None and len(self.held) >= self.most_held)
+        return now >= self.due_at or (self.most_held is not None and self.offsets >= self.most_held)
 
     async def saved(self, now: float, written: int) -> None:
         """A checkpoint of `written` bytes is in the table: schedule the next, flush the outputs, ack."""
         self.due_at = now + max(self.interval_s, written / self.bytes_per_s)
         await self.output.drain()
-        held, self.held = self.held, []
+        held = self.held
+        self.clear()
         consumer = self.app.consumer
-        for message in held:
-            message.ack(consumer)
+        for spans in held.values():
+            for first, last in spans:
+                await ack_span(consumer, first, last)
 
 
 class Positioning:

@@ -14,12 +14,30 @@ take from the read offset on.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from faust.types import TP, Message
 
-BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
+from baystream.streams.processing import RawRecord
+
+
+class Fetched(NamedTuple):
+    """One partition's records of one fetch, as the engine takes them, and the last of them as a Faust message.
+
+    Records stay plain tuples all the way (a Faust message per record cost more than the engine's apply);
+    `last` alone is a message: it carries the partition, generation and seek epoch of the whole span, gives
+    Faust's tables their context, and acks the span (`CheckpointGate.hold`)."""
+
+    last: Message
+    first: int
+    """The offset of the first record: the span is `first`..`last.offset`, every offset in it a record or a
+    gap (compacted, transaction marker)."""
+    records: list[RawRecord]
+
+
+BatchHandler = Callable[[Sequence[Fetched]], Awaitable[None]]
 StartOffsets = Callable[[set[TP]], Awaitable[Mapping[TP, int]]]
 """Where reading starts for the partitions of an assignment (the worker: where its restored state ends)."""
 
@@ -43,6 +61,33 @@ class EpochRecords(dict[TP, list[Any]]):
     seek_epoch: int = 0
 
 
+def raw_record(message: Message) -> RawRecord:
+    """A Faust message (Faust's per-event path, `--no-fast-path`) as the engine takes records."""
+    when = message.timestamp or time.time()
+    return RawRecord(message.topic, message.partition, message.offset, message.key, message.value, int(when * 1000))
+
+
+def _taken_with(message: Message) -> tuple[Any, Any]:
+    return getattr(message, "generation_id", None), getattr(message, "seek_epoch", None)
+
+
+def by_partition(messages: Iterable[Message]) -> list[Fetched]:
+    """Messages of Faust's per-event path as spans: a new span wherever a partition's offsets do not rise or
+    its messages came in another generation or seek epoch (each span is kept or dropped whole)."""
+    spans: list[Fetched] = []
+    open_spans: dict[TP, int] = {}
+    for message in messages:
+        at = open_spans.get(message.tp)
+        if at is None or message.offset <= spans[at].last.offset or _taken_with(message) != _taken_with(spans[at].last):
+            open_spans[message.tp] = len(spans)
+            spans.append(Fetched(message, message.offset, [raw_record(message)]))
+        else:
+            span = spans[at]
+            span.records.append(raw_record(message))
+            spans[at] = Fetched(message, span.first, span.records)
+    return spans
+
+
 def current(message: Message, epoch: int) -> bool:
     """Whether `message` came in a fetch taken after the last repositioning (`BatchingConsumer.seek_epoch`);
     one taken before may lie beyond the new position, and applying it would skip the records in between."""
@@ -53,6 +98,10 @@ def from_offset(records: Sequence[Any], start: int | None) -> tuple[list[Any], l
     """The records of one partition's fetch at or after `start` (the read offset a seek asked for; None:
     all), the gaps between their offsets (first, last; compacted or transaction markers: declared to Faust so
     that it still commits past them), and the offset of the last one taken (`start` when none)."""
+    if records:
+        first, last = records[0].offset, records[-1].offset
+        if (start is None or start <= first <= start + 1) and last - first == len(records) - 1:
+            return list(records), [], last  # the usual fetch: right after the read offset, no gaps
     previous = start
     taken: list[Any] = []
     gaps: list[tuple[int, int]] = []

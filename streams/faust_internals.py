@@ -22,18 +22,28 @@ import asyncio
 import os
 import sys
 import threading
+import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import faust
+from aiokafka.consumer import fetcher as aiokafka_fetcher
 from faust.transport.consumer import ConsumerMessage
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
 
-from baystream.streams.fast_path import FETCH_MAX_WAIT_MS, EpochRecords, InputBatches, StartOffsets, from_offset
+from baystream.streams.fast_path import (
+    FETCH_MAX_WAIT_MS,
+    EpochRecords,
+    Fetched,
+    InputBatches,
+    StartOffsets,
+    from_offset,
+)
+from baystream.streams.processing import RawRecord
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,22 @@ RELIES_ON: tuple[Reliance, ...] = (
     Reliance(_THREAD, "call_thread", ("self", "fun", "args", "kwargs")),
     Reliance("aiokafka.AIOKafkaConsumer", "_fetch_max_wait_ms", on_instance=True, read_in="start"),
     Reliance("aiokafka.AIOKafkaConsumer", "seek", ("self", "partition", "offset")),
+    # keep_records_raw: aiokafka's record wrapper, skipped for the batch topics
+    Reliance(
+        "aiokafka.consumer.fetcher.PartitionRecords",
+        "_consumer_record",
+        ("self", "tp", "record"),
+        read_in="_unpack_records",
+    ),
+    Reliance(
+        "aiokafka.consumer.fetcher.PartitionRecords", "_key_deserializer", on_instance=True, read_in="_consumer_record"
+    ),
+    Reliance(
+        "aiokafka.consumer.fetcher.PartitionRecords",
+        "_value_deserializer",
+        on_instance=True,
+        read_in="_consumer_record",
+    ),
     # BatchingConsumer: overridden hooks, then the private state it reads and writes
     Reliance(_CONSUMER, "_new_consumer_thread", ("self",)),
     Reliance(_CONSUMER, "perform_seek", ("self",)),
@@ -144,6 +170,14 @@ def on_behalf_of(message: Message | PartitionContext) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+async def ack_span(consumer: Any, first: int, last: Message) -> None:
+    """Ack every record of `last`'s partition from offset `first` to `last` itself, at the cost of one: Faust
+    commits past declared gaps, so the offsets below `last` are declared one, and `last` is acked."""
+    if last.offset > first:
+        await consumer._add_gap(last.tp, first, last.offset - 1)
+    last.ack(consumer)
 
 
 def bytes_table(app: faust.App, name: str, partitions: int) -> Any:
@@ -234,20 +268,21 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         return records, active
 
     def _to_message(self, tp: TP, record: Any) -> ConsumerMessage:
-        """Faust's message, stamped with the seek epoch of its fetch."""
-        timestamp = record.timestamp
+        """Faust's message, stamped with the seek epoch of its fetch; from aiokafka's `ConsumerRecord` or, for
+        the batch topics, its raw record (`keep_records_raw`)."""
+        timestamp, key, value = record.timestamp, record.key, record.value
         message = EpochMessage(
-            record.topic,
-            record.partition,
+            tp.topic,
+            tp.partition,
             record.offset,
             cast(float, None) if timestamp is None else timestamp / 1000.0,
             record.timestamp_type,
             record.headers,
-            record.key,
-            record.value,
+            key,
+            value,
             record.checksum,
-            record.serialized_key_size,
-            record.serialized_value_size,
+            -1 if key is None else len(key),
+            -1 if value is None else len(value),
             tp,
             generation_id=self.app.consumer_generation_id,
         )
@@ -277,7 +312,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 continue
             generation = self.app.consumer_generation_id
             epoch = self._fetch_epoch
-            batch: list[Message] = []
+            batch: list[Fetched] = []
             for tp, tp_records in records.items():
                 if active is not None and tp not in active and tp not in self._buffered_partitions:
                     continue
@@ -292,12 +327,15 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         """Fetched before the partition was repositioned: its records may lie beyond the new position."""
         return epoch != self.seek_epoch and tp in self._repositioned
 
-    async def _collect(self, tp: TP, records: Sequence[Any], batch: list[Message], epoch: int) -> None:
-        """Messages at or after the read offset (what a seek asked for), gaps declared for commits."""
+    async def _collect(self, tp: TP, records: Sequence[Any], batch: list[Fetched], epoch: int) -> None:
+        """The span of records at or after the read offset (what a seek asked for), gaps declared for commits."""
         taken, gaps, last = from_offset(records, self._read_offset[tp])
         if self._stale(tp, epoch):
             return
-        batch.extend(self._to_message(tp, record) for record in taken)
+        if taken:
+            topic, partition, now_ms = tp.topic, tp.partition, int(time.time() * 1000)
+            raw = [RawRecord(topic, partition, r.offset, r.key, r.value, r.timestamp or now_ms) for r in taken]
+            batch.append(Fetched(self._to_message(tp, taken[-1]), taken[0].offset, raw))
         if last is not None:
             self._read_offset[tp] = last
         for first, end in gaps:
@@ -312,6 +350,26 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             if start is None or record.offset >= start:
                 await self.callback(self._to_message(tp, record))
                 self._read_offset[tp] = record.offset
+
+
+_RAW_TOPICS: set[str] = set()
+_CONSUMER_RECORD = aiokafka_fetcher.PartitionRecords._consumer_record
+
+
+def _consumer_record(self: Any, tp: TP, record: Any) -> Any:
+    """aiokafka's record itself for the batch topics (offset, timestamp, key, value: all `_collect` reads),
+    its `ConsumerRecord` for every other topic."""
+    if tp.topic in _RAW_TOPICS and self._key_deserializer is None and self._value_deserializer is None:
+        return record
+    return _CONSUMER_RECORD(self, tp, record)
+
+
+def keep_records_raw(topics: Iterable[str]) -> None:
+    """Skip aiokafka's `ConsumerRecord` (a dataclass of eleven fields per record) for `topics`: their records
+    become plain tuples at once (`BatchingConsumer._collect`). Process-wide: aiokafka builds its partition
+    records in its fetcher, out of reach of one consumer; every other topic is left as it is."""
+    _RAW_TOPICS.update(topics)
+    aiokafka_fetcher.PartitionRecords._consumer_record = _consumer_record
 
 
 class BatchingTransport(faust_aiokafka.Transport):

@@ -22,10 +22,6 @@ from baystream.streams.faust_internals import PartitionContext, on_behalf_of, se
 from baystream.streams.processing import InputProcessor, RawRecord
 
 
-def _record(m: Message) -> RawRecord:
-    return RawRecord(m.topic, m.partition, m.offset, m.key, m.value, int((m.timestamp or time.time()) * 1000))
-
-
 @dataclass(eq=False)
 class InputSide(Side):
     """The engines of this worker's input partitions, fed a batch at a time. Its table: `checkpoints`, per
@@ -42,30 +38,31 @@ class InputSide(Side):
     entries: dict[int, dict[str, int]] = field(default_factory=dict, init=False)
     """Entries per kind of state, per partition, at its last checkpoint (the STATE_ENTRIES metric)."""
 
-    def handle(self, messages: Sequence[Message]) -> None:
+    def handle(self, fetched: Sequence[fast_path.Fetched]) -> None:
         """One batch: apply, dead-letter; the records stay unacked until a checkpoint covers them."""
         assignment = self.app.consumer.assignment()
         generation = self.app.consumer_generation_id
         epoch = seek_epoch(self.app)
         if not self.positioning.ready():
             return  # not yet restored and repositioned for this assignment: fetched again once it is
-        records = []
-        for m in messages:
+        records: list[RawRecord] = []
+        for span in fetched:
+            last = span.last
             # Fetched before a rebalance or a repositioning (`start_offsets`): applying these on top of the
             # restored state would skip the records between its end and theirs. They are fetched again.
-            if m.tp not in assignment or getattr(m, "generation_id", generation) != generation:
+            if last.tp not in assignment or getattr(last, "generation_id", generation) != generation:
                 continue
-            if not fast_path.current(m, epoch):
+            if not fast_path.current(last, epoch):
                 continue
-            records.append(_record(m))
-            self.gate.hold(m)
-            self.context[m.partition] = m
+            records += span.records
+            self.gate.hold(last, span.first)
+            self.context[last.partition] = last
         outcome = self.processor.process(records)
         for letter in outcome.dead_letters:
             self.output.send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
         self.unreported |= outcome.touched
         self.unsaved |= outcome.touched
-        self._report_lag(messages)
+        self._report_lag(fetched)
 
     def restore(self, number: int) -> None:
         """Take input partition `number` over from its checkpoint, and report it: the combiner may hold an
@@ -136,14 +133,12 @@ class InputSide(Side):
         for kind, n in totals.items():
             STATE_ENTRIES.labels(kind).set(n)
 
-    def _report_lag(self, messages: Sequence[Message]) -> None:
-        last: dict[TP, int] = {}
-        for m in messages:
-            last[m.tp] = m.offset
-        for tp, offset in last.items():
+    def _report_lag(self, fetched: Sequence[fast_path.Fetched]) -> None:
+        for span in fetched:
+            tp = span.last.tp
             try:
                 highwater = self.app.consumer.highwater(tp)
             except Exception:  # not known yet (fetch metadata pending): report next time
                 continue
             if highwater is not None:
-                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - offset - 1))
+                CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - span.last.offset - 1))

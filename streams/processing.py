@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from baystream.infra.metrics import EVENTS_CONSUMED, EVENTS_DEDUPLICATED, EVENTS_PROCESSED
 from baystream.infra.topics import TOPIC_FOR_SCHEMA
 from baystream.schemas.errors import DecodeError
-from baystream.schemas.validation import validate
+from baystream.schemas.validation import validate_decoded
 from baystream.schemas.wire import Codec
 from baystream.streams.dead_letter import dead_letter, field_errors_reason
 from baystream.streams.model import PartitionEngineAPI
@@ -106,7 +106,7 @@ def checked_event(codec: Codec, topic: str, value: bytes | None) -> dict[str, An
     expected = _EXPECTED_TYPE.get(topic)
     if event["type"] != expected:
         return Rejected(f"a {event['type']} record on {topic}, which carries {expected}", "validate")
-    errors = validate(event)
+    errors = validate_decoded(event)
     if errors:
         return Rejected(f"invalid {event['type']}: {field_errors_reason(errors)}", "validate")
     return event
@@ -150,26 +150,51 @@ class InputProcessor:
         counts: Counter[str] = Counter()
         applied: Counter[str] = Counter()
         duplicates: Counter[str] = Counter()
+        decode, expected_types, partitions = self._codec.decode, _EXPECTED_TYPE, self.partitions
+        topic, number = "", -1
+        offsets: dict[str, int] = {}
+        arrivals: Counter[int] = Counter()
         for record in records:
-            partition = self.partitions.get(record.partition)
-            if partition is None:
-                raise KeyError(f"partition {record.partition} not loaded: call load() when it is assigned")
-            if record.topic not in self._consumed:
-                raise KeyError(f"{record.topic} is not an input topic")
-            if record.offset < partition.offsets.get(record.topic, 0):
+            if record.partition != number or record.topic != topic:
+                # a run of one partition's records (fetches come that way): look its partition up once
+                topic, number = record.topic, record.partition
+                partition = partitions.get(number)
+                if partition is None:
+                    raise KeyError(f"partition {number} not loaded: call load() when it is assigned")
+                if topic not in self._consumed:
+                    raise KeyError(f"{topic} is not an input topic")
+                offsets, arrivals, apply, expected = (
+                    partition.offsets,
+                    partition.arrivals,
+                    partition.engine.apply,
+                    expected_types[topic],
+                )
+                outcome.touched.add(number)
+            offset = record.offset
+            if offset < offsets.get(topic, 0):
                 outcome.skipped += 1
                 continue
-            partition.offsets[record.topic] = record.offset + 1
-            outcome.touched.add(record.partition)
-            counts[record.topic] += 1
-            result = self._apply(partition, record)
-            if result is True:
-                applied[record.topic] += 1
-                partition.arrivals[record.timestamp_ms] += 1
-            elif result is False:
-                duplicates[record.topic] += 1
+            offsets[topic] = offset + 1
+            counts[topic] += 1
+            try:
+                event = decode(record.value)
+            except DecodeError as exc:
+                outcome.dead_letters.append(self._dead(record, f"cannot decode: {exc}", "decode"))
+                continue
+            if event["type"] != expected or validate_decoded(event):
+                outcome.dead_letters.append(self._rejected(record, event))
+                continue
+            try:
+                fresh = apply(event)
+            except Exception as exc:  # the engine must not stop the stream: keep the record and the reason
+                reason = f"engine failed on {event['type']}: {type(exc).__name__}: {exc}"
+                outcome.dead_letters.append(self._dead(record, reason, "process"))
+                continue
+            if fresh:
+                applied[topic] += 1
+                arrivals[record.timestamp_ms] += 1
             else:
-                outcome.dead_letters.append(result)
+                duplicates[topic] += 1
         for topic, n in counts.items():
             self._consumed[topic].inc(n)
         for topic, n in applied.items():
@@ -180,15 +205,11 @@ class InputProcessor:
         outcome.duplicates = sum(duplicates.values())
         return outcome
 
-    def _apply(self, partition: InputPartition, record: RawRecord) -> bool | dict[str, Any]:
-        """True applied, False duplicate, or the dead letter saying why not."""
-        event = checked_event(self._codec, record.topic, record.value)
-        if isinstance(event, Rejected):
-            return self._dead(record, event.reason, event.stage)
-        try:
-            return bool(partition.engine.apply(event))
-        except Exception as exc:  # the engine must not stop the stream: keep the record and the reason
-            return self._dead(record, f"engine failed on {event['type']}: {type(exc).__name__}: {exc}", "process")
+    def _rejected(self, record: RawRecord, event: dict[str, Any]) -> dict[str, Any]:
+        """The dead letter of a decoded event of the wrong type or an invalid one (`checked_event`'s reasons)."""
+        checked = checked_event(self._codec, record.topic, record.value)
+        assert isinstance(checked, Rejected)
+        return self._dead(record, checked.reason, checked.stage)
 
     def _dead(self, record: RawRecord, reason: str, stage: str) -> dict[str, Any]:
         return dead_letter(

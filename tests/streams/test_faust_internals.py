@@ -19,6 +19,9 @@ from typing import Any
 import aiokafka
 import mode
 import pytest
+from aiokafka.consumer.fetcher import PartitionRecords
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.record.memory_records import MemoryRecords
 
 from baystream.streams import faust_internals
 from baystream.streams.faust_internals import RELIES_ON, Reliance
@@ -40,6 +43,31 @@ def resolve(dotted: str) -> Any:
     raise ImportError(dotted)
 
 
+def partition_records(topic: str) -> Any:
+    """aiokafka's records of one fetched partition: one record batch holding one record."""
+    builder = DefaultRecordBatchBuilder(2, 0, 0, -1, -1, -1, 1024 * 1024)
+    builder.append(offset=0, timestamp=1_700_000_000_000, key=b"APMT", value=b"event", headers=[])
+    batches = MemoryRecords(bytes(builder.build()))
+    return PartitionRecords(
+        aiokafka.TopicPartition(topic, 0),
+        batches,
+        aborted_transactions=[],
+        fetch_offset=0,
+        key_deserializer=None,
+        value_deserializer=None,
+        check_crcs=True,
+        isolation_level=0,
+    )
+
+
+def test_records_of_the_batch_topics_stay_raw_and_every_other_topic_gets_its_consumer_record() -> None:
+    faust_internals.keep_records_raw(["gate-moves"])
+    raw, wrapped = next(partition_records("gate-moves")), next(partition_records("gate-moves-changelog"))
+    assert not isinstance(raw, aiokafka.ConsumerRecord)
+    assert (raw.offset, raw.timestamp, raw.key, raw.value) == (0, 1_700_000_000_000, b"APMT", b"event")
+    assert isinstance(wrapped, aiokafka.ConsumerRecord) and wrapped.topic == "gate-moves-changelog"
+
+
 @pytest.fixture(scope="module")
 def instances() -> Iterator[dict[str, Any]]:
     """Real objects of each owner whose attributes are set per instance, built as the worker builds them."""
@@ -54,6 +82,7 @@ def instances() -> Iterator[dict[str, Any]]:
             "aiokafka.AIOKafkaConsumer": consumer._thread._create_worker_consumer(app.transport),
             "faust.tables.table.Table": faust_internals.bytes_table(app, "internals-check", 3),
             "mode.Service": mode.Service(),
+            "aiokafka.consumer.fetcher.PartitionRecords": partition_records("gate-moves"),
         }
 
     loop = asyncio.new_event_loop()

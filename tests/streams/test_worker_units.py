@@ -265,6 +265,25 @@ def test_a_fetch_is_taken_from_the_read_offset_on_and_its_gaps_are_declared() ->
     assert fast_path.from_offset(records, 13) == ([], [], 13)  # all before the seek: nothing, read offset kept
 
 
+@given(
+    offsets=st.lists(st.integers(0, 40), unique=True).map(sorted),
+    start=st.none() | st.integers(0, 45),
+)
+def test_every_fetch_is_taken_as_the_record_by_record_rule_says(offsets: list[int], start: int | None) -> None:
+    """The shortcut for a contiguous fetch right after the read offset gives what the rule gives: the records
+    at or after `start`, a gap wherever an offset is skipped after the one before (or after `start`)."""
+    records = [Fetched(o) for o in offsets]
+    previous, taken, gaps = start, [], []
+    for record in records:
+        if start is not None and record.offset < start:
+            continue
+        if previous is not None and record.offset > previous + 1:
+            gaps.append((previous + 1, record.offset - 1))
+        taken.append(record)
+        previous = record.offset
+    assert fast_path.from_offset(records, start) == (taken, gaps, previous)
+
+
 class Journal(list[str]):
     """The order in which the gate flushed the outputs and acked the records."""
 
@@ -274,8 +293,18 @@ class HeldMessage:
         self.journal, self.tp, self.offset = journal, TP(topic, partition), offset
 
     def ack(self, consumer: object) -> None:
-        assert consumer == "the consumer"
+        assert isinstance(consumer, GapConsumer)
         self.journal.append(f"ack {self.tp.topic}/{self.tp.partition}@{self.offset}")
+
+
+class GapConsumer:
+    """Faust's consumer as the gate uses it: gaps declared below the one record acked of each span."""
+
+    def __init__(self, journal: Journal):
+        self.journal = journal
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        self.journal.append(f"gap {tp.topic}/{tp.partition}@{offset_from}-{offset_to}")
 
 
 class FlushingOutput:
@@ -287,8 +316,12 @@ class FlushingOutput:
 
 
 def gate(journal: Journal, most_held: int | None = None) -> CheckpointGate:
-    app = SimpleNamespace(consumer="the consumer")
+    app = SimpleNamespace(consumer=GapConsumer(journal))
     return CheckpointGate(cast(Any, app), cast(Any, FlushingOutput(journal)), 5.0, 1000.0, most_held)
+
+
+def hold(g: CheckpointGate, journal: Journal, partition: int, first: int, last: int) -> None:
+    g.hold(cast(Any, HeldMessage(journal, "gate-moves", partition, last)), first)
 
 
 def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None:
@@ -296,36 +329,79 @@ def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None
     g = gate(journal)
     now = g.due_at - 5.0
     assert not g.due(now + 60)  # nothing held: nothing to save
-    for offset in (7, 8):
-        g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, offset)))
+    hold(g, journal, 0, 7, 8)
+    g.hold(cast(Any, HeldMessage(journal, "gate-moves", 1, 3)))  # one record alone
     assert not g.due(now + 1)
     assert g.due(now + 5)
     asyncio.run(g.saved(now + 5, written=100))
-    assert journal == ["flush", "ack gate-moves/0@7", "ack gate-moves/0@8"]
-    assert g.held == [] and g.due_at == now + 10  # the interval: 100 bytes at 1000 bytes/s take less
+    assert journal == ["flush", "gap gate-moves/0@7-7", "ack gate-moves/0@8", "ack gate-moves/1@3"]
+    assert g.held == {} and g.offsets == 0 and g.due_at == now + 10  # 100 bytes at 1000 bytes/s take less
+
+
+def test_spans_that_follow_each_other_are_acked_as_one_and_a_missing_span_is_never_acked() -> None:
+    journal = Journal()
+    g = gate(journal)
+    hold(g, journal, 0, 5, 9)
+    hold(g, journal, 0, 10, 12)  # right after: one span 5..12
+    hold(g, journal, 0, 20, 24)  # 13..19 never held (not taken): its own span, so Faust commits no further than 12
+    assert g.offsets == 13
+    asyncio.run(g.saved(g.due_at, written=0))
+    assert journal == [
+        "flush",
+        "gap gate-moves/0@5-11",
+        "ack gate-moves/0@12",
+        "gap gate-moves/0@20-23",
+        "ack gate-moves/0@24",
+    ]
 
 
 def test_a_big_checkpoint_pushes_the_next_one_back_and_many_held_records_bring_it_forward() -> None:
     journal = Journal()
-    g = gate(journal, most_held=3)
+    g = gate(journal, most_held=30)
     asyncio.run(g.saved(0.0, written=20_000))
     assert g.due_at == 20.0  # 20,000 bytes at 1,000 bytes/s
-    for offset in range(3):
-        g.hold(cast(Any, HeldMessage(journal, "gate-moves", 1, offset)))
-        assert g.due(1.0) == (offset == 2)
+    for first in range(0, 30, 10):
+        hold(g, journal, 1, first, first + 9)
+        assert g.due(1.0) == (first == 20)
 
 
 def test_the_gate_never_acks_records_of_partitions_it_forgot() -> None:
     journal = Journal()
     g = gate(journal)
     for partition in (0, 1, 2):
-        g.hold(cast(Any, HeldMessage(journal, "gate-moves", partition, 10)))
+        hold(g, journal, partition, 10, 10)
     g.forget({TP("gate-moves", 1)})
+    assert g.offsets == 2
     asyncio.run(g.saved(g.due_at, written=0))
     assert journal == ["flush", "ack gate-moves/0@10", "ack gate-moves/2@10"]
-    g.hold(cast(Any, HeldMessage(journal, "gate-moves", 0, 11)))
+    hold(g, journal, 0, 11, 11)
     g.clear()
     assert not g.due(g.due_at)
+
+
+def test_faust_s_per_event_path_is_cut_into_spans_that_are_kept_or_dropped_whole() -> None:
+    def message(partition: int, offset: int, generation: int = 1) -> Any:
+        return SimpleNamespace(
+            tp=TP("gate-moves", partition),
+            topic="gate-moves",
+            partition=partition,
+            offset=offset,
+            key=b"k",
+            value=b"v",
+            timestamp=1.5,
+            generation_id=generation,
+            seek_epoch=0,
+        )
+
+    messages = [message(0, 4), message(1, 7), message(0, 5), message(0, 6, generation=2), message(0, 2, 2)]
+    spans = fast_path.by_partition(messages)
+    assert [(s.last.partition, s.first, s.last.offset, [r.offset for r in s.records]) for s in spans] == [
+        (0, 4, 5, [4, 5]),
+        (1, 7, 7, [7]),
+        (0, 6, 6, [6]),  # another generation
+        (0, 2, 2, [2]),  # offsets went back (a seek)
+    ]
+    assert spans[1].records[0] == RawRecord("gate-moves", 1, 7, b"k", b"v", 1500)
 
 
 def test_waiting_for_a_broker_that_is_gone_gives_the_event_loop_back() -> None:
