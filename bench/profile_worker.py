@@ -3,8 +3,8 @@
     .venv/bin/python bench/profile_worker.py [--events 150000] [--py-spy PATH] [--raw FILE]
 
 A fresh embedded broker with N congested-2021 events preloaded (bench/worker.py), one worker; py-spy
-(`pip install py-spy`, any venv: it is a standalone binary) samples the worker at 200 Hz from its partition
-assignment until its `baystream_events_consumed_total` reaches N. The samples (all threads) are put in
+(`pip install py-spy`, any venv: it is a standalone binary) samples the worker at 200 Hz from its first
+input records until its `baystream_events_consumed_total` reaches N. The samples (all threads) are put in
 categories by the frames they hold, first match wins, and printed as shares of all and of the busy ones
 (not waiting in the event loop's select or on a condition). Timing scrapes /metrics every 50 ms: the
 scrape's own cost shows up as `metrics` and `metrics HTTP server`.
@@ -82,7 +82,7 @@ def main() -> None:
         raw = args.raw or f"{state_dir}/py-spy.txt"
         worker = Worker(settings, "bench-throughput", "rocksdb://", state_dir)
         try:
-            while not worker.ready():
+            while not worker.reading():
                 time.sleep(0.05)
             command = [args.py_spy, "record", "--pid", str(worker.process.pid), "--rate", "200"]
             spy = subprocess.Popen([*command, "--format", "raw", "--output", raw, "--nonblocking"], env=os.environ)
@@ -97,7 +97,8 @@ def main() -> None:
         samples = categorise(Path(raw).read_text())
     total = sum(samples.values())
     busy = total - samples[IDLE]
-    print(f"{args.events} events in {elapsed:.1f} s from assignment ({args.events / elapsed:,.0f} events/s, sampled)")
+    rate = args.events / elapsed
+    print(f"{args.events} events in {elapsed:.1f} s from its first records ({rate:,.0f} events/s, sampled)")
     print(f"{total} samples, {busy} busy; {machine()}")
     for name, count in samples.most_common():
         share = "" if name == IDLE else f"{count / busy:6.1%} of busy"

@@ -35,6 +35,8 @@ class InputSide(Side):
     unreported: set[int] = field(default_factory=set, init=False)
     unsaved: set[int] = field(default_factory=set, init=False)
     reported_at: float = field(default_factory=time.monotonic, init=False)
+    reading: int = field(default=-1, init=False)
+    """The consumer generation whose first records were applied (said once in the log, per assignment)."""
     entries: dict[int, dict[str, int]] = field(default_factory=dict, init=False)
     """Entries per kind of state, per partition, at its last checkpoint (the STATE_ENTRIES metric)."""
 
@@ -57,6 +59,9 @@ class InputSide(Side):
             records += span.records
             self.gate.hold(last, span.first)
             self.context[last.partition] = last
+        if records and self.reading != generation:
+            self.reading = generation
+            print(f"reading input: a first batch of {len(records)} records since the assignment", flush=True)
         outcome = self.processor.process(records)
         for letter in outcome.dead_letters:
             self.output.send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
