@@ -112,16 +112,20 @@ class Worker:
             stderr=subprocess.STDOUT,
         )
 
-    def metrics(self) -> str:
+    def metrics(self, only: str | None = None) -> str:
+        """Its /metrics; `only`: that series alone (prometheus_client's `name[]`: no other collector runs)."""
+        query = "" if only is None else f"?name[]={only}"
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as response:
+            url = f"http://127.0.0.1:{self.metrics_port}/metrics{query}"
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return str(response.read().decode())
         except OSError:
             return ""
 
     def consumed(self) -> float:
         return sum(
-            float(v) for v in re.findall(r"^baystream_events_consumed_total\{[^}]*\} (\S+)$", self.metrics(), re.M)
+            float(v)
+            for v in re.findall(r"^baystream_events_consumed_total\{[^}]*\} (\S+)$", self.metrics(CONSUMED), re.M)
         )
 
     def ready(self) -> bool:
@@ -141,8 +145,10 @@ class Worker:
 
 
 SCRAPE_EVERY_S = 0.05
-"""How often the worker's /metrics are read while it is timed. Each scrape costs the worker the text of every
-series (at 20 ms it was about a tenth of its CPU, docs/benchmarks.md); the end is known to this cadence."""
+"""How often the worker's consumed counter is read while it is timed; the end is known to this cadence. Only
+that series is asked for: the whole /metrics (every series, the process collector reading /proc) cost the
+worker about a tenth of its CPU at this cadence (docs/benchmarks.md)."""
+CONSUMED = "baystream_events_consumed_total"
 
 
 def worker_throughput(settings: Settings, n: int, store: str, state_dir: str, *args: str) -> float:

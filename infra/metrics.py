@@ -50,6 +50,21 @@ class BatchHistogram(Histogram):
             total += amount
             if amount == amount:  # NaN falls in no bucket, as with observe()
                 counts[bisect_left(bounds, amount)] += 1  # the first bound >= amount; the last one is +Inf
+        self._add(counts, total)
+
+    def observe_counted(self, amounts: Iterable[tuple[float, int]]) -> None:
+        """Observe each amount as many times as its count says (a backlog's events share few arrival times)."""
+        self._raise_if_not_observable()
+        bounds = self._upper_bounds
+        counts = [0] * len(bounds)
+        total = 0.0
+        for amount, n in amounts:
+            total += amount * n
+            if amount == amount:
+                counts[bisect_left(bounds, amount)] += n
+        self._add(counts, total)
+
+    def _add(self, counts: list[int], total: float) -> None:
         self._sum.inc(total)
         for bucket, count in zip(self._buckets, counts, strict=True):
             if count:
@@ -105,7 +120,7 @@ DEAD_LETTERS = Counter(
     "Records sent to dead-letter, by source topic and stage (decode, validate, process).",
     ["topic", "stage"],
 )
-PROCESSING_LAG_SECONDS = Histogram(
+PROCESSING_LAG_SECONDS = BatchHistogram(
     "baystream_processing_lag_seconds",
     "Wall-clock time from an event's arrival on the backbone to the indicator that includes it.",
     buckets=LAG_BUCKETS,

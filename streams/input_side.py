@@ -47,7 +47,7 @@ class InputSide(Side):
         epoch = seek_epoch(self.app)
         if not self.positioning.ready():
             return  # not yet restored and repositioned for this assignment: fetched again once it is
-        records: list[RawRecord] = []
+        taken: list[list[RawRecord]] = []
         for span in fetched:
             last = span.last
             # Fetched before a rebalance or a repositioning (`start_offsets`): applying these on top of the
@@ -56,13 +56,14 @@ class InputSide(Side):
                 continue
             if not fast_path.current(last, epoch):
                 continue
-            records += span.records
+            taken.append(span.records)
             self.gate.hold(last, span.first)
             self.context[last.partition] = last
-        if records and self.reading != generation:
+        if taken and self.reading != generation:
             self.reading = generation
-            print(f"reading input: a first batch of {len(records)} records since the assignment", flush=True)
-        outcome = self.processor.process(records)
+            count = sum(len(records) for records in taken)
+            print(f"reading input: a first batch of {count} records since the assignment", flush=True)
+        outcome = self.processor.process_runs(taken)
         for letter in outcome.dead_letters:
             self.output.send(DEAD_LETTER, letter["key"], self.codec.encode(letter, DEAD_LETTER))
         self.unreported |= outcome.touched

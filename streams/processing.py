@@ -9,7 +9,7 @@ each topic it has applied, so a replay after a restart skips what the state alre
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -35,6 +35,22 @@ class RawRecord(NamedTuple):
     value: bytes | None
     timestamp_ms: int
     """Broker (or producer create) timestamp: where processing lag is measured from."""
+
+
+def runs(records: Iterable[RawRecord]) -> list[list[RawRecord]]:
+    """Records cut into runs of one partition of one topic with rising offsets (`process_runs`)."""
+    out: list[list[RawRecord]] = []
+    run: list[RawRecord] = []
+    for record in records:
+        if run and (
+            record.partition != run[-1].partition or record.topic != run[-1].topic or record.offset <= run[-1].offset
+        ):
+            out.append(run)
+            run = []
+        run.append(record)
+    if run:
+        out.append(run)
+    return out
 
 
 @dataclass
@@ -146,56 +162,19 @@ class InputProcessor:
 
     def process(self, records: Iterable[RawRecord]) -> BatchOutcome:
         """Apply a batch; every record ends applied, deduplicated, skipped or dead-lettered."""
+        return self.process_runs(runs(records))
+
+    def process_runs(self, batch: Iterable[Sequence[RawRecord]]) -> BatchOutcome:
+        """`process` for a batch already cut into runs: each run one partition of one topic, offsets rising
+        (a fetch's span, `runs`): the partition, its offsets and counters are looked up once per run."""
         outcome = BatchOutcome()
-        counts: Counter[str] = Counter()
+        consumed: Counter[str] = Counter()
         applied: Counter[str] = Counter()
         duplicates: Counter[str] = Counter()
-        decode, expected_types, partitions = self._codec.decode, _EXPECTED_TYPE, self.partitions
-        topic, number = "", -1
-        offsets: dict[str, int] = {}
-        arrivals: Counter[int] = Counter()
-        for record in records:
-            if record.partition != number or record.topic != topic:
-                # a run of one partition's records (fetches come that way): look its partition up once
-                topic, number = record.topic, record.partition
-                partition = partitions.get(number)
-                if partition is None:
-                    raise KeyError(f"partition {number} not loaded: call load() when it is assigned")
-                if topic not in self._consumed:
-                    raise KeyError(f"{topic} is not an input topic")
-                offsets, arrivals, apply, expected = (
-                    partition.offsets,
-                    partition.arrivals,
-                    partition.engine.apply,
-                    expected_types[topic],
-                )
-                outcome.touched.add(number)
-            offset = record.offset
-            if offset < offsets.get(topic, 0):
-                outcome.skipped += 1
-                continue
-            offsets[topic] = offset + 1
-            counts[topic] += 1
-            try:
-                event = decode(record.value)
-            except DecodeError as exc:
-                outcome.dead_letters.append(self._dead(record, f"cannot decode: {exc}", "decode"))
-                continue
-            if event["type"] != expected or validate_decoded(event):
-                outcome.dead_letters.append(self._rejected(record, event))
-                continue
-            try:
-                fresh = apply(event)
-            except Exception as exc:  # the engine must not stop the stream: keep the record and the reason
-                reason = f"engine failed on {event['type']}: {type(exc).__name__}: {exc}"
-                outcome.dead_letters.append(self._dead(record, reason, "process"))
-                continue
-            if fresh:
-                applied[topic] += 1
-                arrivals[record.timestamp_ms] += 1
-            else:
-                duplicates[topic] += 1
-        for topic, n in counts.items():
+        for run in batch:
+            if run:
+                self._apply_run(run, outcome, consumed, applied, duplicates)
+        for topic, n in consumed.items():
             self._consumed[topic].inc(n)
         for topic, n in applied.items():
             self._processed[topic].inc(n)
@@ -204,6 +183,56 @@ class InputProcessor:
         outcome.applied = sum(applied.values())
         outcome.duplicates = sum(duplicates.values())
         return outcome
+
+    def _apply_run(
+        self,
+        run: Sequence[RawRecord],
+        outcome: BatchOutcome,
+        consumed: Counter[str],
+        applied: Counter[str],
+        duplicates: Counter[str],
+    ) -> None:
+        topic, number = run[0].topic, run[0].partition
+        partition = self.partitions.get(number)
+        if partition is None:
+            raise KeyError(f"partition {number} not loaded: call load() when it is assigned")
+        if topic not in self._consumed:
+            raise KeyError(f"{topic} is not an input topic")
+        floor = partition.offsets.get(topic, 0)
+        if run[-1].offset < floor:
+            outcome.skipped += len(run)  # all below the restored state's offsets: replayed, already in it
+            return
+        decode, apply, expected = self._codec.decode, partition.engine.apply, _EXPECTED_TYPE[topic]
+        arrivals, dead_letters = partition.arrivals, outcome.dead_letters
+        skipped = fresh_ones = 0
+        for record in run:
+            if record.offset < floor:
+                skipped += 1
+                continue
+            try:
+                event = decode(record.value)
+            except DecodeError as exc:
+                dead_letters.append(self._dead(record, f"cannot decode: {exc}", "decode"))
+                continue
+            if event["type"] != expected or validate_decoded(event):
+                dead_letters.append(self._rejected(record, event))
+                continue
+            try:
+                fresh = apply(event)
+            except Exception as exc:  # the engine must not stop the stream: keep the record and the reason
+                reason = f"engine failed on {event['type']}: {type(exc).__name__}: {exc}"
+                dead_letters.append(self._dead(record, reason, "process"))
+                continue
+            if fresh:
+                fresh_ones += 1
+                arrivals[record.timestamp_ms] += 1
+            else:
+                duplicates[topic] += 1
+        partition.offsets[topic] = run[-1].offset + 1
+        outcome.touched.add(number)
+        outcome.skipped += skipped
+        consumed[topic] += len(run) - skipped
+        applied[topic] += fresh_ones
 
     def _rejected(self, record: RawRecord, event: dict[str, Any]) -> dict[str, Any]:
         """The dead letter of a decoded event of the wrong type or an invalid one (`checked_event`'s reasons)."""

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.metrics_core import Metric
 
-from baystream.infra.metrics import DELIVERY_SECONDS, LATENCY_BUCKETS, BatchHistogram
+from baystream.infra.metrics import DELIVERY_SECONDS, LAG_BUCKETS, LATENCY_BUCKETS, BatchHistogram
 
 _amounts = st.lists(
     st.sampled_from([0.0, -1.0, math.inf, -math.inf, math.nan, *LATENCY_BUCKETS])
@@ -62,3 +62,18 @@ def test_the_delivery_histogram_is_exposed_as_before() -> None:
     assert registry.get_sample_value("baystream_x_seconds_sum", {"topic": "gate-moves"}) == 0.006
     assert isinstance(DELIVERY_SECONDS, BatchHistogram)
     assert DELIVERY_SECONDS._type == "histogram"
+
+
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.3, 1.0, 7.5, 1e4, math.inf]), st.integers(1, 50)), max_size=20))
+def test_observe_counted_equals_observing_each_value_as_often_as_its_count(pairs: list[tuple[float, int]]) -> None:
+    """The processing lag: arrival times with their numbers of events (a backlog shares few arrival times)."""
+    one_by_one = Histogram("lag_seconds", "One at a time.", buckets=LAG_BUCKETS, registry=None)
+    counted = BatchHistogram("lag_seconds", "One at a time.", buckets=LAG_BUCKETS, registry=None)
+    for amount, n in pairs:
+        for _ in range(n):
+            one_by_one.observe(amount)
+    counted.observe_counted(pairs)
+    expected, got = _samples(one_by_one), _samples(counted)
+    assert expected.keys() == got.keys()
+    for key, value in expected.items():
+        assert _same(value, got[key]) or math.isclose(value, got[key], rel_tol=1e-9), key

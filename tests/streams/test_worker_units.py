@@ -8,6 +8,7 @@ value below is a count made by hand.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -22,7 +23,7 @@ from baystream.infra.broker import free_port
 from baystream.infra.settings import Settings
 from baystream.schemas.json_form import parse_event
 from baystream.schemas.wire import Codec
-from baystream.streams import checkpoint, fast_path
+from baystream.streams import checkpoint, fast_path, processing
 from baystream.streams.combining import Board
 from baystream.streams.dead_letter import dead_letter
 from baystream.streams.delivery import CheckpointGate, OutputProducer
@@ -431,3 +432,16 @@ def test_waiting_for_a_broker_that_is_gone_gives_the_event_loop_back() -> None:
             output.close(0)  # returns at once: the record is purged, not waited for for minutes
     assert ticks >= 5, ticks  # a flush(1.0) in one piece would leave it at 1
     assert output.failed == 1  # the purged record is counted
+
+
+@given(st.lists(st.tuples(st.sampled_from(["gate-moves", "vessel-arrivals"]), st.integers(0, 2), st.integers(0, 9))))
+def test_a_batch_is_cut_into_runs_of_one_partition_with_rising_offsets(where: list[tuple[str, int, int]]) -> None:
+    records = [RawRecord(topic, partition, offset, None, None, 0) for topic, partition, offset in where]
+    runs = processing.runs(records)
+    assert [r for run in runs for r in run] == records
+    for run in runs:
+        assert len({(r.topic, r.partition) for r in run}) == 1
+        assert all(a.offset < b.offset for a, b in itertools.pairwise(run))
+    for before, after in itertools.pairwise(runs):  # cut only where it must be
+        a, b = before[-1], after[0]
+        assert (a.topic, a.partition) != (b.topic, b.partition) or a.offset >= b.offset
