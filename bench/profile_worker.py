@@ -1,8 +1,8 @@
 """Where one `baystream worker` spends its time between the fetch and the engine: py-spy over its busy window.
 
-    .venv/bin/python bench/profile_worker.py [--events 150000] [--py-spy PATH] [--raw FILE]
+    .venv/bin/python bench/profile_worker.py [--events 150000] [--py-spy PATH] [--raw FILE] [--engine {tansu,kafka}]
 
-A fresh embedded broker with N congested-2021 events preloaded (bench/worker.py), one worker; py-spy
+A fresh broker (`--engine`: the embedded one by default, or a local Kafka cluster) with N congested-2021 events preloaded (bench/worker.py), one worker; py-spy
 (`pip install py-spy`, any venv: it is a standalone binary) samples the worker at 200 Hz from its first
 input records until its `baystream_events_consumed_total` reaches N. The samples (all threads) are put in
 categories by the frames they hold, first match wins, and printed as shares of all and of the busy ones
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from baystream.producers.publisher import Publisher
 from baystream.streams.app import ensure_topics
-from bench.engines import bench_broker, machine
+from bench.engines import add_engine_arguments, bench_broker, machine
 from bench.worker import Worker, events
 
 IDLE = "idle: event loop select, thread waits"
@@ -72,9 +72,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=150_000)
     parser.add_argument("--py-spy", default=shutil.which("py-spy") or "py-spy")
     parser.add_argument("--raw", default=None, help="keep py-spy's raw samples in this file")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     preload = events(args.events)
-    with tempfile.TemporaryDirectory() as state_dir, bench_broker("tansu", None) as broker:
+    with tempfile.TemporaryDirectory() as state_dir, bench_broker(args.engine, args.bootstrap) as broker:
         settings = broker.settings
         ensure_topics(settings.with_overrides(app_id="bench-throughput"))
         with Publisher(settings) as publisher:
