@@ -1,14 +1,15 @@
 """Where one `baystream worker` spends its time between the fetch and the engine: py-spy over its busy window.
 
-    .venv/bin/python bench/profile_worker.py [--events 150000] [--py-spy PATH] [--raw FILE] [--engine {tansu,kafka}]
+    .venv/bin/python bench/profile_worker.py [--events 150000] [--py-spy PATH] [--raw FILE]
+                                             [--engine {tansu,kafka}]
 
-A fresh broker (`--engine`: the embedded one by default, or a local Kafka cluster) with N congested-2021 events preloaded (bench/worker.py), one worker; py-spy
-(`pip install py-spy`, any venv: it is a standalone binary) samples the worker at 200 Hz from its first
-input records until its `baystream_events_consumed_total` reaches N. The samples (all threads) are put in
-categories by the frames they hold, first match wins, and printed as shares of all and of the busy ones
-(not waiting in the event loop's select or on a condition). Timing scrapes /metrics every 50 ms: the
-scrape's own cost shows up as `metrics` and `metrics HTTP server`.
-"""
+A fresh broker (`--engine`: the embedded one by default, or a local Kafka cluster) with N congested-2021
+events preloaded (bench/worker.py), one worker; py-spy (`pip install py-spy`, any venv: it is a standalone
+binary) samples the worker at 200 Hz from its first input records until its `baystream_events_consumed_total`
+reaches N. The samples (all threads) are put in categories by the frames they hold, first match wins, and
+printed as shares of all and of the busy ones (not waiting in the event loop's select or on a condition).
+Timing reads the consumed counter alone from /metrics every 50 ms: the scrape's own cost shows up as
+`metrics` and `metrics HTTP server`."""
 
 from __future__ import annotations
 
