@@ -4,7 +4,8 @@ aiohttp's keep-alive timer closes a connection only while it waits for a request
 received, and nothing bounds the time a client takes over the request line and headers: one byte a second
 keeps a connection (and its buffers) forever. `HeadTimedHandler` arms a timer at the first byte of each
 request head and disarms it when aiohttp's parser has the whole head; when it fires, the client gets a
-408 problem (`slow-headers`) and the connection is closed, and `baystream_http_requests_total` counts it
+408 problem (`slow-headers`) and the connection is closed (lingering: our side shut first, the client's
+further bytes dropped for `LINGER_S`), and `baystream_http_requests_total` counts it
 (route `unmatched`). Bytes of a body are not timed here (a handler bounds its own body reads: the
 gateway's `body_timeout_s`), nor is a connection kept idle between requests (the keep-alive timer).
 
@@ -30,12 +31,14 @@ from baystream.infra.metrics import HTTP_REQUESTS
 HEAD_TIMEOUT_S = 10.0
 SLOW_HEADERS = ProblemType("slow-headers", "Request headers not received in time")
 _METHOD_BYTES = 8  # enough of the request line to name any method we count
+LINGER_S = 2.0
+"""How long a connection cut off with a 408 still takes (and drops) the client's bytes before it closes."""
 
 
 class HeadTimedHandler(RequestHandler):
     """aiohttp's connection protocol with a deadline from the first byte of a request head to its end."""
 
-    __slots__ = ("_body", "_deadline", "_head_start", "_head_timeout", "_service")
+    __slots__ = ("_body", "_deadline", "_head_start", "_head_timeout", "_lingering", "_service")
 
     def __init__(self, manager: Server, head_timeout: float, service: str, **kwargs: Any):
         super().__init__(manager, **kwargs)
@@ -43,8 +46,11 @@ class HeadTimedHandler(RequestHandler):
         self._deadline: asyncio.TimerHandle | None = None
         self._body: StreamReader | None = None  # the payload of the last request whose head was complete
         self._head_start = b""
+        self._lingering = False
 
     def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # the 408 is sent and our side shut: what the client still sends is dropped, not reset
         if data and self._deadline is None and self._reading_heads():
             self._deadline = self._loop.call_later(self._head_timeout, self._head_too_slow)
             self._head_start = b""
@@ -78,10 +84,16 @@ class HeadTimedHandler(RequestHandler):
             return
         method = self._head_start.partition(b" ")[0].decode("ascii", "replace")
         HTTP_REQUESTS.labels(self._service, method_label(method), UNMATCHED, "408").inc()
-        if not self._request_in_progress:  # never interleave with an answer being written
-            detail = f"request headers not received within {self._head_timeout:g} s"
-            transport.write(_raw_problem(408, "Request Timeout", detail, SLOW_HEADERS))
-        self.force_close()
+        if self._request_in_progress or not transport.can_write_eof():  # never interleave with an answer
+            self.force_close()
+            return
+        detail = f"request headers not received within {self._head_timeout:g} s"
+        transport.write(_raw_problem(408, "Request Timeout", detail, SLOW_HEADERS))
+        # A lingering close: shut our side after the answer and read on for a moment. Closed at once, the
+        # socket would answer the client's next byte with a reset, which can cost the client the 408 itself.
+        transport.write_eof()
+        self._lingering = True
+        self._loop.call_later(LINGER_S, self.force_close)
 
 
 def _raw_problem(status: int, reason: str, detail: str, kind: ProblemType) -> bytes:

@@ -170,6 +170,25 @@ def test_headers_sent_one_byte_a_second_are_cut_off_with_a_408(slow_kit: str) ->
     assert _count(UNMATCHED, "408", method="other") == before + 1
 
 
+def test_after_the_408_the_server_lingers_and_drops_what_the_client_still_sends(slow_kit: str) -> None:
+    """A client still sending when the deadline fires must get its 408 whole. A socket closed at once
+    answers the next bytes with a reset, and a reset that comes before the client has read the 408 costs it
+    the answer (the suite saw it: ECONNRESET instead of the 408). So the server shuts its side after the
+    answer and drops what follows for `LINGER_S`: the client's bytes are taken, no reset comes back."""
+    parts = urlsplit(slow_kit)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(b"P")
+        time.sleep(HEAD_TIMEOUT_S + 0.3)  # the 408 is written and the server's side shut
+        answer = b""
+        while data := sock.recv(65536):
+            answer += data
+        for _ in range(3):  # closed, the server's socket would reset the first; the next would fail here
+            sock.sendall(b"OST /echo HTTP/1.1\r\n")
+            time.sleep(0.2)
+        assert sock.recv(65536) == b""
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout") and answer.endswith(b"}"), answer[:300]
+
+
 def test_a_fast_head_then_a_slow_body_or_an_idle_connection_is_not_cut_off(slow_kit: str) -> None:
     """The deadline is on the head only: a body trickling in for longer is the handler's to bound, and an
     idle keep-alive connection is the keep-alive timer's."""
