@@ -22,7 +22,7 @@ run: $(STAMP) compiled
 
 ## Install what the tests need from the system (headless chromium, promtool, Apache Kafka) and run the suite.
 test: $(STAMP) compiled system-deps kafka
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
 
 system-deps:
 	bash infra/setup/system-deps.sh
