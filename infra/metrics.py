@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
+from itertools import repeat
 from typing import Final
 from wsgiref.simple_server import WSGIServer
 
@@ -42,15 +43,7 @@ class BatchHistogram(Histogram):
 
     def observe_many(self, amounts: Iterable[float]) -> None:
         """Observe every amount (no exemplars)."""
-        self._raise_if_not_observable()
-        bounds = self._upper_bounds
-        counts = [0] * len(bounds)
-        total = 0.0
-        for amount in amounts:
-            total += amount
-            if amount == amount:  # NaN falls in no bucket, as with observe()
-                counts[bisect_left(bounds, amount)] += 1  # the first bound >= amount; the last one is +Inf
-        self._add(counts, total)
+        self.observe_counted(zip(amounts, repeat(1)))
 
     def observe_counted(self, amounts: Iterable[tuple[float, int]]) -> None:
         """Observe each amount as many times as its count says (a backlog's events share few arrival times)."""
@@ -60,11 +53,8 @@ class BatchHistogram(Histogram):
         total = 0.0
         for amount, n in amounts:
             total += amount * n
-            if amount == amount:
-                counts[bisect_left(bounds, amount)] += n
-        self._add(counts, total)
-
-    def _add(self, counts: list[int], total: float) -> None:
+            if amount == amount:  # NaN falls in no bucket, as with observe()
+                counts[bisect_left(bounds, amount)] += n  # the first bound >= amount; the last one is +Inf
         self._sum.inc(total)
         for bucket, count in zip(self._buckets, counts, strict=True):
             if count:

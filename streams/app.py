@@ -77,7 +77,8 @@ class Tuning:
     """Checkpoints write whole states: a big state is saved less often, so the changelog grows by at most
     about this much per second (Tansu does not compact; real Kafka has to compact it)."""
     max_unsaved_records: int = 100_000
-    """Records held for the next checkpoint (memory; replay after a crash): save early when there are more."""
+    """Records held for the next checkpoint (a crash replays them; held as spans, they cost no memory): save
+    early when there are more."""
     combiner_within_s: float = 0.05
     fast_path: bool = True
     """Input fetches handed over whole (streams/fast_path.py) instead of Faust's per-event streams."""

@@ -102,21 +102,20 @@ class CheckpointGate:
         self.bytes_per_s = bytes_per_s
         """Checkpoints write whole states: a big one is saved less often (see `Tuning.checkpoint_bytes_per_s`)."""
         self.most_held = most_held
-        """Save early when this many offsets are held (memory; replay after a crash); None: no limit."""
+        """Save early when this many offsets are held (a crash replays them); None: no limit."""
         self.held: dict[TP, list[tuple[int, Message]]] = {}
         """Per partition, the spans held: (first offset, last message), contiguous spans merged."""
         self.offsets = 0
         """How many offsets the held spans cover."""
         self.due_at = time.monotonic() + interval_s
 
-    def hold(self, last: Message, first: int | None = None) -> None:
-        """Hold the records of `last`'s partition from offset `first` (default: `last` alone) to `last`."""
-        start = last.offset if first is None else first
-        self.offsets += last.offset - start + 1
+    def hold(self, last: Message, first: int) -> None:
+        """Hold the records of `last`'s partition from offset `first` to `last`."""
+        self.offsets += last.offset - first + 1
         spans = self.held.setdefault(last.tp, [])
-        if spans and spans[-1][1].offset + 1 == start:
-            start = spans.pop()[0]  # right after the span before: one span, acked at the cost of one record
-        spans.append((start, last))
+        if spans and spans[-1][1].offset + 1 == first:
+            first = spans.pop()[0]  # right after the span before: one span, acked at the cost of one record
+        spans.append((first, last))
 
     def forget(self, tps: Collection[TP]) -> None:
         """Never ack these partitions' held records: revoked, or restored and replayed from their checkpoint."""

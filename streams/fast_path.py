@@ -74,18 +74,15 @@ def _taken_with(message: Message) -> tuple[Any, Any]:
 def by_partition(messages: Iterable[Message]) -> list[Fetched]:
     """Messages of Faust's per-event path as spans: a new span wherever a partition's offsets do not rise or
     its messages came in another generation or seek epoch (each span is kept or dropped whole)."""
-    spans: list[Fetched] = []
-    open_spans: dict[TP, int] = {}
+    runs: list[list[Message]] = []
+    open_runs: dict[TP, list[Message]] = {}
     for message in messages:
-        at = open_spans.get(message.tp)
-        if at is None or message.offset <= spans[at].last.offset or _taken_with(message) != _taken_with(spans[at].last):
-            open_spans[message.tp] = len(spans)
-            spans.append(Fetched(message, message.offset, [raw_record(message)]))
-        else:
-            span = spans[at]
-            span.records.append(raw_record(message))
-            spans[at] = Fetched(message, span.first, span.records)
-    return spans
+        run = open_runs.get(message.tp)
+        if run is None or message.offset <= run[-1].offset or _taken_with(message) != _taken_with(run[-1]):
+            run = open_runs[message.tp] = []
+            runs.append(run)
+        run.append(message)
+    return [Fetched(run[-1], run[0].offset, [raw_record(m) for m in run]) for run in runs]
 
 
 def current(message: Message, epoch: int) -> bool:

@@ -331,7 +331,7 @@ def test_the_gate_acks_held_records_only_after_the_outputs_are_flushed() -> None
     now = g.due_at - 5.0
     assert not g.due(now + 60)  # nothing held: nothing to save
     hold(g, journal, 0, 7, 8)
-    g.hold(cast(Any, HeldMessage(journal, "gate-moves", 1, 3)))  # one record alone
+    hold(g, journal, 1, 3, 3)  # one record alone
     assert not g.due(now + 1)
     assert g.due(now + 5)
     asyncio.run(g.saved(now + 5, written=100))
