@@ -97,7 +97,7 @@ def _replay(
         watermark = engine.watermark
         if watermark is not None and (checked is None or watermark // step > checked):
             checked = watermark // step
-            combiner.update(SOURCE, engine.partial(air=False))  # the levels need no air figures
+            combiner.update(SOURCE, engine.live_partial())  # read before the next apply
             alerts.extend(combiner.take_alerts())
     combiner.update(SOURCE, engine.partial())
     alerts.extend(combiner.take_alerts())

@@ -15,6 +15,7 @@ from baystream.schemas.complex import COMPLEX_ID, PORT_CODES, facility_scope
 from baystream.schemas.json_form import format_time
 from baystream.streams.config import RANK, IndicatorConfig
 from baystream.streams.engine.air import origin_values
+from baystream.streams.engine.facility import FacilityAggregates
 from baystream.streams.engine.index import congestion_index
 from baystream.streams.engine.series import HOUR_MS, MINUTE_MS
 from baystream.streams.engine.totals import Limits, Totals
@@ -85,6 +86,9 @@ class Combiner:
                 if code not in totals:
                     totals[code] = Totals()
                     ports[code] = part["port"]
+                if isinstance(part, FacilityAggregates):  # `PartitionEngine.live_partial`: no air part
+                    totals[code].add_live(part, limits)
+                    continue
                 totals[code].add_partial(part, limits)
                 totals[code].air.add_partial(part.get("air"), watermark, config.air)
         return totals, ports
@@ -152,7 +156,7 @@ class Combiner:
     def _indexes(self) -> list[IndicatorValue]:
         """The congestion_index of every scope, and nothing else: what the levels need. The air figures and
         the other indicators are left out (a replay checks levels every quarter hour: docs/benchmarks.md), so
-        the engines' partials may leave out their air part (`PartitionEngine.partial(air=False)`)."""
+        the engines' partials may leave out their air part (`PartitionEngine.partial(air=False)`, `live_partial`)."""
         if self._cache is not None:
             return [v for v in self._cache if v.indicator == "congestion_index"]
         watermark = self.watermark

@@ -73,7 +73,7 @@ class FacilityAggregates:
     def __init__(self, port: str):
         self.port = port
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
-        self.samples: dict[str, Samples] = {name: {} for name in SERIES}
+        self.samples: dict[str, Samples] = {name: Samples() for name in SERIES}
         self.turn_bins: dict[int, dict[int, int]] = {}
         """completion minute -> {turn time rounded to whole minutes: visits}, for the p90"""
         self.gate_moves: Counts = {}
@@ -87,7 +87,7 @@ class FacilityAggregates:
     def prune(self, now_ms: int) -> None:
         """Forget buckets no window relative to `now_ms` or a later watermark can include."""
         for name, spec in SERIES.items():
-            prune(self.samples[name], oldest_bucket(now_ms, spec))
+            self.samples[name].prune(oldest_bucket(now_ms, spec))
         oldest = oldest_bucket(now_ms, SHORT)
         prune(self.turn_bins, oldest)
         prune(self.gate_moves, oldest)

@@ -165,6 +165,12 @@ class PartitionEngine:
                 facilities[code]["air"] = part
         return {"watermark": self.watermark, "counts": dict(self.counts), "facilities": facilities}
 
+    def live_partial(self) -> dict[str, Any]:
+        """The partial's figures read in place, for a `Combiner` in the same process: the facilities' own
+        aggregates, not copies, and no air part (enough for the congestion levels). A replay checks the levels
+        with it every quarter hour of event time; it is valid until the next `apply`."""
+        return {"watermark": self.watermark, "counts": self.counts, "facilities": self.facilities}
+
     def _rail_from_imports(self) -> None:
         """The rail-bound part of the imports on terminal, rebuilt from them (a state saved before it was kept)."""
         for agg in self.facilities.values():

@@ -18,10 +18,51 @@ HOUR_MINUTES = 60
 DAY_MINUTES = 1440
 DAY_QUARTERS = 96
 
-Samples = dict[int, list[int]]
-"""bucket -> [count, sum of durations in ms]"""
-Counts = dict[int, int]
-"""bucket -> count"""
+FAR_PAST = -(2**62)
+"""A bucket before any other: a window from here holds every bucket."""
+
+
+class Samples(dict[int, list[int]]):
+    """bucket -> [count, sum of durations in ms], with the sums over the buckets from `start` on kept as
+    samples come and go: a window's figures are read at once (`window`) instead of summed over its buckets at
+    every level check (docs/benchmarks.md)."""
+
+    __slots__ = ("count", "start", "total")
+
+    def __init__(self, cells: Mapping[int, list[int]] | None = None):
+        super().__init__(cells or {})
+        self.start = FAR_PAST
+        self.count = sum([cell[0] for cell in self.values()])
+        self.total = sum([cell[1] for cell in self.values()])
+
+    def window(self, start: int) -> tuple[int, int]:
+        """(count, sum) of the buckets from `start` on. The kept sums move there: forward by the buckets left
+        behind, backward (rare: a newer watermark asked first) by summing them all again."""
+        if start > self.start:
+            if start - self.start <= len(self):
+                for bucket in range(self.start, start):
+                    cell = self.get(bucket)
+                    if cell is not None:
+                        self.count -= cell[0]
+                        self.total -= cell[1]
+            else:
+                for bucket, cell in self.items():
+                    if self.start <= bucket < start:
+                        self.count -= cell[0]
+                        self.total -= cell[1]
+        elif start < self.start:
+            self.count = sum([cell[0] for bucket, cell in self.items() if bucket >= start])
+            self.total = sum([cell[1] for bucket, cell in self.items() if bucket >= start])
+        self.start = start
+        return self.count, self.total
+
+    def prune(self, oldest_kept: int) -> None:
+        """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
+        for bucket in [bucket for bucket in self if bucket < oldest_kept]:
+            cell = self.pop(bucket)
+            if bucket >= self.start:
+                self.count -= cell[0]
+                self.total -= cell[1]
 
 
 def add_sample(series: Samples, minute: int, value: int) -> None:
@@ -31,16 +72,29 @@ def add_sample(series: Samples, minute: int, value: int) -> None:
     else:
         cell[0] += 1
         cell[1] += value
+    if minute >= series.start:
+        series.count += 1
+        series.total += value
 
 
 def remove_sample(series: Samples, minute: int, value: int) -> None:
     cell = series.get(minute)
     if cell is None:
         return
+    count, total = cell
     cell[0] -= 1
     cell[1] -= value
     if cell[0] <= 0:
         del series[minute]
+    else:
+        count, total = 1, value
+    if minute >= series.start:
+        series.count -= count
+        series.total -= total
+
+
+Counts = dict[int, int]
+"""bucket -> count"""
 
 
 def add_count(counts: Counts, minute: int, by: int = 1) -> None:
@@ -67,7 +121,7 @@ def samples_out(series: Samples, oldest: int) -> list[int]:
 
 
 def samples_in(flat: list[int]) -> Samples:
-    return {int(flat[i]): [int(flat[i + 1]), int(flat[i + 2])] for i in range(0, len(flat), 3)}
+    return Samples({int(flat[i]): [int(flat[i + 1]), int(flat[i + 2])] for i in range(0, len(flat), 3)})
 
 
 def counts_out(counts: Counts, oldest: int) -> list[int]:

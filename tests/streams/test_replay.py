@@ -192,3 +192,36 @@ def test_the_replays_level_checks_alert_as_the_whole_indicator_set_does() -> Non
     alerts.extend(combiner.take_alerts())
     assert len(alerts) > 10  # the run has level changes to compare
     assert replay(events, config).alerts == alerts
+
+
+def test_the_live_partial_sums_to_the_totals_of_the_partial_check_for_check() -> None:
+    """`PartitionEngine.live_partial` (the engine's aggregates read in place) gives every scope's totals
+    exactly as the copied partial does, also beside another engine whose newer watermark sets the windows.
+    Eight days, so the 7-day rail window is full; short dwell thresholds, so their limits cut through data."""
+    from baystream.producers.simulator import simulate
+    from baystream.streams.config import IndicatorConfig
+    from baystream.streams.engine import Combiner, PartitionEngine
+
+    config = IndicatorConfig(
+        long_dwell_days=1,
+        long_dwell_truck_days=1.5,
+        long_dwell_rail_days=0.5,
+        rail_backlog_days=2,
+        visit_timeout_hours=2,
+    )
+    ahead, behind = PartitionEngine(config), PartitionEngine(config)
+    checked, compared = None, 0
+    for number, event in enumerate(simulate("normal", 8 * 24, seed=5)):
+        (ahead if number % 3 else behind).apply(event)  # `behind` gets a third: its watermark trails at times
+        watermark = ahead.watermark
+        if watermark is None or behind.watermark is None or (checked is not None and watermark // 3_600_000 <= checked):
+            continue
+        checked = watermark // 3_600_000
+        copied, live = Combiner(config), Combiner(config)
+        copied.update("ahead", ahead.partial(air=False))
+        copied.update("behind", behind.partial(air=False))
+        live.update("ahead", ahead.live_partial())
+        live.update("behind", behind.live_partial())
+        assert live._scopes(watermark) == copied._scopes(watermark)
+        compared += 1
+    assert compared > 150
