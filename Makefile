@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,rocksdb]'
 	touch $(STAMP)
 
-## Compile the simulator's model with mypyc when its sources changed (pure Python if it cannot).
+## Compile the simulator's model and the Avro decoders with mypyc when their sources changed (Python if it cannot).
 compiled: $(STAMP)
-	$(BIN)/python -m baystream.infra.compile_simulator
+	$(BIN)/python -m baystream.infra.compile
 
 ## Start the embedded broker, topics, workers, simulator, dashboard and metrics; Ctrl-C stops all.
 run: $(STAMP) compiled

@@ -6,7 +6,9 @@ The events: the simulator's congested-2021 stream (the worker benchmarks' worklo
 publisher encodes them, in the single-object format and in the Confluent format (a `mock://` registry).
 Per format, interleaved rounds of
 - `fastavro`: what `Codec.decode` did before: the header, `schemaless_reader` on a BytesIO of the body, `type`;
-- `compiled body`: the compiled decoder alone on the body in place (`decoder_for(...)(data, offset)`);
+- `interpreted body`: the generated decoder, exec'd (no mypyc build), alone on the body in place;
+- `compiled body`: the decoder the Codec uses alone on the body in place (`decoder_for(...)(data, offset)`):
+  the mypyc build of `make compiled` when it is fresh (`compiled build` in the output), else the interpreted one;
 - `Codec.decode`: the whole call as the worker, tail and dashboard make it now.
 Medians of CPU µs per event (process time, one thread); the machine is shared, so compare within a run.
 """
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fastavro import schemaless_reader
 
 from baystream.producers.simulator import simulate
-from baystream.schemas.avro_decoder import decoder_for
+from baystream.schemas.avro_decoder import compile_decoder, decoder_for, native_build
 from baystream.schemas.catalog import catalog
 from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
 
@@ -55,10 +57,17 @@ def fastavro_codec_decode(codec_by_id: dict[int, Any]) -> Callable[[bytes], dict
     return decode
 
 
-def body_decode() -> Callable[[bytes], dict[str, Any]]:
-    """The compiled decoder on the body in place, without the Codec around it."""
+def body_decode(native: bool) -> Callable[[bytes], dict[str, Any]]:
+    """The Codec's decoder (`native`), or the interpreted one, on the body in place, without the Codec."""
     schemas = catalog()
-    by_header = {SINGLE_OBJECT_MAGIC + v.fingerprint: decoder_for(v.parsed) for v in schemas.current.values()}
+    by_header = {
+        SINGLE_OBJECT_MAGIC + v.fingerprint: (
+            decoder_for(v.parsed, None, v.name)
+            if native
+            else compile_decoder(v.parsed, None, v.name, native=False).decode
+        )
+        for v in schemas.current.values()
+    }
 
     def decode(data: bytes) -> dict[str, Any]:
         return by_header[data[:10]](data, 10)
@@ -100,7 +109,12 @@ def main() -> None:
     for data in encoded["single-object"][:1000] + encoded["confluent"][:1000]:  # the same records either way
         assert (confluent if data[0] == 0 else single).decode(data) == old(data)
     candidates: dict[str, dict[str, Callable[[bytes], Any]]] = {
-        "single-object": {"fastavro": old, "compiled body": body_decode(), "Codec.decode": single.decode},
+        "single-object": {
+            "fastavro": old,
+            "interpreted body": body_decode(native=False),
+            "compiled body": body_decode(native=True),
+            "Codec.decode": single.decode,
+        },
         "confluent": {"fastavro": old, "Codec.decode": confluent.decode},
     }
     times: dict[tuple[str, str], list[float]] = {}
@@ -108,7 +122,12 @@ def main() -> None:
         for framing, ways in candidates.items():
             for name, decode in ways.items():
                 times.setdefault((framing, name), []).append(per_event_us(decode, encoded[framing]))
-    result: dict[str, Any] = {"events": len(events), "rounds": args.rounds, "us_per_event_median": {}}
+    result: dict[str, Any] = {
+        "events": len(events),
+        "rounds": args.rounds,
+        "compiled build": native_build() is not None,
+    }
+    result["us_per_event_median"] = {}
     for (framing, name), values in times.items():
         result["us_per_event_median"][f"{framing}: {name}"] = round(statistics.median(values), 2)
     medians = result["us_per_event_median"]

@@ -15,22 +15,38 @@ Supported: string, bytes, boolean, int, long, double, enum, `timestamp-millis` l
 unions of null and one of those (except the array), named type references. Between a writer and a reader
 version: fields matched by name (no aliases), writer fields the reader lacks skipped, reader fields the
 writer lacks taking their default, enums mapped by symbol with the reader's default for unknown ones.
+
+The compiled build: `make compiled` writes the same bodies for every pair the Codec reads (`catalog_pairs`)
+as typed functions of one module (`native_module`) and compiles it with mypyc (`COMPILED`, infra/compiled.py),
+which halves the decoder's time. The build is named by a digest of this generator and the schema files,
+so an edited schema or generator is read by the exec'd decoders until the next `make`; `compile_decoder`
+takes the build's functions for a pair it holds (`pair_key`: the whole schemas and the tag), and what
+they are not sure of goes to the exec'd decoder, then fastavro, as above.
 """
 
 from __future__ import annotations
 
+import ast
 import copy
+import functools
+import hashlib
+import importlib
+import inspect
 import io
+import json
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import fastavro
 from fastavro import schemaless_reader
 
+from baystream.infra.compiled import Group
 from baystream.schemas.avro_encoder import Unsupported, _is
+from baystream.schemas.catalog import AVRO_DIR, catalog
 
 Decoder = Callable[..., dict[str, Any]]
 """`decode(data, offset=0)`: the record whose Avro body starts at `offset` of `data`."""
@@ -50,7 +66,7 @@ class _Unhandled(Exception):
     """Raised inside generated code for bytes it is not sure of: the record goes to fastavro."""
 
 
-def _varint(b: Any, p: int) -> tuple[int, int]:
+def _varint(b: bytes, p: int) -> tuple[int, int]:
     """Avro long of more than one byte at `p` and the position after it; at most 10 bytes, 64-bit values."""
     x = 0
     shift = 0
@@ -69,7 +85,7 @@ def _varint(b: Any, p: int) -> tuple[int, int]:
     return value, p
 
 
-def _length(b: Any, p: int) -> tuple[int, int]:
+def _length(b: bytes, p: int) -> tuple[int, int]:
     """A non-negative length (string, bytes) of any width; a negative one is fastavro's to judge."""
     value, p = _varint(b, p)
     if value < 0:
@@ -111,7 +127,7 @@ _SIX = 1 << 42
 _three_pairs = struct.Struct("<HHH").unpack_from
 
 
-def _strings(b: Any, p: int) -> tuple[list[str], int]:
+def _strings(b: bytes, p: int) -> tuple[list[str], int]:
     """An array of strings: blocks of (positive count, items) up to a zero count."""
     items: list[str] = []
     append = items.append
@@ -149,6 +165,8 @@ class CompiledDecoder:
     fast: Decoder | None
     quick: Decoder | None
     source: str | None
+    native: bool = False
+    """True when `decode`, `fast` and `quick` are the compiled build's (mypyc), `source` the interpreted one's."""
 
 
 def fastavro_decoder(writer: Any, reader: Any = None, tag: str | None = None) -> Decoder:
@@ -183,12 +201,24 @@ class _Generator:
 
     Two bodies of the same reads: the quick one assumes one-byte lengths and six-byte timestamps (what our
     events are) with table lookups and no branches, and raises otherwise; the full one reads any width.
+    `native`: the bodies as typed functions of a module for mypyc (`native_module`): the same reads, with
+    branches on bytes instead of tables (cheap in C) and constants written as literals.
     """
 
-    def __init__(self, writer: dict[str, Any], reader: dict[str, Any] | None, tag: str | None = None):
+    def __init__(
+        self,
+        writer: dict[str, Any],
+        reader: dict[str, Any] | None,
+        tag: str | None = None,
+        native: bool = False,
+        literals: dict[str, str] | None = None,
+    ):
         self.writer = writer
         self.reader = reader
         self.tag = tag
+        self.native = native
+        self.literals: dict[str, str] = {} if literals is None else literals
+        """Native: module-level constants (shared by the pairs of a module), name to `: type = value` source."""
         self.writer_named: dict[str, Any] = writer.get("__named_schemas") or {}
         self.reader_named: dict[str, Any] = (reader or writer).get("__named_schemas") or {}
         self.namespace: dict[str, Any] = {
@@ -217,6 +247,18 @@ class _Generator:
         self.namespace[name] = value
         return name
 
+    def literal(self, value: Any) -> str:
+        """Native: source giving `value` (a fresh copy of a list or dict at every evaluation); only values
+        whose repr reads back as the same types and values, else the pair stays interpreted."""
+        shown = repr(value)
+        try:
+            same = _strict(ast.literal_eval(shown)) == _strict(value)
+        except (ValueError, SyntaxError, TypeError, RecursionError):
+            same = False
+        if not same:
+            raise Unsupported(f"a constant without an exact literal: {shown[:60]}")
+        return shown
+
     def body(self, quick: bool) -> list[str]:
         """The statements reading the record, ending with its return (after the check for truncation)."""
         self.quick = quick
@@ -224,7 +266,8 @@ class _Generator:
         self.items = []
         self.record(self.writer, self.reader)
         if self.tag is not None:
-            self.items.append(f"'type': {self.constant('T', self.tag)}")
+            tag = self.literal(self.tag) if self.native else self.constant("T", self.tag)
+            self.items.append(f"'type': {tag}")
         result = "{" + ", ".join(self.items) + "}"
         return [*self.lines, "if p > len(b):", "    raise _Unhandled", f"return {result}"]
 
@@ -245,6 +288,9 @@ class _Generator:
             if "default" not in field:
                 raise Unsupported(f"reader field {name!r} without a default")
             default = field["default"]
+            if self.native:  # a list or dict display builds a new one per record, as the copy does
+                self.items.append(f"{name!r}: {self.literal(default)}")
+                continue
             shown = self.constant("D", default)
             if isinstance(default, list | dict):
                 shown = f"_copy({shown})"
@@ -259,6 +305,14 @@ class _Generator:
             self.union(target, w, r)
         elif w in ("string", "bytes") and r == w:
             decode = ".decode()" if w == "string" else ""
+            if self.quick and self.native:
+                emit("n = b[p]")
+                emit("if n & 129:")
+                emit("    raise _Unhandled")
+                emit("q = p + 1")
+                emit("p = q + (n >> 1)")
+                emit(f"{target} = b[q:p]{decode}")
+                return
             if self.quick:  # a length byte the table does not cover sends p past the end: the final check
                 emit("q = p + 1")
                 emit("p = q + _HALF[b[p]]")
@@ -273,6 +327,11 @@ class _Generator:
             emit("e = p + n")
             emit(f"{target} = b[p:e]{decode}")
             emit("p = e")  # past the end only if truncated: the final check sends it to fastavro
+        elif w == "boolean" and r == w and self.native:
+            emit("if b[p] > 1:")
+            emit("    raise _Unhandled")
+            emit(f"{target} = b[p] == 1")
+            emit("p += 1")
         elif w == "boolean" and r == w:
             emit(f"{target} = {self.constant('B', {0: False, 1: True})}[b[p]]")
             emit("p += 1")
@@ -314,6 +373,18 @@ class _Generator:
             self.long("ms", 64)
             emit(f"{target} = _millis(ms)")
             return
+        if self.native:  # five continued bytes and a last one: a time from 1970 to 2039 unless the sign bit
+            emit("x = b[p] & b[p + 1] & b[p + 2] & b[p + 3] & b[p + 4]")
+            emit("y = b[p + 5]")
+            emit("if not x & 128 or y & 128:")
+            emit("    raise _Unhandled")
+            parts = " | ".join(f"(b[p + {i}] & 127) << {7 * i}" for i in range(1, 5))
+            emit(f"z = (b[p] & 127) | {parts} | y << 35")
+            emit("if z & 1:")
+            emit("    raise _Unhandled")
+            emit(f"{target} = _fromtimestamp(z / 2000, _UTC)")
+            emit("p += 6")
+            return
         emit("x, y, z = _three_pairs(b, p)")
         emit("z = _PAIR[x] | _PAIR[y] << 14 | _LAST_PAIR[z] << 28")
         emit(f"if z >= {_SIX} or z & 1:")  # not six bytes (or a table miss), or before 1970
@@ -333,7 +404,13 @@ class _Generator:
                     continue
                 symbol = default
             table[position << 1] = symbol
-        self.lines.append(f"{target} = {self.constant('E', table)}[b[p]]")
+        if self.native:  # one module-level table per distinct table
+            value = f"Final[dict[int, str]] = {self.literal(table)}"
+            name = next((n for n, v in self.literals.items() if v == value), f"_E{len(self.literals)}")
+            self.literals[name] = value
+        else:
+            name = self.constant("E", table)
+        self.lines.append(f"{target} = {name}[b[p]]")
         self.lines.append("p += 1")
 
     def union(self, target: str, writer: Any, reader: Any) -> None:
@@ -361,6 +438,33 @@ class _Generator:
         self.lines[before:] = ["    " + line for line in self.lines[before:]]
         emit("else:")
         emit("    raise _Unhandled")
+
+    def native_functions(self, index: int, key: str) -> list[str]:
+        """Native: typed `quick_<index>`, `fast_<index>`, and `decode_<index>` trying them, then `FALLBACK[key]`."""
+        lines: list[str] = []
+        fields = len(self.writer["fields"])
+        declared = ["_: Any", *(f"v{i}: Any" for i in range(fields)), *(f"{n}: int" for n in "xyznqe"), "ms: int"]
+        for kind, quick in (("quick", True), ("fast", False)):
+            body = self.body(quick)
+            lines += [f"def {kind}_{index}(b: bytes, p: int = 0) -> dict[str, Any]:"]
+            lines += ["    " + line for line in [*declared, *body]]
+            lines += ["", ""]
+        return [
+            *lines,
+            f"def decode_{index}(b: Any, p: int = 0) -> dict[str, Any]:",
+            "    if isinstance(b, bytes):",
+            "        try:",
+            f"            return quick_{index}(b, p)",
+            "        except Exception:",  # not one of our usual records: the full reader
+            "            pass",
+            "        try:",
+            f"            return fast_{index}(b, p)",
+            "        except Exception:",
+            "            pass",
+            f"    return FALLBACK[{key!r}](b, p)",  # the interpreted decoder, then fastavro
+            "",
+            "",
+        ]
 
     def source(self) -> str:
         quick = self.body(quick=True)
@@ -395,10 +499,136 @@ def _parsed(schema: Any) -> Any:
     return fastavro.parse_schema(schema)
 
 
-def compile_decoder(writer: Any, reader: Any = None, tag: str | None = None) -> CompiledDecoder:
+def _strict(value: Any) -> Any:
+    """A form equal only for values of the same types throughout (1, 1.0 and True differ)."""
+    if isinstance(value, dict):
+        return ("dict", [(_strict(k), _strict(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_strict(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _bare(schema: Any) -> Any:
+    """A parsed schema without fastavro's own keys (`__fastavro_parsed`, `__named_schemas`, ...)."""
+    if isinstance(schema, dict):
+        return {k: _bare(v) for k, v in schema.items() if not k.startswith("__")}
+    if isinstance(schema, list):
+        return [_bare(v) for v in schema]
+    return schema
+
+
+def pair_key(writer: Any, reader: Any, tag: str | None) -> str:
+    """Names a writer, reader and tag by the whole schemas (defaults and all): the compiled build's index."""
+    text = json.dumps([_bare(writer), _bare(reader), tag], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+# --- the compiled build: the decoders of the catalog, generated and compiled with mypyc at `make compiled` ----
+
+NATIVE_MODULE = "_avro_decoders"
+"""The generated module, in the build only (never in the repository): `baystream.schemas._avro_decoders`."""
+
+_NATIVE_HEADER = '''"""The Avro decoders of the schema catalog for mypyc (from baystream.schemas.avro_decoder)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+'''
+
+
+def catalog_pairs() -> list[tuple[Any, Any, str]]:
+    """What the Codec reads: every version of every schema, the newest alone and older ones with the newest,
+    tagged with the schema's name."""
+    schemas = catalog()
+    pairs: list[tuple[Any, Any, str]] = []
+    for name, versions in schemas.versions.items():
+        current = schemas.current[name]
+        pairs += [(v.parsed, None if v is current else current.parsed, name) for v in versions]
+    return pairs
+
+
+def native_module(pairs: list[tuple[Any, Any, str | None]]) -> str:
+    """The source of a module of typed decoders for mypyc: per pair `quick_<i>`, `fast_<i>` and `decode_<i>`,
+    and `DECODERS`, `(decode, fast, quick)` by `pair_key`. `decode` ends in `FALLBACK[key]`, which the loader
+    sets to the interpreted decoder (then fastavro). Pairs with unsupported constructs are left out."""
+    literals: dict[str, str] = {}
+    functions: list[str] = []
+    table: list[str] = []
+    for index, (writer, reader, tag) in enumerate(pairs):
+        writer = _parsed(writer)
+        reader = None if reader is None else _parsed(reader)
+        key = pair_key(writer, reader, tag)
+        try:
+            functions += _Generator(writer, reader, tag, native=True, literals=literals).native_functions(index, key)
+        except Unsupported:
+            continue
+        table.append(f"    {key!r}: (decode_{index}, fast_{index}, quick_{index}),")
+    shared = [f"{name}: Final = {value!r}" for name, value in (("_LONG_MIN", _LONG_MIN), ("_LONG_MAX", _LONG_MAX))]
+    shared += [
+        f"_FLOAT_EXACT_MS: Final = {_FLOAT_EXACT_MS!r}",
+        "_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)",
+        "_UTC: Final = UTC",
+        "_fromtimestamp: Final = datetime.fromtimestamp",
+        "_unpack_double: Final = struct.Struct('<d').unpack_from",
+        "FALLBACK: Final[dict[str, Callable[[Any, int], dict[str, Any]]]] = {}",
+        *(f"{name}: {value}" for name, value in literals.items()),
+    ]
+    helpers = [inspect.getsource(f) for f in (_Unhandled, _varint, _length, _millis, _strings)]  # as here
+    return "\n".join(
+        [
+            _NATIVE_HEADER,
+            *shared,
+            "",
+            "",
+            "\n\n".join(helpers),
+            "",
+            *functions,
+            "DECODERS: Final[dict[str, tuple[Callable[..., dict[str, Any]], ...]]] = {",
+            *table,
+            "}",
+            "",
+        ]
+    )
+
+
+def _native_sources() -> list[Path]:
+    """What the generated module depends on: this generator, its helpers, and every schema file."""
+    here = Path(__file__).parent
+    return [here / "avro_decoder.py", here / "avro_encoder.py", here / "catalog.py", *sorted(AVRO_DIR.rglob("*.avsc"))]
+
+
+def _write_native_module(folder: Path) -> None:
+    path = folder.joinpath(*COMPILED.package.split("."), f"{NATIVE_MODULE}.py")
+    path.write_text(native_module(list(catalog_pairs())))
+
+
+COMPILED = Group(
+    "decoders", __package__ or "baystream.schemas", (NATIVE_MODULE,), _native_sources, _write_native_module
+)
+"""The decoders' build (`BAYSTREAM_DECODERS_COMPILED=0` turns it off); used only while it matches the sources."""
+
+
+@functools.cache
+def native_build() -> Any:
+    """The compiled module of a fresh build, or None (no build, a stale one, switched off): then Python."""
+    import baystream.schemas as package
+
+    if not COMPILED.enable(package.__path__):
+        return None
+    try:
+        return importlib.import_module(f"{COMPILED.package}.{NATIVE_MODULE}")
+    except ImportError:
+        return None
+
+
+def compile_decoder(writer: Any, reader: Any = None, tag: str | None = None, native: bool = True) -> CompiledDecoder:
     """The decoders of a writer schema, read as `reader` when given (parsed by fastavro, or JSON forms).
 
     `tag`: a `type` the records get as their last key (the Codec's event type), else fastavro's record as is.
+    `native`: the compiled build's functions when it has this pair (`native_build`), else the interpreted ones.
     """
     writer = _parsed(writer)
     reader = None if reader is None else _parsed(reader)
@@ -412,7 +642,16 @@ def compile_decoder(writer: Any, reader: Any = None, tag: str | None = None) -> 
         return CompiledDecoder(slow, None, None, None)
     namespace = dict(generator.namespace, _slow=slow)
     exec(compile(source, f"<avro decoder of {writer.get('name')}>", "exec"), namespace)
-    return CompiledDecoder(namespace["decode"], namespace["fast"], namespace["quick"], source)
+    interpreted = CompiledDecoder(namespace["decode"], namespace["fast"], namespace["quick"], source)
+    built = native_build() if native else None
+    if built is not None:
+        key = pair_key(writer, reader, tag)
+        entry = built.DECODERS.get(key)
+        if entry is not None:
+            built.FALLBACK[key] = interpreted.decode
+            decode, fast, quick = entry
+            return CompiledDecoder(decode, fast, quick, source, native=True)
+    return interpreted
 
 
 _DECODERS: dict[tuple[int, int, str | None], tuple[Any, Any, Decoder]] = {}

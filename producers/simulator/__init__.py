@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from baystream.producers.simulator import compiled as _compiled
 
-COMPILED = _compiled.enable(__path__)
+COMPILED = _compiled.GROUP.enable(__path__)
 """True when the model runs from its compiled build (compiled.py), before any of its modules is imported."""
 
 from baystream.producers.simulator.rendering import Raw, to_record  # noqa: E402

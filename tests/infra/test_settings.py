@@ -84,7 +84,12 @@ def test_an_unknown_variable_is_reported_like_a_toml_typo() -> None:
         load_settings(env={"BAYSTREAM_PARTITONS": "6"})
     with pytest.raises(SettingsError, match="BAYSTREAM_WEBHOOKS: not a Baystream setting"):
         load_settings(env={"BAYSTREAM_WEBHOOKS": "[]"})  # a list of tables: TOML only
-    other = {"BAYSTREAM_CONFIG": "", "BAYSTREAM_TEST_ENGINES": "tansu", "BAYSTREAM_SIMULATOR_COMPILED": "0"}
+    other = {
+        "BAYSTREAM_CONFIG": "",
+        "BAYSTREAM_TEST_ENGINES": "tansu",
+        "BAYSTREAM_SIMULATOR_COMPILED": "0",
+        "BAYSTREAM_DECODERS_COMPILED": "0",
+    }
     assert load_settings(env=other) == Settings()
 
 

@@ -2,17 +2,26 @@
 
 Every schema and version of the catalog, alone and read with the newest version, in both wire framings;
 truncated, mutated and random bodies give fastavro's record or fastavro's error (through the Codec: the
-same DecodeError the worker dead-letters).
+same DecodeError the worker dead-letters). Each check runs on the interpreted decoders and on the mypyc
+build of `make compiled` (the suite's first step): where a C compiler is, the build must be there and used.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import json
+import os
 import re
+import shutil
 import struct
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -20,7 +29,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from baystream.schemas.avro_decoder import CompiledDecoder, compile_decoder, decoder_for
+from baystream.schemas.avro_decoder import COMPILED, CompiledDecoder, compile_decoder, decoder_for, native_build
 from baystream.schemas.catalog import SchemaVersion, catalog
 from baystream.schemas.errors import DecodeError
 from baystream.schemas.wire import SINGLE_OBJECT_MAGIC, Codec, ConfluentRegistry
@@ -58,10 +67,53 @@ def strict(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def compiled(writer: SchemaVersion, reader: SchemaVersion | None) -> CompiledDecoder:
-    decoder = compile_decoder(writer.parsed, None if reader is None else reader.parsed)
-    assert decoder.fast is not None and decoder.quick is not None, f"{writer.name} v{writer.version} should compile"
-    return decoder
+IMPLEMENTATIONS = ["interpreted", "mypyc"]
+
+
+def can_compile() -> bool:
+    """A C compiler and Python's headers: what `make compiled` needs to build the decoders."""
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(compiler) is not None and Path(sysconfig.get_paths()["include"], "Python.h").exists()
+
+
+def require_build() -> Any:
+    """The compiled decoders; a failure where they can be built (`make test` builds them first)."""
+    built = native_build()
+    if built is None:
+        if os.environ.get(COMPILED.switch) == "0":
+            pytest.skip(f"compiled decoders switched off ({COMPILED.switch}=0)")
+        if can_compile():
+            pytest.fail("no fresh build of the compiled decoders: run `make compiled`")
+        pytest.skip("no C compiler here: the decoders run interpreted")
+    return built
+
+
+def _untagged(read: Callable[..., dict[str, Any]], tag: str) -> Callable[..., dict[str, Any]]:
+    """The record without its `type` (the Codec's tag, its last key), for comparing with fastavro's."""
+
+    def untagged(data: Any, offset: int = 0) -> dict[str, Any]:
+        record = read(data, offset)
+        if list(record)[-1:] == ["type"] and record["type"] == tag:  # else left in: the comparison fails
+            del record["type"]
+        return record
+
+    return untagged
+
+
+def compiled(writer: SchemaVersion, reader: SchemaVersion | None, how: str = "interpreted") -> CompiledDecoder:
+    """The interpreted decoders of a pair, or the mypyc build's (the Codec's, tagged; the tag taken off)."""
+    reader_parsed = None if reader is None else reader.parsed
+    if how == "interpreted":
+        decoder = compile_decoder(writer.parsed, reader_parsed, native=False)
+        assert decoder.fast is not None and decoder.quick is not None, f"{writer.name} v{writer.version} should compile"
+        assert not decoder.native
+        return decoder
+    require_build()
+    decoder = compile_decoder(writer.parsed, reader_parsed, writer.name)
+    assert decoder.native, f"{writer.name} v{writer.version} should be in the compiled build"
+    assert decoder.fast is not None and decoder.quick is not None
+    untagged = [_untagged(f, writer.name) for f in (decoder.decode, decoder.fast, decoder.quick)]
+    return CompiledDecoder(*untagged, decoder.source, native=True)
 
 
 def assert_reads_as_fastavro(decoder: CompiledDecoder, data: bytes, offset: int, writer: Any, reader: Any) -> None:
@@ -75,11 +127,11 @@ def assert_reads_as_fastavro(decoder: CompiledDecoder, data: bytes, offset: int,
 
 
 def drawn(
-    writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject
+    writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject, how: str = "interpreted"
 ) -> tuple[bytes, Any, CompiledDecoder]:
     """Any record of the writer's schema as fastavro writes it, the reader's parsed schema, the decoder."""
     body = fastavro_bytes(writer.parsed, data.draw(records_of(json.loads(writer.text))))
-    return body, None if reader is None else reader.parsed, compiled(writer, reader)
+    return body, None if reader is None else reader.parsed, compiled(writer, reader, how)
 
 
 def test_every_version_compiles_alone_and_with_the_newest() -> None:
@@ -88,20 +140,82 @@ def test_every_version_compiles_alone_and_with_the_newest() -> None:
         compiled(writer, None)
 
 
+def test_the_codecs_pairs_are_all_in_the_compiled_build() -> None:
+    """Every (writer, newest) pair the Codec reads takes the mypyc build, through `decoder_for` too."""
+    built = require_build()
+    for writer, reader in PAIRS:
+        compiled(writer, reader, "mypyc")
+        decode = decoder_for(writer.parsed, None if reader is None else reader.parsed, writer.name)
+        assert decode in [entry[0] for entry in built.DECODERS.values()]
+    assert compile_decoder(_GATE.parsed).native is False  # untagged: not what the Codec reads, not built
+
+
+def test_the_compiled_build_exists_where_a_compiler_does() -> None:
+    if can_compile() and os.environ.get(COMPILED.switch) != "0":
+        assert COMPILED.fresh_build() is not None, "no fresh build of the compiled decoders: run `make compiled`"
+
+
+def test_a_build_of_other_sources_is_not_used(tmp_path: Path) -> None:
+    """A build is named by the digest of the generator and the schemas: an edited schema names another one,
+    which is not there, so the decoders stay interpreted (never stale) until the next `make compiled`."""
+    fresh = COMPILED.fresh_build()
+    sources = []
+    for index, original in enumerate(COMPILED.sources()):
+        sources.append(tmp_path / str(index) / original.name)
+        sources[-1].parent.mkdir()
+        sources[-1].write_bytes(original.read_bytes())
+    edited = dataclasses.replace(COMPILED, sources=lambda: sources)
+    assert edited.digest() == COMPILED.digest()
+    gate = next(p for p in sources if p.name == "GateMove.avsc")
+    gate.write_text(gate.read_text().replace('"doc"', '"doc" ', 1))
+    assert edited.digest() != COMPILED.digest()
+    assert edited.fresh_build() is None
+    assert not edited.enable([])
+    if fresh is not None:  # the real build under the edited sources' name is used; under another, not
+        root = tmp_path / "root"
+        shutil.copytree(fresh, root / COMPILED.name / "0123456789abcdef0123")
+        assert COMPILED.fresh_build(root) is None and edited.fresh_build(root) is None
+        shutil.copytree(fresh, edited.build_dir(root))
+        assert edited.fresh_build(root) == edited.build_dir(root)
+
+
+SWITCH = """
+from baystream.schemas.catalog import catalog
+from baystream.schemas.avro_decoder import compile_decoder
+gate = catalog().current["GateMove"]
+print(compile_decoder(gate.parsed, None, "GateMove").native)
+"""
+
+
+def test_the_variable_switches_the_build_off() -> None:
+    require_build()
+    for value, native in (("0", "False"), ("1", "True")):
+        env = {**os.environ, COMPILED.switch: value}
+        done = subprocess.run([sys.executable, "-c", SWITCH], env=env, capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == native
+
+
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("writer", "reader"), PAIRS, ids=VERSION_IDS)
 @SLOW
 @given(data=st.data(), prefix=st.binary(max_size=12), trailing=st.binary(max_size=4))
 def test_any_record_reads_as_fastavro_reads_it(
-    writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject, prefix: bytes, trailing: bytes
+    writer: SchemaVersion,
+    reader: SchemaVersion | None,
+    how: str,
+    data: st.DataObject,
+    prefix: bytes,
+    trailing: bytes,
 ) -> None:
-    body, reader_parsed, decoder = drawn(writer, reader, data)
+    body, reader_parsed, decoder = drawn(writer, reader, data, how)
     framed = prefix + body + trailing  # read in place, at an offset; bytes after the record are not its own
     assert_reads_as_fastavro(decoder, framed, len(prefix), writer.parsed, reader_parsed)
 
 
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize("type_name", sorted(EVENTS))
 @given(data=st.data())
-def test_valid_events_take_the_quick_path(type_name: str, data: st.DataObject) -> None:
+def test_valid_events_take_the_quick_path(type_name: str, how: str, data: st.DataObject) -> None:
     """Our events (2015-2035, strings under 64 bytes of UTF-8, arrays of fewer than 64 items) never need the
     full reader or fastavro. A longer array (a train of 64 boxes or more) has a two-byte block count, a longer
     string (a vessel name of 64 bytes) a two-byte length: the quick reader fails them and `decode` takes the
@@ -113,18 +227,19 @@ def test_valid_events_take_the_quick_path(type_name: str, data: st.DataObject) -
     assume(all(len(v.encode()) < 64 for v in strings))
     version = CURRENT[type_name]
     body = fastavro_bytes(version.parsed, record)
-    quick = compiled(version, None).quick
+    quick = compiled(version, None, how).quick
     assert quick is not None
     assert strict(quick(body)) == strict(fastavro_read(body, 0, version.parsed, None))
 
 
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("writer", "reader"), PAIRS, ids=VERSION_IDS)
 @SLOW
 @given(data=st.data())
 def test_truncated_and_mutated_bodies_fail_or_read_as_in_fastavro(
-    writer: SchemaVersion, reader: SchemaVersion | None, data: st.DataObject
+    writer: SchemaVersion, reader: SchemaVersion | None, how: str, data: st.DataObject
 ) -> None:
-    body, reader_parsed, decoder = drawn(writer, reader, data)
+    body, reader_parsed, decoder = drawn(writer, reader, data, how)
     cut = data.draw(st.integers(0, max(len(body) - 1, 0)))
     assert_reads_as_fastavro(decoder, body[:cut], 0, writer.parsed, reader_parsed)
     if body:
@@ -133,12 +248,13 @@ def test_truncated_and_mutated_bodies_fail_or_read_as_in_fastavro(
         assert_reads_as_fastavro(decoder, mutated, 0, writer.parsed, reader_parsed)
 
 
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("writer", "reader"), PAIRS, ids=VERSION_IDS)
 @given(garbage=st.binary(max_size=80))
 def test_garbage_fails_or_reads_as_in_fastavro(
-    writer: SchemaVersion, reader: SchemaVersion | None, garbage: bytes
+    writer: SchemaVersion, reader: SchemaVersion | None, how: str, garbage: bytes
 ) -> None:
-    decoder = compiled(writer, reader)
+    decoder = compiled(writer, reader, how)
     assert_reads_as_fastavro(decoder, garbage, 0, writer.parsed, None if reader is None else reader.parsed)
 
 
@@ -196,9 +312,10 @@ EDGE_BODIES: list[tuple[SchemaVersion, bytes]] = [
 ]
 
 
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("version", "body"), EDGE_BODIES, ids=[str(i) for i in range(len(EDGE_BODIES))])
-def test_edge_bodies_read_as_in_fastavro(version: SchemaVersion, body: bytes) -> None:
-    decoder = compiled(version, None)
+def test_edge_bodies_read_as_in_fastavro(version: SchemaVersion, body: bytes, how: str) -> None:
+    decoder = compiled(version, None, how)
     assert_reads_as_fastavro(decoder, body, 0, version.parsed, None)
     expected = outcome(lambda d, o: fastavro_read(d, o, version.parsed, None), body)
     if expected[0] == "record":  # the full reader reads any width itself, without fastavro
@@ -206,29 +323,31 @@ def test_edge_bodies_read_as_in_fastavro(version: SchemaVersion, body: bytes) ->
         assert outcome(decoder.fast, body) == expected
 
 
-def test_blocks_of_an_array_read_as_in_fastavro() -> None:
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
+def test_blocks_of_an_array_read_as_in_fastavro(how: str) -> None:
     """Other writers may split an array into blocks, or give a block's size with a negative count."""
     head = _rail_body([], 1)
     cut = head.index(b"Chicago") + len(b"Chicago")
     item = b"\x02A"
     for blocks in (b"\x02" + item + b"\x04" + item + item + b"\x00", b"\x01\x04" + item + b"\x00"):
         body = head[:cut] + blocks + head[cut + 1 :]
-        assert_reads_as_fastavro(compiled(_RAIL, None), body, 0, _RAIL.parsed, None)
+        assert_reads_as_fastavro(compiled(_RAIL, None, how), body, 0, _RAIL.parsed, None)
 
 
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
 @pytest.mark.parametrize("index", [*range(0, 16), 126, 127, 128, 255])
-def test_enum_and_boolean_bytes_read_as_in_fastavro(index: int) -> None:
+def test_enum_and_boolean_bytes_read_as_in_fastavro(index: int, how: str) -> None:
     """Out-of-range and negative enum indexes, booleans other than 0 and 1: whatever fastavro does."""
     body = bytearray(_gate_body())
     direction_at = body.index(b"APMT\x02v") + 6
     for at in (direction_at, direction_at + 1):
         changed = bytes(body[:at]) + bytes([index]) + bytes(body[at + 1 :])
-        assert_reads_as_fastavro(compiled(_GATE, None), changed, 0, _GATE.parsed, None)
+        assert_reads_as_fastavro(compiled(_GATE, None, how), changed, 0, _GATE.parsed, None)
     chassis = CURRENT["ChassisCheckout"]
     flag = fastavro_bytes(chassis.parsed, {**_chassis(), "out_of_service": True})
     assert flag[-1] == 1
     changed = flag[:-1] + bytes([index])
-    assert_reads_as_fastavro(compiled(chassis, None), changed, 0, chassis.parsed, None)
+    assert_reads_as_fastavro(compiled(chassis, None, how), changed, 0, chassis.parsed, None)
 
 
 def _chassis() -> dict[str, Any]:
@@ -247,13 +366,15 @@ def _chassis() -> dict[str, Any]:
     }
 
 
-def test_millis_read_as_fastavro_reads_them() -> None:
+@pytest.mark.parametrize("how", IMPLEMENTATIONS)
+def test_millis_read_as_fastavro_reads_them(how: str) -> None:
     """The float path (1970 to 2106) is exact to the microsecond: every millisecond of a sample of days."""
     step = 86_400_000 * 37 + 1
+    decode = compiled(_GATE, None, how).decode
     for ms in range(0, 2**32 * 1000, step * 1013):
         for near in (ms, ms + 1, ms + 999, ms + 500):
             body = _gate_body(event_time=near)
-            got = compile_decoder(_GATE.parsed).decode(body)["event_time"]
+            got = decode(body)["event_time"]
             assert got == EPOCH + timedelta(milliseconds=near) and got.tzinfo is UTC
 
 
@@ -268,8 +389,9 @@ def test_a_newer_writer_reads_with_the_current_reader_as_fastavro_does() -> None
     future_parsed = fastavro.parse_schema(copy.deepcopy(future))
     record = {**_gate_record(), "direction": NEW_SYMBOL, "lane": "7", "axles": 6}
     body = fastavro_bytes(future_parsed, record)
+    decoder = compile_decoder(future_parsed, _GATE.parsed, "GateMove")
+    assert decoder.fast is not None and not decoder.native  # not a pair of the catalog: interpreted
     decoder = compile_decoder(future_parsed, _GATE.parsed)
-    assert decoder.fast is not None
     assert_reads_as_fastavro(decoder, body, 0, future_parsed, _GATE.parsed)
     assert decoder.decode(body)["direction"] == "UNKNOWN"
     assert "lane" not in decoder.decode(body)

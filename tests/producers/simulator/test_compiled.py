@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import baystream.producers.simulator as simulator
-from baystream.producers.simulator import compiled
+from baystream.producers.simulator.compiled import GROUP, source_paths
 
 RUN = """
 import sys
@@ -22,9 +22,9 @@ drain(simulate_chunks("congested-2021", 30, 3), FileSink(sys.stdout))
 
 
 def _fake_build(root: Path) -> Path:
-    package = compiled.build_dir(root).joinpath(*compiled.PACKAGE.split("."))
+    package = GROUP.build_dir(root).joinpath(*GROUP.package.split("."))
     package.mkdir(parents=True)
-    for name in compiled.MODULES:
+    for name in GROUP.modules:
         (package / f"{name}.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
     return package
 
@@ -33,25 +33,25 @@ def test_a_build_of_the_current_sources_goes_first_on_the_path(tmp_path: Path, m
     monkeypatch.setattr(sys, "path", list(sys.path))  # enable() adds the build's folder for its shared library
     package = _fake_build(tmp_path)
     path: list[str] = ["/src/producers/simulator"]
-    assert compiled.enable(path, tmp_path)
+    assert GROUP.enable(path, tmp_path)
     assert path == [str(package), "/src/producers/simulator"]
 
 
 def test_no_build_or_switched_off_means_pure_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path: list[str] = []
-    assert not compiled.enable(path, tmp_path) and path == []
+    assert not GROUP.enable(path, tmp_path) and path == []
     _fake_build(tmp_path)
     monkeypatch.setenv("BAYSTREAM_SIMULATOR_COMPILED", "0")
-    assert not compiled.enable(path, tmp_path) and path == []
+    assert not GROUP.enable(path, tmp_path) and path == []
 
 
 def test_an_edited_source_names_another_build(tmp_path: Path) -> None:
-    sources = [tmp_path / p.name for p in compiled.source_paths()]
-    for original, copy in zip(compiled.source_paths(), sources, strict=True):
+    sources = [tmp_path / p.name for p in source_paths()]
+    for original, copy in zip(source_paths(), sources, strict=True):
         copy.write_bytes(original.read_bytes())
-    assert compiled.digest(sources) == compiled.digest()
+    assert GROUP.digest(sources) == GROUP.digest()
     sources[-1].write_text(sources[-1].read_text() + "\n# edited\n")
-    assert compiled.digest(sources) != compiled.digest()
+    assert GROUP.digest(sources) != GROUP.digest()
 
 
 def _run(env_value: str) -> tuple[str, str]:
