@@ -35,7 +35,7 @@ import inspect
 import io
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -550,7 +550,7 @@ def catalog_pairs() -> list[tuple[Any, Any, str]]:
     return pairs
 
 
-def native_module(pairs: list[tuple[Any, Any, str | None]]) -> str:
+def native_module(pairs: Iterable[tuple[Any, Any, str | None]]) -> str:
     """The source of a module of typed decoders for mypyc: per pair `quick_<i>`, `fast_<i>` and `decode_<i>`,
     and `DECODERS`, `(decode, fast, quick)` by `pair_key`. `decode` ends in `FALLBACK[key]`, which the loader
     sets to the interpreted decoder (then fastavro). Pairs with unsupported constructs are left out."""
@@ -602,7 +602,7 @@ def _native_sources() -> list[Path]:
 
 def _write_native_module(folder: Path) -> None:
     path = folder.joinpath(*COMPILED.package.split("."), f"{NATIVE_MODULE}.py")
-    path.write_text(native_module(list(catalog_pairs())))
+    path.write_text(native_module(catalog_pairs()))
 
 
 COMPILED = Group(
