@@ -31,8 +31,9 @@ def groups() -> list[Group]:
     """Every group `make compiled` builds."""
     from baystream.producers.simulator.compiled import GROUP as simulator
     from baystream.schemas.avro_decoder import COMPILED as decoders
+    from baystream.streams.engine.compiled import GROUP as engine
 
-    return [simulator, decoders]
+    return [simulator, decoders, engine]
 
 
 def build(group: Group, root: Path) -> Path:

@@ -35,7 +35,9 @@ from baystream.infra.errors import ConfigurationError
 ENV_PREFIX = "BAYSTREAM_"
 KAFKA_ENV_PREFIX = "BAYSTREAM_KAFKA_"
 FILE_SUFFIX = "_FILE"
-OTHER_VARIABLES = frozenset({"BAYSTREAM_CONFIG", "BAYSTREAM_SIMULATOR_COMPILED", "BAYSTREAM_DECODERS_COMPILED"})
+OTHER_VARIABLES = frozenset(
+    {"BAYSTREAM_CONFIG", "BAYSTREAM_SIMULATOR_COMPILED", "BAYSTREAM_DECODERS_COMPILED", "BAYSTREAM_ENGINE_COMPILED"}
+)
 """`BAYSTREAM_*` variables that are not settings (read elsewhere); any other unknown one is an error."""
 OTHER_PREFIXES = ("BAYSTREAM_TEST_",)
 """Prefixes of variables of the test suite and benchmarks, never read by a Baystream process."""

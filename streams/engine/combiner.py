@@ -98,7 +98,7 @@ class Combiner:
         index = self._index_value(scope, t, values, complex_t, as_of, aligned)
         values.update(t.air.values(self.config.air))  # after the index: none of them enters it
         values.update(origin_values(t.air.origins, self._countries))
-        return [*(IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()), index]
+        return [*[IndicatorValue(scope, name, value, None, as_of) for name, value in values.items()], index]
 
     def _index_value(
         self, scope: str, t: Totals, values: dict[str, float | None], complex_t: Totals, as_of: datetime, aligned: bool

@@ -80,8 +80,6 @@ class Vessels:
         self._agg = aggregates
         self.calls: dict[str, list[Any]] = {}
 
-    _status = staticmethod(call_status)
-
     @staticmethod
     def _wait(call: list[Any]) -> tuple[int, int] | None:
         """(bucket of the berth arrival, ms waited): from the first anchorage or holding-area arrival; a call
@@ -99,13 +97,13 @@ class Vessels:
         call = self.calls.get(key)
         if call is None:
             call = self.calls[key] = [None, None, None, None, ts, None, None]
-        status, wait = self._status(call), self._wait(call)
+        status, wait = call_status(call), self._wait(call)
         slot = milestone_slot(event)
         if call[slot] is None or ts < call[slot]:
             call[slot] = ts
         if ts > call[4]:
             call[4] = ts
-        new_status, new_wait = self._status(call), self._wait(call)
+        new_status, new_wait = call_status(call), self._wait(call)
         if new_status != status:
             for name in STATUS_COUNTERS[status]:
                 agg.counters[name] -= 1
@@ -120,7 +118,7 @@ class Vessels:
 
     def prune(self, oldest_ms: int) -> None:
         """Forget calls that are over (departed or never waiting) and quiet since before `oldest_ms`."""
-        stale = [k for k, call in self.calls.items() if call[4] < oldest_ms and self._status(call) is None]
+        stale = [k for k, call in self.calls.items() if call[4] < oldest_ms and call_status(call) is None]
         for key in stale:
             del self.calls[key]
 
