@@ -77,7 +77,7 @@ class Calls:
             call[LAST] = ts
         return call
 
-    def vessel(self, event: Mapping[str, Any], ts: int) -> None:
+    def vessel(self, event: dict[str, Any], ts: int) -> None:
         """An ACTUAL VesselArrival: its milestone and the newest values of the call's fields."""
         call = self._call(event["facility"], event["call_id"], event["port"], ts)
         slot = _SLOT[milestone_slot(event)]
@@ -88,21 +88,21 @@ class Calls:
             if value is not None and (call[index + 1] is None or ts >= call[index + 1]):
                 call[index], call[index + 1] = value, ts
 
-    def expected(self, event: Mapping[str, Any], ts: int) -> None:
+    def expected(self, event: dict[str, Any], ts: int) -> None:
         """An ESTIMATED or PLANNED VesselArrival: a berth ARRIVED is the call's newest expected berthing."""
         if event["event_type"] != "ARRIVED" or event["location_type"] != "BERTH":
             return
         slot = ESTIMATED if event.get("classifier") == "ESTIMATED" else PLANNED
         self._call(event["facility"], event["call_id"], event["port"], ts)[slot] = ts
 
-    def container(self, event: Mapping[str, Any], ts: int) -> None:
+    def container(self, event: dict[str, Any], ts: int) -> None:
         """Every DISCHARGED or LOADED box adds its TEU to its call; a laden discharge counts by hour."""
         call = self._call(event["facility"], event["call_id"], event["port"], ts)
         call[TEU_MOVED] += teu_of(event["iso_type"])
         if event["event_type"] == "DISCHARGED" and not event["empty"]:
             add_count(call[LADEN], ts // HOUR_MS)
 
-    def gate(self, event: Mapping[str, Any], ts: int) -> None:
+    def gate(self, event: dict[str, Any], ts: int) -> None:
         zero = event.get("zero_emission")
         if zero is None:
             return

@@ -9,7 +9,7 @@ buckets (by the time of the completion) keep it out of the indicator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +68,7 @@ def call_status(call: list[Any]) -> str | None:
     return None
 
 
-def milestone_slot(event: Mapping[str, Any]) -> int:
+def milestone_slot(event: dict[str, Any]) -> int:
     """The index in a call row of the milestone an ACTUAL VesselArrival reports (validated: known symbols)."""
     return _SLOTS[event["event_type"], event["location_type"]]
 
@@ -90,7 +90,7 @@ class Vessels:
         arrivals = [t for t in (call[0], call[5]) if t is not None and t <= berthed]
         return berthed // QUARTER_MS, berthed - min(arrivals) if arrivals else 0
 
-    def apply(self, event: Mapping[str, Any], ts: int) -> None:
+    def apply(self, event: dict[str, Any], ts: int) -> None:
         facility = event["facility"]
         agg = self._agg(facility, event["port"])
         key = facility + "|" + event["call_id"]
@@ -141,7 +141,7 @@ class Containers:
         self.unmatched_gate_outs: dict[str, Row] = {}
         """Import pickups gated out before their discharge arrived: container_id -> (facility, ms)."""
 
-    def discharged(self, event: Mapping[str, Any], ts: int) -> bool:
+    def discharged(self, event: dict[str, Any], ts: int) -> bool:
         """A DISCHARGED laden import; False for loads and empties (not imports, not followed)."""
         if event["event_type"] != "DISCHARGED" or event["empty"]:
             return False
@@ -184,7 +184,7 @@ class Containers:
         elif pickup:
             self.unmatched_gate_outs.setdefault(cid, (facility, ts))
 
-    def departed(self, event: Mapping[str, Any], ts: int) -> None:
+    def departed(self, event: dict[str, Any], ts: int) -> None:
         """A train left `facility`: on-dock, with imports discharged there; near-dock, with drayed ones."""
         facility = event["facility"]
         agg = self._agg(facility, event["port"])
@@ -256,7 +256,7 @@ class Gates:
         self.empty_outs: dict[str, int] = {}
         """Early gate OUTs without a container: key -> OUT ms (a dry run if the late IN was a pickup)."""
 
-    def apply(self, event: Mapping[str, Any], ts: int) -> None:
+    def apply(self, event: dict[str, Any], ts: int) -> None:
         facility = event["facility"]
         agg = self._agg(facility, event["port"])
         add_count(agg.gate_moves, ts // MINUTE_MS)
@@ -347,7 +347,7 @@ class Chassis:
         self.early_returns: dict[str, Row] = {}
         """Returns whose checkout has not arrived yet: chassis_id -> (location, return ms)."""
 
-    def apply(self, event: Mapping[str, Any], ts: int) -> None:
+    def apply(self, event: dict[str, Any], ts: int) -> None:
         location, chassis = event["location"], event["chassis_id"]
         agg = self._agg(location, event["port"])
         if event["action"] == "CHECKOUT":
