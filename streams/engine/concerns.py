@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from baystream.streams.engine.facility import FacilityAggregates
-from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_count, add_sample, remove_sample
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_sample, remove_sample
 
 AggregatesOf = Callable[[str, str], FacilityAggregates]
 Row = tuple[Any, ...]
@@ -166,11 +166,11 @@ class Containers:
             return True  # discharged twice without leaving: the first discharge stands
         self.on_terminal[cid] = (facility, ts, rail)
         agg.counters["on_terminal"] += 1
-        add_count(agg.disc, ts // HOUR_MS)
+        agg.disc.add(ts // HOUR_MS)
         if rail:
             agg.counters["rail_backlog"] += 1
             agg.counters["rail_on_terminal"] += 1
-            add_count(agg.rail_disc, ts // HOUR_MS)
+            agg.rail_disc.add(ts // HOUR_MS)
         return True
 
     def gated_out(self, cid: str, facility: str, port: str, ts: int, pickup: bool) -> None:
@@ -210,11 +210,11 @@ class Containers:
         facility, discharged, rail = self.on_terminal.pop(cid)
         agg = self._agg(facility, "")
         agg.counters["on_terminal"] -= 1
-        add_count(agg.disc, discharged // HOUR_MS, -1)
+        agg.disc.add(discharged // HOUR_MS, -1)
         if rail:
             agg.counters["rail_backlog"] -= 1
             agg.counters["rail_on_terminal"] -= 1
-            add_count(agg.rail_disc, discharged // HOUR_MS, -1)
+            agg.rail_disc.add(discharged // HOUR_MS, -1)
         self._dwell(agg, discharged, ts, by_rail, rail or by_rail)
 
     @staticmethod
@@ -259,7 +259,7 @@ class Gates:
     def apply(self, event: dict[str, Any], ts: int) -> None:
         facility = event["facility"]
         agg = self._agg(facility, event["port"])
-        add_count(agg.gate_moves, ts // MINUTE_MS)
+        agg.gate_moves.add(ts // MINUTE_MS)
         key = facility + "|" + event["visit_id"]
         if event["direction"] == "IN":
             queued = event.get("queue_arrival_time")
@@ -279,17 +279,17 @@ class Gates:
             if key not in self.open:
                 self.open[key] = ts
                 agg.counters["trucks_in"] += 1
-                add_count(agg.open_in, ts // HOUR_MS)
+                agg.open_in.add(ts // HOUR_MS)
             elif ts < self.open[key]:
-                add_count(agg.open_in, self.open[key] // HOUR_MS, -1)
-                add_count(agg.open_in, ts // HOUR_MS)
+                agg.open_in.add(self.open[key] // HOUR_MS, -1)
+                agg.open_in.add(ts // HOUR_MS)
                 self.open[key] = ts
             return
         start = self.open.pop(key, None)
         cid = event.get("container_id")
         if start is not None:
             agg.counters["trucks_in"] -= 1
-            add_count(agg.open_in, start // HOUR_MS, -1)
+            agg.open_in.add(start // HOUR_MS, -1)
             self._turn(agg, start, ts)
             queued = self.queued.pop(key, None)
             if queued is not None:
@@ -327,7 +327,7 @@ class Gates:
         for key in stale:
             agg = self._agg(key.split("|", 1)[0], "")
             agg.counters["trucks_in"] -= 1
-            add_count(agg.open_in, self.open.pop(key) // HOUR_MS, -1)
+            agg.open_in.add(self.open.pop(key) // HOUR_MS, -1)
             self.queued.pop(key, None)
             self.pickups.pop(key, None)
         for key in [key for key, out in self.early_outs.items() if out < oldest_ms]:

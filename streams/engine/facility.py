@@ -14,13 +14,13 @@ from baystream.streams.engine.series import (
     HOUR_MS,
     MINUTE_MS,
     QUARTER_MS,
-    Counts,
     Samples,
-    counts_in,
+    Tally,
     counts_out,
     prune,
     samples_in,
     samples_out,
+    tally_in,
     triples,
 )
 
@@ -60,6 +60,12 @@ DISCHARGE_BUCKET_MS = HOUR_MS
 """Imports on terminal are counted per hour of discharge (long_dwell_share is exact to the hour)."""
 
 
+LONG, TRUCK, RAIL_LONG, RAIL_OLD = 0, 1, 1, 2
+"""The limits the discharge tallies keep sums up to: `disc`'s LONG and TRUCK, `rail_disc`'s TRUCK, RAIL_LONG
+and RAIL_OLD (the long dwellers of each kind, and the aged rail backlog; `Totals.add_live`)."""
+DISC_LIMITS, RAIL_LIMITS = 2, 3
+
+
 def oldest_bucket(now_ms: int, spec: tuple[int, int]) -> int:
     size, window = spec
     return now_ms // size - window + 1
@@ -76,13 +82,15 @@ class FacilityAggregates:
         self.samples: dict[str, Samples] = {name: Samples() for name in SERIES}
         self.turn_bins: dict[int, dict[int, int]] = {}
         """completion minute -> {turn time rounded to whole minutes: visits}, for the p90"""
-        self.gate_moves: Counts = {}
-        self.disc: Counts = {}
-        """discharge hour -> imports still on terminal (long_dwell_share)"""
-        self.rail_disc: Counts = {}
-        """discharge hour -> rail-bound imports still on terminal (their part of `disc`)"""
-        self.open_in: Counts = {}
-        """gate IN hour -> visits still open (a visit open past the timeout is a lost OUT)"""
+        self.gate_moves = Tally(limits=1)
+        """completion minute -> gate moves; its limit: the minute before the window"""
+        self.disc = Tally(limits=DISC_LIMITS)
+        """discharge hour -> imports still on terminal (long_dwell_share); limits: `LONG`, `TRUCK`"""
+        self.rail_disc = Tally(limits=RAIL_LIMITS)
+        """discharge hour -> rail-bound imports still on terminal (their part of `disc`); limits: `TRUCK`,
+        `RAIL_LONG`, `RAIL_OLD`"""
+        self.open_in = Tally(limits=1)
+        """gate IN hour -> visits still open (a visit open past the timeout is a lost OUT); limit: the timeout"""
 
     def prune(self, now_ms: int) -> None:
         """Forget buckets no window relative to `now_ms` or a later watermark can include."""
@@ -90,7 +98,7 @@ class FacilityAggregates:
             self.samples[name].prune(oldest_bucket(now_ms, spec))
         oldest = oldest_bucket(now_ms, SHORT)
         prune(self.turn_bins, oldest)
-        prune(self.gate_moves, oldest)
+        self.gate_moves.prune(oldest)
 
     def partial(
         self, now_ms: int, long_hours: int, visit_hours: int, truck_hours: int, rail_hours: int
@@ -149,8 +157,8 @@ class FacilityAggregates:
             agg.samples[name] = samples_in(rows)
         for minute, b, n in triples(state["turn_bins"]):
             agg.turn_bins.setdefault(int(minute), {})[int(b)] = int(n)
-        agg.gate_moves = counts_in(state["gate_moves"])
-        agg.disc = counts_in(state["disc"])
-        agg.rail_disc = counts_in(state.get("rail_disc", []))  # rebuilt by the engine for older states
-        agg.open_in = counts_in(state["open_in"])
+        agg.gate_moves = tally_in(state["gate_moves"], 1)
+        agg.disc = tally_in(state["disc"], DISC_LIMITS)
+        agg.rail_disc = tally_in(state.get("rail_disc", []), RAIL_LIMITS)  # rebuilt by the engine for older states
+        agg.open_in = tally_in(state["open_in"], 1)
         return agg

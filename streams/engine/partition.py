@@ -13,8 +13,8 @@ from typing import Any
 from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine.air import Calls
 from baystream.streams.engine.concerns import CALL_SIZE, Chassis, Containers, Gates, Vessels
-from baystream.streams.engine.facility import FacilityAggregates
-from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, add_count
+from baystream.streams.engine.facility import RAIL_LIMITS, FacilityAggregates
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, Tally
 
 PRUNE_EVERY_MS = 60 * MINUTE_MS
 INPUT_TYPES = frozenset({"GateMove", "ContainerEvent", "ChassisCheckout", "VesselArrival", "RailDeparture"})
@@ -178,13 +178,13 @@ class PartitionEngine:
     def _rail_from_imports(self) -> None:
         """The rail-bound part of the imports on terminal, rebuilt from them (a state saved before it was kept)."""
         for agg in self.facilities.values():
-            agg.rail_disc = {}
+            agg.rail_disc = Tally(limits=RAIL_LIMITS)
             agg.counters["rail_on_terminal"] = 0
         for facility, discharged, rail in self.containers.on_terminal.values():
             if rail:
                 agg = self._aggregates(facility, "")
                 agg.counters["rail_on_terminal"] += 1
-                add_count(agg.rail_disc, discharged // HOUR_MS)
+                agg.rail_disc.add(discharged // HOUR_MS)
 
     def sizes(self) -> dict[str, int]:
         """Entities held, by kind (for the `baystream_state_entries` gauge)."""

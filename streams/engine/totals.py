@@ -15,9 +15,13 @@ from baystream.streams.engine.air import AIR_INDICATORS, AirTotals
 from baystream.streams.engine.facility import (
     COUNTERS,
     DISCHARGE_BUCKET_MS,
+    LONG,
     RAIL_IN_DAYS,
+    RAIL_LONG,
+    RAIL_OLD,
     SERIES,
     SHORT,
+    TRUCK,
     FacilityAggregates,
     oldest_bucket,
 )
@@ -150,27 +154,12 @@ class Totals:
         counters = self.counters
         for name, value in agg.counters.items():
             counters[name] += value
-        long_limit, truck_limit = limits.long_limit, limits.truck_limit
-        rail = agg.rail_disc
-        long = long_truck = 0
-        for hour, n in agg.disc.items():
-            if hour <= long_limit:
-                long += n
-            if hour <= truck_limit:
-                long_truck += n - rail.get(hour, 0)
-        self.long += long
-        self.long_truck += long_truck
-        rail_long_limit, rail_old_limit = limits.rail_long_limit, limits.rail_old_limit
-        long_rail = rail_old = 0
-        for hour, n in rail.items():
-            if hour <= rail_long_limit:
-                long_rail += n
-            if hour <= rail_old_limit:
-                rail_old += n
-        self.long_rail += long_rail
-        self.rail_old += rail_old
-        visit_limit = limits.visit_limit
-        self.stale_visits += sum([n for hour, n in agg.open_in.items() if hour <= visit_limit])
+        disc, rail = agg.disc, agg.rail_disc  # tallies: their sums up to each limit are kept (series.Tally)
+        self.long += disc.upto(LONG, limits.long_limit)
+        self.long_truck += disc.upto(TRUCK, limits.truck_limit) - rail.upto(TRUCK, limits.truck_limit)
+        self.long_rail += rail.upto(RAIL_LONG, limits.rail_long_limit)
+        self.rail_old += rail.upto(RAIL_OLD, limits.rail_old_limit)
+        self.stale_visits += agg.open_in.upto(0, limits.visit_limit)
         for name, oldest in limits.oldest.items():
             series = agg.samples[name]
             count, total = series.window(oldest)
@@ -188,7 +177,7 @@ class Totals:
             if minute >= oldest:
                 for rounded, n in bins.items():
                     turn_bins[rounded] = turn_bins.get(rounded, 0) + n
-        self.gate_moves += sum([n for minute, n in agg.gate_moves.items() if minute >= oldest])
+        self.gate_moves += agg.gate_moves.since(0, oldest)
 
     def add(self, other: Totals) -> None:
         self.berths += other.berths
