@@ -11,6 +11,7 @@ on disk, so an edit takes effect at once (in Python) until the next `make`; the 
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import platform
@@ -18,6 +19,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(sys.prefix) / "baystream-compiled"
 
@@ -78,3 +80,26 @@ class Group:
         if package not in package_path:
             package_path.insert(0, package)
         return True
+
+
+def literal(value: Any) -> str:
+    """Source giving `value` for a constant of a generated module: its repr, when that reads back as the same
+    types and values throughout (a list or dict display builds a fresh one at every evaluation); ValueError
+    for any other value."""
+    shown = repr(value)
+    try:
+        same = _strict(ast.literal_eval(shown)) == _strict(value)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        same = False
+    if not same:
+        raise ValueError(f"a constant without an exact literal: {shown[:60]}")
+    return shown
+
+
+def _strict(value: Any) -> Any:
+    """A form equal only for values of the same types throughout (1, 1.0 and True differ)."""
+    if isinstance(value, dict):
+        return ("dict", [(_strict(k), _strict(v)) for k, v in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_strict(v) for v in value])
+    return (type(value).__name__, repr(value))

@@ -26,7 +26,6 @@ they are not sure of goes to the exec'd decoder, then fastavro, as above.
 
 from __future__ import annotations
 
-import ast
 import copy
 import functools
 import hashlib
@@ -44,7 +43,7 @@ from typing import Any
 import fastavro
 from fastavro import schemaless_reader
 
-from baystream.infra.compiled import Group
+from baystream.infra.compiled import Group, literal
 from baystream.schemas.avro_encoder import Unsupported, _is
 from baystream.schemas.catalog import AVRO_DIR, catalog
 
@@ -250,14 +249,10 @@ class _Generator:
     def literal(self, value: Any) -> str:
         """Native: source giving `value` (a fresh copy of a list or dict at every evaluation); only values
         whose repr reads back as the same types and values, else the pair stays interpreted."""
-        shown = repr(value)
         try:
-            same = _strict(ast.literal_eval(shown)) == _strict(value)
-        except (ValueError, SyntaxError, TypeError, RecursionError):
-            same = False
-        if not same:
-            raise Unsupported(f"a constant without an exact literal: {shown[:60]}")
-        return shown
+            return literal(value)
+        except ValueError as exc:
+            raise Unsupported(str(exc)) from None
 
     def body(self, quick: bool) -> list[str]:
         """The statements reading the record, ending with its return (after the check for truncation)."""
@@ -499,15 +494,6 @@ def _parsed(schema: Any) -> Any:
     return fastavro.parse_schema(schema)
 
 
-def _strict(value: Any) -> Any:
-    """A form equal only for values of the same types throughout (1, 1.0 and True differ)."""
-    if isinstance(value, dict):
-        return ("dict", [(_strict(k), _strict(v)) for k, v in value.items()])
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, [_strict(v) for v in value])
-    return (type(value).__name__, repr(value))
-
-
 def _bare(schema: Any) -> Any:
     """A parsed schema without fastavro's own keys (`__fastavro_parsed`, `__named_schemas`, ...)."""
     if isinstance(schema, dict):
@@ -597,7 +583,14 @@ def native_module(pairs: Iterable[tuple[Any, Any, str | None]]) -> str:
 def _native_sources() -> list[Path]:
     """What the generated module depends on: this generator, its helpers, and every schema file."""
     here = Path(__file__).parent
-    return [here / "avro_decoder.py", here / "avro_encoder.py", here / "catalog.py", *sorted(AVRO_DIR.rglob("*.avsc"))]
+    shared = Path(inspect.getfile(literal))
+    return [
+        here / "avro_decoder.py",
+        here / "avro_encoder.py",
+        here / "catalog.py",
+        shared,
+        *sorted(AVRO_DIR.rglob("*.avsc")),
+    ]
 
 
 def _write_native_module(folder: Path) -> None:

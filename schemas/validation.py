@@ -1,8 +1,8 @@
 """Validation of decoded events: types from the Avro schema, then port identifiers and vocabularies.
 
-A validator is compiled once per event type (straight-line source, `exec`'d: it runs for every event
-published); `validate` returns every problem, not just the first, so a publisher sees all that is wrong
-with an event in one go.
+A validator is compiled once per event type (straight-line source, `exec`'d, or the same source compiled
+by mypyc at `make compiled`, schemas/native_checks.py: it runs for every event published); `validate`
+returns every problem, not just the first, so a publisher sees all that is wrong with an event in one go.
 
 An enum's UNKNOWN (its default, schemas/catalog.py) is rejected with `STAND_IN_REASON`: a reader gets it
 for a symbol of a newer version it does not know, so an event holding it says nothing the engine could
@@ -11,10 +11,12 @@ count. Publishers cannot send it, and the worker dead-letters a record read that
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from baystream.infra.compiled import literal
 from baystream.schemas import identifiers as ids
 from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
@@ -86,14 +88,12 @@ _REMEMBER = 4096
 """Valid values remembered per field; the set starts afresh when full."""
 
 _FIELD = """\
-v = get({name!r})
 if v is None:
     {if_none}
 elif {wrong}:
     append(FieldError({name!r}, expected_{i}, v))
 """
 _ENUM_WITH_STAND_IN = """\
-v = get({name!r})
 if v is None:
     {if_none}
 elif {wrong}:
@@ -109,7 +109,7 @@ _REMEMBERED_DOMAIN = """\
 elif v not in known_{i}:
     p = domain_{i}(v)
     if p is None:
-        remember(known_{i}, v)
+        _remember(known_{i}, v)
     else:
         append(FieldError({name!r}, p, v))
 """
@@ -136,47 +136,92 @@ def _remember(known: set[Any], value: Any) -> None:
     known.add(value)
 
 
-def _compile(type_name: str, decoded: bool = False) -> Validator:
-    """The validator of one type: per field in order, required, then type, then its domain check.
+SHARED: dict[str, Any] = {"FieldError": FieldError, "datetime": datetime, "_remember": _remember}
+SHARED |= {"time_min": TIME_MIN, "time_max": TIME_MAX}
+"""The names the rules' source uses besides those `checks` binds (the compiled module defines the same)."""
+
+Bind = Callable[[str, Any, "str | None"], None]
+"""`bind(name, value, source)`: makes `name` stand for `value` in generated code, in the namespace it is exec'd
+in, or as a constant of the compiled module written as `source` (None: the value's literal)."""
+
+
+def checks(type_name: str, bind: Bind, decoded: bool = False, key: str = "") -> tuple[list[str], str]:
+    """The rules of one type as source: per field in order, statements checking its value `v` (required, then
+    type, then its domain check), and the checks between fields, which read the record through `get`. A
+    problem is `append(FieldError(...))`; the constants are bound through `bind`, named `<what>_<key><i>`.
 
     The domain checks are pure functions of the value, so a string that passed once passes again:
     remembering it skips the regex or check digit for the port, terminal and trucker of every event.
     `decoded`: only for records the Avro decoder gave, whose values have their fields' types; the checks a
     type makes true are left out (`_DECODED_KINDS`), the rest and their messages are the same.
     """
-    namespace: dict[str, Any] = {
-        **{"FieldError": FieldError, "datetime": datetime, "remember": _remember},
-        **{"time_min": TIME_MIN, "time_max": TIME_MAX},
-    }
-    code = []
-    for i, info in enumerate(fields_of(type_name)):
+    blocks = []
+    for index, info in enumerate(fields_of(type_name)):
+        i = f"{key}{index}"
+        code = []
         wrong, wanted = _KINDS[info.kind]
         if decoded:
             wrong = _DECODED_KINDS.get(info.kind) or "False"
         if info.kind == "enum":
             wrong = wrong.replace("symbols", f"symbols_{i}")
             wanted = "one of " + ", ".join(info.symbols)
-            namespace[f"symbols_{i}"] = frozenset(info.symbols)
+            bind(f"symbols_{i}", frozenset(info.symbols), f"frozenset({literal(info.symbols)})")
         if_none = "pass" if info.nullable else f"append(FieldError({info.name!r}, required_{i}, None))"
         template = _FIELD
         if info.stand_in is not None:
             template = _ENUM_WITH_STAND_IN
-            namespace[f"stand_in_{i}"] = info.stand_in
-            namespace[f"stand_in_reason_{i}"] = STAND_IN_REASON.format(symbol=info.stand_in)
+            bind(f"stand_in_{i}", info.stand_in, None)
+            bind(f"stand_in_reason_{i}", STAND_IN_REASON.format(symbol=info.stand_in), None)
         code.append(template.format(name=info.name, i=i, if_none=if_none, wrong=wrong))
-        namespace[f"required_{i}"] = f"is required ({wanted})"
-        namespace[f"expected_{i}"] = f"expected {wanted}"
+        bind(f"required_{i}", f"is required ({wanted})", None)
+        bind(f"expected_{i}", f"expected {wanted}", None)
         domain = _DOMAIN_CHECKS.get(info.name)
         if domain is not None:
             remembered = info.kind == "string" and info.name in _REMEMBERED
             code.append((_REMEMBERED_DOMAIN if remembered else _DOMAIN).format(name=info.name, i=i))
-            namespace[f"domain_{i}"] = domain
-            namespace[f"known_{i}"] = set()
-    code.append(_CROSS_CHECKS.get(type_name, ""))
-    lines = ["def validate(record):", "    errors = []", "    append = errors.append", "    get = record.get"]
-    lines += ["    " + line for line in "".join(code).splitlines()]
-    lines.append("    return errors")
-    exec(compile("\n".join(lines) + "\n", f"<validation of {type_name}>", "exec"), namespace)
+            bind(f"domain_{i}", domain, f"_DOMAIN_CHECKS[{info.name!r}]")
+            if remembered:
+                bind(f"known_{i}", set(), "set()")
+        blocks.append("".join(code))
+    return blocks, _CROSS_CHECKS.get(type_name, "")
+
+
+def validator_source(
+    type_name: str, bind: Bind, decoded: bool = False, native: str | None = None, key: str = ""
+) -> str:
+    """The source of `def validate(record)`, the validator of one type: every problem, in field order.
+
+    `native`: the name of a typed function of the compiled module (`schemas/native_checks.py`) instead, taking
+    any mapping (copied to a dict unless it is one); `key` names its constants (`checks`)."""
+    blocks, cross = checks(type_name, bind, decoded, key)
+    body = []
+    for info, block in zip(fields_of(type_name), blocks, strict=True):
+        body += [f"v = get({info.name!r})", *block.splitlines()]
+    body += [*cross.splitlines(), "return errors"]
+    if native is None:
+        head = ["def validate(record):", "errors = []", "append = errors.append", "get = record.get"]
+        return head[0] + "\n" + indented(head[1:] + body)
+    head = [f"def {native}(arg: Any) -> list[Any]:"]
+    declared = ["record: dict[str, Any] = arg if type(arg) is dict else dict(arg)", "errors: list[Any] = []"]
+    declared += [f"{name}: Any" for name in "vpqt"]
+    return head[0] + "\n" + indented(declared + typed(body, "record"))
+
+
+def typed(lines: list[str], record: str) -> list[str]:
+    """Rules' source for the compiled module: the record's `get` and the errors' `append` called as methods
+    (which mypyc calls directly; the exec'd source binds them to locals once instead)."""
+    return [re.sub(r"\bappend\(", "errors.append(", re.sub(r"\bget\(", f"{record}.get(", line)) for line in lines]
+
+
+def indented(lines: list[str]) -> str:
+    return "".join(f"    {line}\n" for line in lines)
+
+
+def _compile(type_name: str, decoded: bool = False) -> Validator:
+    """The exec'd validator of one type (`validator_source`)."""
+    namespace = dict(SHARED)
+    source = validator_source(type_name, lambda name, value, source: namespace.__setitem__(name, value), decoded)
+    exec(compile(source, f"<validation of {type_name}>", "exec"), namespace)
     validator: Validator = namespace["validate"]
     return validator
 
@@ -200,11 +245,15 @@ def validate_decoded(record: Mapping[str, Any]) -> list[FieldError]:
 
 
 def _first_time(record: Mapping[str, Any], validators: dict[str, Validator], decoded: bool) -> list[FieldError]:
-    """Compile the validator of the record's type (or refuse a type that is none of the catalog's)."""
+    """The validator of the record's type: the compiled build's (`native_checks`), else exec'd; or refuse a
+    type that is none of the catalog's."""
     type_name = record.get("type")
     if not isinstance(type_name, str) or type_name not in catalog().current:
         return [FieldError("type", "expected one of " + ", ".join(INPUT_TYPES), type_name)]
-    validator = validators[type_name] = _compile(type_name, decoded)
+    from baystream.schemas.native_checks import native_function
+
+    compiled = native_function("DECODED_VALIDATORS" if decoded else "VALIDATORS", type_name)
+    validator = validators[type_name] = compiled or _compile(type_name, decoded)
     return validator(record)
 
 

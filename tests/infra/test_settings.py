@@ -89,6 +89,7 @@ def test_an_unknown_variable_is_reported_like_a_toml_typo() -> None:
         "BAYSTREAM_TEST_ENGINES": "tansu",
         "BAYSTREAM_SIMULATOR_COMPILED": "0",
         "BAYSTREAM_DECODERS_COMPILED": "0",
+        "BAYSTREAM_CHECKS_COMPILED": "0",
     }
     assert load_settings(env=other) == Settings()
 

@@ -17,7 +17,11 @@ from baystream.schemas.fields import fields_of
 from baystream.schemas.json_converters import converter_of
 from baystream.schemas.json_form import _parse_line, dumps, parse_line
 from tests.events import ALL_TYPES, event
+from tests.schemas.implementations import implemented
 from tests.schemas.strategies import any_event
+
+pytestmark = pytest.mark.usefixtures(implemented.__name__)
+"""Every test on the interpreted and on the compiled converters and validators."""
 
 
 def _outcome(parse: Any, line: str | bytes) -> tuple[str, Any]:

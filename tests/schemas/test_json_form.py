@@ -15,7 +15,11 @@ from baystream.schemas.errors import InvalidEvent
 from baystream.schemas.fields import fields_of
 from baystream.schemas.json_form import dumps, format_time, parse_event, parse_line, to_json
 from tests.events import ALL_TYPES, event
+from tests.schemas.implementations import implemented
 from tests.schemas.strategies import any_event
+
+pytestmark = pytest.mark.usefixtures(implemented.__name__)
+"""Every test on the interpreted and on the compiled converters and validators."""
 
 
 @given(any_event)

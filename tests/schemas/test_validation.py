@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from baystream.schemas import validation
+from baystream.schemas import native_checks, validation
 from baystream.schemas.catalog import INPUT_TYPES, catalog
 from baystream.schemas.errors import FieldError, InvalidEvent
 from baystream.schemas.fields import fields_of
@@ -17,7 +17,11 @@ from baystream.schemas.json_form import parse_event
 from baystream.schemas.timerange import TIME_MAX, TIME_MIN, TIME_RANGE
 from baystream.schemas.validation import ensure_valid, validate
 from tests.events import ALL_TYPES, event
+from tests.schemas.implementations import implemented
 from tests.schemas.strategies import EVENTS
+
+pytestmark = pytest.mark.usefixtures(implemented.__name__)
+"""Every test on the interpreted and on the compiled converters and validators."""
 
 _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "string": ((str,), "a non-empty string"),
@@ -204,7 +208,8 @@ def test_a_bad_value_stays_bad_after_good_ones_were_remembered() -> None:
 
 def test_remembered_values_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     base = parse_event(event("GateMove"))
-    monkeypatch.setattr(validation, "_REMEMBER", 8)
+    monkeypatch.setattr(native_checks, "native_build", lambda: None)  # the exec'd validator: the compiled one
+    monkeypatch.setattr(validation, "_REMEMBER", 8)  # is tested in test_native_checks.py
     monkeypatch.setattr(validation, "_VALIDATORS", {})
     calls: list[str] = []
     check = validation._DOMAIN_CHECKS["facility"]
