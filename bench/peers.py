@@ -6,7 +6,7 @@
 Each round: a new broker (bench/engines.py), N simulated congested-2021 events preloaded on it (bench/worker.py
 `events`), then the three contenders one after the other, in an order that rotates from round to round:
 - plain: a confluent-kafka consumer feeding the worker's `InputProcessor` (decode, validate, apply, a
-  partial per touched partition per batch): bench/worker.py `plain_loop`, the ceiling;
+  partial per touched partition on the worker's cadence): bench/worker.py `plain_loop`, the ceiling;
 - worker: one `baystream worker` process (Faust, tables, checkpoints, partials, combiner, publishing), timed
   by its own `baystream_events_consumed_total` (bench/worker.py `worker_throughput`);
 - quix: a Quix Streams application (`--quix-child`) as a Quix user writes it: a Deserializer doing the
@@ -46,6 +46,24 @@ from bench.worker import events, plain_loop, worker_throughput
 ROOT = Path(__file__).resolve().parents[1]
 QUIX_PYTHON = ROOT / ".cache" / "bench-venv" / "bin" / "python"
 CONTENDERS = ("plain", "worker", "quix")
+
+
+def compiled_builds() -> dict[str, bool]:
+    """Which compiled builds (`make compiled`) this process runs: every contender must run the same."""
+    from baystream.schemas.avro_decoder import native_build
+    from baystream.streams import engine
+
+    return {"engine": engine.COMPILED, "decoders": native_build() is not None}
+
+
+def share_compiled_builds(python: str) -> None:
+    """Let the bench venv's python find this venv's compiled builds: they live under its own prefix (the
+    interpreter is the same version, so the builds' names, digests of the sources and the version, match)."""
+    from baystream.infra.compiled import ROOT as builds
+
+    link = Path(python).parent.parent / builds.name
+    if not link.exists() and builds.is_dir():
+        link.symlink_to(builds.resolve(), target_is_directory=True)
 
 
 def quix_child(n: int, group: str, state_topic: str) -> None:
@@ -118,7 +136,8 @@ def quix_child(n: int, group: str, state_topic: str) -> None:
     app.run()
     producer.flush()
     rate = (counts["seen"] - 1) / (times[1] - times[0]) if len(times) == 2 else 0.0
-    print(json.dumps({"events_per_s": rate, "seen": counts["seen"], "invalid": counts["invalid"]}), flush=True)
+    result = {"events_per_s": rate, "seen": counts["seen"], "invalid": counts["invalid"], "compiled": compiled_builds()}
+    print(json.dumps(result), flush=True)
 
 
 def quix_throughput(settings: Settings, n: int, group: str, python: str) -> float:
@@ -140,6 +159,8 @@ def quix_throughput(settings: Settings, n: int, group: str, python: str) -> floa
     result = json.loads(lines[-1])
     if result["seen"] < n or result["invalid"]:
         raise RuntimeError(f"the Quix Streams app saw {result['seen']} events, {result['invalid']} invalid")
+    if result["compiled"] != compiled_builds():
+        raise RuntimeError(f"the Quix Streams app ran the builds {result['compiled']}, the others {compiled_builds()}")
     return float(result["events_per_s"])
 
 
@@ -198,8 +219,10 @@ def main() -> None:
         parser.error(f"--only takes some of {', '.join(CONTENDERS)}")
     if not Path(args.quix_python).exists():
         parser.error(f"{args.quix_python} not found: make the bench venv (docs/benchmarks.md) or give --quix-python")
+    share_compiled_builds(args.quix_python)
     preload = events(args.events)
     print(f"{len(preload)} simulated events (congested-2021), {args.rounds} rounds; {machine()}", flush=True)
+    print(f"compiled builds of every contender: {compiled_builds()}", flush=True)
     rounds = [one_round(args, number, preload) for number in range(args.rounds)]
     median = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
     print(json.dumps({"rounds": rounds, "median_events_per_s": median}, indent=2), flush=True)
