@@ -20,6 +20,7 @@ import functools
 import hashlib
 import importlib
 import inspect
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,17 @@ time_max: Final = TIME_MAX
 
 
 COPIED_CHECKS = (ids.iso6346_check_digit, ids.iso6346_digit_of, ids.container_number_problem)
-"""Domain checks compiled into the module as well, copied as they are (`inspect.getsource`, the tables and
-the owner's cached share imported): a container's check digit is worked out for most events of a file (a
-year holds more containers than the cache), and compiled it costs less. The other checks are mostly a
-regular expression's match, no cheaper compiled."""
+"""Domain checks compiled into the module as well, copied as they are but for their decorators (`_copied`;
+the tables and the owner's cached share imported): a container's check digit is worked out for most events
+of a file, and compiled it costs less than the cache's bookkeeping did (a year holds more containers than
+the cache, so most lookups missed: 0.57 µs a container compiled, 1.1 µs cached in Python). The other checks
+are mostly a regular expression's match, no cheaper compiled."""
+
+
+def _copied(function: Callable[..., Any]) -> str:
+    """A function's source without its decorators (a cache, here)."""
+    lines = inspect.getsource(function).splitlines(keepends=True)
+    return "".join(itertools.dropwhile(lambda line: line.startswith("@"), lines))
 
 
 def type_key(type_name: str) -> str:
@@ -112,7 +120,7 @@ def native_module() -> str:
     return "\n".join(
         [
             _HEADER,
-            *(inspect.getsource(helper) + "\n" for helper in (validation._remember, *COPIED_CHECKS)),
+            *(_copied(helper) + "\n" for helper in (validation._remember, *COPIED_CHECKS)),
             inspect.getsource(json_converters.quick_parse),
             *shared,  # after the helpers: a domain check may be one
             "",

@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from baystream.schemas import identifiers as ids
 from baystream.schemas import json_converters, validation
 from baystream.schemas.catalog import AVRO_DIR, catalog
 from baystream.schemas.fields import field_names
@@ -102,3 +106,10 @@ def test_the_compiled_remembered_values_are_bounded() -> None:
     converter = built.CONVERTERS[type_key("GateMove")]
     line = dumps(dict(gate, facility="TNEW"))
     assert converter(json_converters.loads(line)) == _parse_line(line) and "TNEW" in known
+
+
+@given(st.from_regex(ids.ISO6346_PATTERN, fullmatch=True) | st.text(max_size=12))
+def test_the_compiled_container_check_is_the_rules(value: str) -> None:
+    """The container check is compiled into the module (a copy without its cache): the same answers."""
+    built = require_build()
+    assert built.container_number_problem(value) == ids.container_number_problem(value)
