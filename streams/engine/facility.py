@@ -113,21 +113,21 @@ class FacilityAggregates:
         hour = now_ms // DISCHARGE_BUCKET_MS
         long_limit = hour - long_hours
         out: dict[str, Any] = {"port": self.port, **self.counters}
-        out["long_base"] = sum([n for h, n in self.disc.items() if h <= long_limit])
-        out["disc"] = counts_out(self.disc, long_limit + 1)
-        rail = self.rail_disc
-        truck = {h: n - rail.get(h, 0) for h, n in self.disc.items() if n != rail.get(h, 0)}
+        out["long_base"] = sum([n for h, n in self.disc.cells.items() if h <= long_limit])
+        out["disc"] = counts_out(self.disc.cells, long_limit + 1)
+        rail = self.rail_disc.cells
+        truck = {h: n - rail.get(h, 0) for h, n in self.disc.cells.items() if n != rail.get(h, 0)}
         for name, counts, limit in (("truck", truck, hour - truck_hours), ("rail", rail, hour - rail_hours)):
             out[name + "_base"] = sum([n for h, n in counts.items() if h <= limit])
             out[name + "_disc"] = counts_out(counts, limit + 1)
         visit_limit = now_ms // HOUR_MS - visit_hours
-        out["stale_visits"] = sum([n for hour, n in self.open_in.items() if hour <= visit_limit])
-        out["open_in"] = counts_out(self.open_in, visit_limit + 1)
+        out["stale_visits"] = sum([n for hour, n in self.open_in.cells.items() if hour <= visit_limit])
+        out["open_in"] = counts_out(self.open_in.cells, visit_limit + 1)
         for name, spec in SERIES.items():
             out[name] = samples_out(self.samples[name], oldest_bucket(now_ms, spec))
         oldest = oldest_bucket(now_ms, SHORT)
         out["turn_bins"] = self._bins_out(oldest)
-        out["gate_moves"] = counts_out(self.gate_moves, oldest)
+        out["gate_moves"] = counts_out(self.gate_moves.cells, oldest)
         return out
 
     def _bins_out(self, oldest: int) -> list[int]:
@@ -143,10 +143,10 @@ class FacilityAggregates:
         out: dict[str, Any] = {"port": self.port, "counters": dict(self.counters)}
         out["samples"] = {name: samples_out(series, -(2**62)) for name, series in self.samples.items()}
         out["turn_bins"] = self._bins_out(-(2**62))
-        out["gate_moves"] = counts_out(self.gate_moves, -(2**62))
-        out["disc"] = counts_out(self.disc, -(2**62))
-        out["rail_disc"] = counts_out(self.rail_disc, -(2**62))
-        out["open_in"] = counts_out(self.open_in, -(2**62))
+        out["gate_moves"] = counts_out(self.gate_moves.cells, -(2**62))
+        out["disc"] = counts_out(self.disc.cells, -(2**62))
+        out["rail_disc"] = counts_out(self.rail_disc.cells, -(2**62))
+        out["open_in"] = counts_out(self.open_in.cells, -(2**62))
         return out
 
     @classmethod

@@ -22,53 +22,56 @@ FAR_PAST = -(2**62)
 """A bucket before any other: a window from here holds every bucket."""
 
 
-class Samples(dict[int, list[int]]):
-    """bucket -> [count, sum of durations in ms], with the sums over the buckets from `start` on kept as
-    samples come and go: a window's figures are read at once (`window`) instead of summed over its buckets at
-    every level check (docs/benchmarks.md)."""
+class Samples:
+    """bucket -> [count, sum of durations in ms] (`cells`), with the sums over the buckets from `start` on kept
+    as samples come and go: a window's figures are read at once (`window`) instead of summed over its buckets
+    at every level check (docs/benchmarks.md). A class holding a dict, not a dict subclass: compiled, its
+    fields and methods are native."""
 
-    __slots__ = ("count", "start", "total")
+    __slots__ = ("cells", "count", "start", "total")
 
-    def __init__(self, cells: Mapping[int, list[int]] | None = None):
-        super().__init__(cells or {})
+    def __init__(self, cells: dict[int, list[int]] | None = None):
+        self.cells: dict[int, list[int]] = cells if cells is not None else {}
         self.start = FAR_PAST
-        self.count = sum([cell[0] for cell in self.values()])
-        self.total = sum([cell[1] for cell in self.values()])
+        self.count = sum([cell[0] for cell in self.cells.values()])
+        self.total = sum([cell[1] for cell in self.cells.values()])
 
     def window(self, start: int) -> tuple[int, int]:
         """(count, sum) of the buckets from `start` on. The kept sums move there: forward by the buckets left
         behind, backward (rare: a newer watermark asked first) by summing them all again."""
+        cells = self.cells
         if start > self.start:
-            if start - self.start <= len(self):
+            if start - self.start <= len(cells):
                 for bucket in range(self.start, start):
-                    cell = self.get(bucket)
+                    cell = cells.get(bucket)
                     if cell is not None:
                         self.count -= cell[0]
                         self.total -= cell[1]
             else:
-                for bucket, cell in self.items():
+                for bucket, cell in cells.items():
                     if self.start <= bucket < start:
                         self.count -= cell[0]
                         self.total -= cell[1]
         elif start < self.start:
-            self.count = sum([cell[0] for bucket, cell in self.items() if bucket >= start])
-            self.total = sum([cell[1] for bucket, cell in self.items() if bucket >= start])
+            self.count = sum([cell[0] for bucket, cell in cells.items() if bucket >= start])
+            self.total = sum([cell[1] for bucket, cell in cells.items() if bucket >= start])
         self.start = start
         return self.count, self.total
 
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
-        for bucket in [bucket for bucket in self if bucket < oldest_kept]:
-            cell = self.pop(bucket)
+        cells = self.cells
+        for bucket in [bucket for bucket in cells if bucket < oldest_kept]:
+            cell = cells.pop(bucket)
             if bucket >= self.start:
                 self.count -= cell[0]
                 self.total -= cell[1]
 
 
 def add_sample(series: Samples, minute: int, value: int) -> None:
-    cell = series.get(minute)
+    cell = series.cells.get(minute)
     if cell is None:
-        series[minute] = [1, value]
+        series.cells[minute] = [1, value]
     else:
         cell[0] += 1
         cell[1] += value
@@ -78,14 +81,14 @@ def add_sample(series: Samples, minute: int, value: int) -> None:
 
 
 def remove_sample(series: Samples, minute: int, value: int) -> None:
-    cell = series.get(minute)
+    cell = series.cells.get(minute)
     if cell is None:
         return
     count, total = cell
     cell[0] -= 1
     cell[1] -= value
     if cell[0] <= 0:
-        del series[minute]
+        del series.cells[minute]
     else:
         count, total = 1, value
     if minute >= series.start:
@@ -97,24 +100,25 @@ Counts = dict[int, int]
 """bucket -> count"""
 
 
-class Tally(dict[int, int]):
-    """bucket -> count, with the sum of all counts and the sums up to a few moving limits kept as counts
-    change: what a level check reads at once instead of summing the buckets (docs/benchmarks.md)."""
+class Tally:
+    """bucket -> count (`cells`), with the sum of all counts and the sums up to a few moving limits kept as
+    counts change: what a level check reads at once instead of summing the buckets (docs/benchmarks.md)."""
 
-    __slots__ = ("below", "limits", "total")
+    __slots__ = ("below", "cells", "limits", "total")
 
-    def __init__(self, counts: Mapping[int, int] | None = None, limits: int = 0):
-        super().__init__(counts or {})
-        self.total = sum(self.values())
+    def __init__(self, cells: Counts | None = None, limits: int = 0):
+        self.cells: Counts = cells if cells is not None else {}
+        self.total = sum(self.cells.values())
         self.limits = [FAR_PAST] * limits
         self.below = [0] * limits
 
     def add(self, bucket: int, by: int = 1) -> None:
-        n = self.get(bucket, 0) + by
+        cells = self.cells
+        n = cells.get(bucket, 0) + by
         if n:
-            self[bucket] = n
+            cells[bucket] = n
         else:
-            del self[bucket]
+            del cells[bucket]
         self.total += by
         limits = self.limits
         for i in range(len(limits)):
@@ -125,11 +129,12 @@ class Tally(dict[int, int]):
         """The sum of the counts of the buckets up to `limit`; limit number `mark` moves there."""
         old = self.limits[mark]
         if limit != old:
+            cells = self.cells
             low, high = min(old, limit), max(old, limit)
-            if high - low <= len(self):
-                moved = sum([self.get(bucket, 0) for bucket in range(low + 1, high + 1)])
+            if high - low <= len(cells):
+                moved = sum([cells.get(bucket, 0) for bucket in range(low + 1, high + 1)])
             else:
-                moved = sum([n for bucket, n in self.items() if low < bucket <= high])
+                moved = sum([n for bucket, n in cells.items() if low < bucket <= high])
             self.below[mark] += moved if limit > old else -moved
             self.limits[mark] = limit
         return self.below[mark]
@@ -140,8 +145,9 @@ class Tally(dict[int, int]):
 
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
-        for bucket in [bucket for bucket in self if bucket < oldest_kept]:
-            n = self.pop(bucket)
+        cells = self.cells
+        for bucket in [bucket for bucket in cells if bucket < oldest_kept]:
+            n = cells.pop(bucket)
             self.total -= n
             for i, limit in enumerate(self.limits):
                 if bucket <= limit:
@@ -165,7 +171,7 @@ def samples_out(series: Samples, oldest: int) -> list[int]:
     """JSON form, flat (few allocations): [bucket, count, sum_ms, bucket, count, sum_ms, ...] from `oldest` on."""
     out: list[int] = []
     extend = out.extend
-    for bucket, cell in series.items():
+    for bucket, cell in series.cells.items():
         if bucket >= oldest:
             extend((bucket, cell[0], cell[1]))
     return out

@@ -167,7 +167,8 @@ class Totals:
             cell[0] += count
             cell[1] += total
             if name in RAIL_ARRIVALS and count:
-                first = oldest if oldest in series else min([bucket for bucket in series if bucket >= oldest])
+                cells = series.cells
+                first = oldest if oldest in cells else min([bucket for bucket in cells if bucket >= oldest])
                 if self.rail_since is None or first < self.rail_since:
                     self.rail_since = first
         self.now_hour = max(self.now_hour, limits.oldest["rail_in"] + 24 * RAIL_IN_DAYS - 1)

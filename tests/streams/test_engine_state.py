@@ -105,8 +105,8 @@ def test_buckets_outside_every_window_are_pruned() -> None:
     engine.apply(gate(30, "V1", "OUT"))
     engine.apply(gate(3 * DAY, "V2", "IN"))
     apmt = engine.facilities["APMT"]
-    assert list(apmt.gate_moves) == [int(when(3 * DAY).timestamp()) // 60]
-    assert apmt.samples["turn"] == {}
+    assert list(apmt.gate_moves.cells) == [int(when(3 * DAY).timestamp()) // 60]
+    assert apmt.samples["turn"].cells == {}
 
 
 def _scenario() -> list[dict[str, object]]:
