@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,rocksdb]'
 	touch $(STAMP)
 
-## Compile the simulator's model and the Avro decoders with mypyc when their sources changed (Python if it cannot).
+## Compile with mypyc, when their sources changed: the simulator's model, the Avro decoders, the JSON parse and
+## validators, the indicator engine (pure Python where it cannot; infra/compile.py).
 compiled: $(STAMP)
 	$(BIN)/python -m baystream.infra.compile
 
