@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import os
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ class Group:
             return folder
         return None
 
-    def enable(self, package_path: list[str], root: Path = ROOT) -> bool:
+    def enable(self, package_path: MutableSequence[str], root: Path = ROOT) -> bool:
         """Put a fresh build first on the package's `__path__`; False (Python) when there is none or it is off."""
         if os.environ.get(self.switch, "1") == "0":
             return False
@@ -80,6 +81,17 @@ class Group:
         if package not in package_path:
             package_path.insert(0, package)
         return True
+
+    def load(self, module: str) -> Any:
+        """A generated module of a fresh build, imported (after `enable` on its package), or None (no build, a
+        stale one, switched off): the caller then runs its Python."""
+        package = importlib.import_module(self.package)
+        if not self.enable(package.__path__):
+            return None
+        try:
+            return importlib.import_module(f"{self.package}.{module}")
+        except ImportError:
+            return None
 
 
 def literal(value: Any) -> str:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import importlib
 import inspect
 import io
 import json
@@ -607,14 +606,7 @@ COMPILED = Group(
 @functools.cache
 def native_build() -> Any:
     """The compiled module of a fresh build, or None (no build, a stale one, switched off): then Python."""
-    import baystream.schemas as package
-
-    if not COMPILED.enable(package.__path__):
-        return None
-    try:
-        return importlib.import_module(f"{COMPILED.package}.{NATIVE_MODULE}")
-    except ImportError:
-        return None
+    return COMPILED.load(NATIVE_MODULE)
 
 
 def compile_decoder(writer: Any, reader: Any = None, tag: str | None = None, native: bool = True) -> CompiledDecoder:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import inspect
 import itertools
 from collections.abc import Callable
@@ -155,14 +154,7 @@ matches the sources."""
 @functools.cache
 def native_build() -> Any:
     """The compiled module of a fresh build, or None (no build, a stale one, switched off): then Python."""
-    import baystream.schemas as package
-
-    if not COMPILED.enable(package.__path__):
-        return None
-    try:
-        return importlib.import_module(f"{COMPILED.package}.{NATIVE_MODULE}")
-    except ImportError:
-        return None
+    return COMPILED.load(NATIVE_MODULE)
 
 
 def native_function(table: str, type_name: str) -> Callable[..., Any] | None:

@@ -1,4 +1,5 @@
-"""Run the `baystream` command as a user would: a subprocess with BAYSTREAM_* settings."""
+"""Run the `baystream` command as a user would: a subprocess with BAYSTREAM_* settings (or Python, with a
+compiled build on or off)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from baystream.infra.compiled import Group
 from baystream.infra.settings import KafkaSettings, Settings
 
 
@@ -41,3 +43,11 @@ def baystream(
         env=cli_env(settings),
         cwd=Path(__file__).resolve().parent.parent,
     )
+
+
+def python_with_build(code: str, group: Group, on: bool) -> tuple[str, str]:
+    """Run `code` in a child Python with a compiled group's build switched on or off (its variable); its
+    standard output, and its standard error stripped."""
+    env = {**os.environ, group.switch: "1" if on else "0"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout, done.stderr.strip()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 import baystream.streams.engine as engine
+from baystream.streams.engine.compiled import GROUP
+from tests.cli import python_with_build
 
 RUN = """
 import json, sys
@@ -20,15 +18,9 @@ print(json.dumps(replay(simulate("congested-2021", 24 * 9, seed=11)).to_json(), 
 """
 
 
-def _run(switch: str) -> tuple[str, str]:
-    env = {**os.environ, "BAYSTREAM_ENGINE_COMPILED": switch}
-    done = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True, check=True)
-    return done.stdout, done.stderr.strip()
-
-
 @pytest.mark.skipif(not engine.COMPILED, reason="no compiled engine here (make compiled builds it)")
 def test_compiled_and_pure_python_engines_replay_to_the_same_snapshot() -> None:
-    compiled, was_compiled = _run("1")
-    pure, was_pure = _run("0")
+    compiled, was_compiled = python_with_build(RUN, GROUP, on=True)
+    pure, was_pure = python_with_build(RUN, GROUP, on=False)
     assert (was_compiled, was_pure) == ("True", "False")
     assert compiled == pure and '"alerts": [{' in compiled

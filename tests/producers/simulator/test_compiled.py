@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 
 import baystream.producers.simulator as simulator
 from baystream.producers.simulator.compiled import GROUP, source_paths
+from tests.cli import python_with_build
 
 RUN = """
 import sys
@@ -54,15 +53,9 @@ def test_an_edited_source_names_another_build(tmp_path: Path) -> None:
     assert GROUP.digest(sources) != GROUP.digest()
 
 
-def _run(env_value: str) -> tuple[str, str]:
-    env = {**os.environ, "BAYSTREAM_SIMULATOR_COMPILED": env_value}
-    done = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True, check=True)
-    return done.stdout, done.stderr.strip()
-
-
 @pytest.mark.skipif(not simulator.COMPILED, reason="no compiled simulator here (make compiled builds it)")
 def test_compiled_and_pure_python_write_the_same_file() -> None:
-    compiled_lines, was_compiled = _run("1")
-    pure_lines, was_pure = _run("0")
+    compiled_lines, was_compiled = python_with_build(RUN, GROUP, on=True)
+    pure_lines, was_pure = python_with_build(RUN, GROUP, on=False)
     assert (was_compiled, was_pure) == ("True", "False")
     assert compiled_lines == pure_lines and compiled_lines.count("\n") > 10_000
