@@ -1,4 +1,5 @@
-"""The compiled engine (streams/engine/compiled.py) replays to what the pure-Python engine replays to."""
+"""The compiled engine (streams/engine/compiled.py) replays four simulated days (15 alerts) to what the
+pure-Python engine replays them to."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from baystream.producers.simulator import simulate
 from baystream.streams.engine import COMPILED
 from baystream.streams.replay import replay
 print(COMPILED, file=sys.stderr)
-print(json.dumps(replay(simulate("congested-2021", 24 * 9, seed=11)).to_json(), sort_keys=True))
+print(json.dumps(replay(simulate("congested-2021", 24 * 4, seed=11)).to_json(), sort_keys=True))
 """
 
 
