@@ -156,7 +156,7 @@ class Combiner:
     def _indexes(self) -> list[IndicatorValue]:
         """The congestion_index of every scope, and nothing else: what the levels need. The air figures and
         the other indicators are left out (a replay checks levels every quarter hour: docs/benchmarks.md), so
-        the engines' partials may leave out their air part (`PartitionEngine.partial(air=False)`, `live_partial`)."""
+        a combiner may be given `PartitionEngine.live_partial()`, which has no air part."""
         if self._cache is not None:
             return [v for v in self._cache if v.indicator == "congestion_index"]
         watermark = self.watermark

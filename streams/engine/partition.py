@@ -156,17 +156,15 @@ class PartitionEngine:
         self.chassis.prune(oldest)
         self.air.prune(self.watermark)
 
-    def partial(self, air: bool = True) -> dict[str, Any]:
-        """Additive aggregates of this engine's events, windows left to the combiner (see Combiner); without
-        the air part when `air` is False (enough for the congestion levels, and cheaper)."""
+    def partial(self) -> dict[str, Any]:
+        """Additive aggregates of this engine's events, windows left to the combiner (see Combiner)."""
         now = self.watermark if self.watermark is not None else 0
         facilities = {
             code: agg.partial(now, self._long_hours, self._visit_hours, self._truck_hours, self._rail_hours)
             for code, agg in self.facilities.items()
         }
-        if air:
-            for code, part in self.air.partial(now).items():
-                facilities[code]["air"] = part
+        for code, part in self.air.partial(now).items():
+            facilities[code]["air"] = part
         return {"watermark": self.watermark, "counts": dict(self.counts), "facilities": facilities}
 
     def live_partial(self) -> dict[str, Any]:
