@@ -76,8 +76,9 @@ def container_number_problem(value: str) -> str | None:
     """None for a valid ISO 6346 container number, else what is wrong with it (cached: containers recur)."""
     if not ISO6346_PATTERN.fullmatch(value):
         return "expected an ISO 6346 container number: 3-letter owner, U/J/Z, 6 digits, check digit"
-    expected = iso6346_check_digit(value[:10])
-    if int(value[10]) != expected:
+    digits = int(value[4:])  # the serial and its check digit: 7 ASCII digits, as the pattern says
+    expected = iso6346_digit_of(value[:4], digits // 10)
+    if digits % 10 != expected:
         return f"ISO 6346 check digit of {value[:10]} is {expected}, not {value[10]}"
     return None
 

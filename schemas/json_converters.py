@@ -63,10 +63,10 @@ SHARED |= {"max_time": MAX_TIME_TEXT}
 
 
 def _field_code(index: int, key: str, info: FieldInfo, bind: validation.Bind) -> str | None:
-    """Source that leaves field `index`'s decoded value in `v` and `v<index>` or returns None; None if it
-    has no quick path."""
+    """Source that leaves field `index`'s decoded value in `v`, and in the object where it differs from the
+    JSON value (a time; the default of an absent field), or returns None; None if it has no quick path."""
     if info.kind == "timestamp":
-        check = _TIME
+        check = _TIME + f"obj[{info.name!r}] = v\n"
     elif info.kind in _TYPES:
         check = f"if not {_TYPES[info.kind]}:\n    return None\n"
     else:
@@ -74,8 +74,8 @@ def _field_code(index: int, key: str, info: FieldInfo, bind: validation.Bind) ->
     default = None if info.default is NO_DEFAULT else info.default
     bind(f"default_{key}{index}", default, None)
     body = "".join("    " + line + "\n" for line in check.splitlines())
-    given = f"v = get({info.name!r})\nif v is None:\n    v = default_{key}{index}\nelse:\n    n += 1\n"
-    return f"{given}{body}v{index} = v\n"
+    absent = f"    v = default_{key}{index}\n    obj[{info.name!r}] = v\n"
+    return f"v = get({info.name!r})\nif v is None:\n{absent}else:\n    n += 1\n{body}"
 
 
 def _or_none(code: str) -> list[str]:
@@ -88,24 +88,27 @@ def converter_source(type_name: str, bind: validation.Bind, native: str | None =
     field's rules from `validation.checks` (the same source the validators run); the checks between fields
     on the record. None when a field has no quick path.
 
+    The record is the parsed object itself, its times converted and its absent fields given their defaults
+    in place (a new dict per event cost more than the few stores); it is the caller's to drop when the
+    converter returns None.
+
     `native`: the name of a typed function of the compiled module instead (schemas/native_checks.py), its
     constants named with `key` (those of the validator of the same type and key are the same ones)."""
     infos = fields_of(type_name)
     rules, cross = validation.checks(type_name, bind, key=key)
-    fields = ["n = 1"]  # the keys that are fields with a value, and the type: every key, when it is len(obj)
+    # n: the keys that are fields with a value, and the type; every key of the object as parsed (`size`) when
+    # there is no other key and no null (the general path's default)
+    fields = ["size = len(obj)", "n = 1"]
     for index, (info, rule) in enumerate(zip(infos, rules, strict=True)):
         field = _field_code(index, key, info, bind)
         if field is None:
             return None
         fields += [*field.splitlines(), *_or_none(rule)]
-    fields += ["if n != len(obj):", "    return None"]  # another key, or a null (the general path's default)
-    items = ", ".join(f"{info.name!r}: v{index}" for index, info in enumerate(infos))
-    result = [f"record = {{'type': {type_name!r}, {items}}}", *_or_none(cross), "return record"]
+    fields += ["if n != size:", "    return None"]
+    result = ["record = obj", *_or_none(cross), "return record"]
     if native is None:
-        get = ["get = record.get"] if cross else []
-        return "def convert(obj):\n" + validation.indented(["get = obj.get", *fields, result[0], *get, *result[1:]])
-    declared = ["record: dict[str, Any]", "n: int", *(f"{name}: Any" for name in "vpqt")]
-    declared += [f"v{index}: Any" for index in range(len(infos))]
+        return "def convert(obj):\n" + validation.indented(["get = obj.get", *fields, *result])
+    declared = ["record: dict[str, Any]", "n: int", "size: int", *(f"{name}: Any" for name in "vpqt")]
     head = f"def {native}(obj: dict[str, Any]) -> dict[str, Any] | None:\n"
     return head + validation.indented(declared + validation.typed(fields, "obj") + validation.typed(result, "record"))
 

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import inspect
 import itertools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,6 @@ from typing import Any, Final
 from orjson import JSONDecodeError, loads
 
 from baystream.schemas.errors import FieldError  # type: ignore
-from baystream.schemas.identifiers import ISO6346_PATTERN, ISO6346_SERIAL_HIGH, ISO6346_SERIAL_LOW  # type: ignore
-from baystream.schemas.identifiers import iso6346_owner_share  # type: ignore
 from baystream.schemas.timerange import TIME_MAX, TIME_MIN  # type: ignore
 from baystream.schemas.validation import _DOMAIN_CHECKS  # type: ignore
 
@@ -59,12 +58,43 @@ time_max: Final = TIME_MAX
 '''
 
 
-COPIED_CHECKS = (ids.iso6346_check_digit, ids.iso6346_digit_of, ids.container_number_problem)
-"""Domain checks compiled into the module as well, copied as they are but for their decorators (`_copied`;
-the tables and the owner's cached share imported): a container's check digit is worked out for most events
-of a file, and compiled it costs less than the cache's bookkeeping did (a year holds more containers than
-the cache, so most lookups missed: 0.57 µs a container compiled, 1.1 µs cached in Python). The other checks
-are mostly a regular expression's match, no cheaper compiled."""
+COPIED_CHECKS = (
+    ids.iso6346_check_digit,
+    ids.iso6346_digit_of,
+    ids.container_number_problem,
+    ids.imo_check_digit,
+    ids.imo_problem,
+    ids.unlocode_problem,
+    ids.scac_problem,
+    ids.chassis_problem,
+    ids.uuid_problem,
+    ids.facility_problem,
+    ids.identifier_problem,
+    ids.text_problem,
+)
+"""The domain checks of schemas/identifiers.py compiled into the module as well, copied as they are but for
+their decorators (`_copied`; the patterns, tables and the owner's cached share imported), and called by name
+(`_direct_calls`): a call from one compiled function to another is a C call. A container's check digit is
+worked out for most events of a file, and compiled it costs less than the cache's bookkeeping did (a year
+holds more containers than the cache, so most lookups missed: 0.57 µs a container compiled, 1.1 µs cached in
+Python). The others are mostly a regular expression's match; an event of a gate move has four (its id, the
+visit's, the truck's and the appointment's), and called from Python each cost a frame besides the match."""
+
+
+def _identifier_imports() -> str:
+    """The import of what the copied checks use from schemas/identifiers.py (patterns, tables, limits)."""
+    copied = {check.__name__ for check in COPIED_CHECKS}
+    codes = [inspect.unwrap(check).__code__ for check in COPIED_CHECKS]
+    used = {name for code in codes for name in code.co_names if hasattr(ids, name)}
+    names = ", ".join(sorted(used - copied))
+    return f"from baystream.schemas.identifiers import {names}  # type: ignore\n"
+
+
+def _direct_calls(source: str, aliases: dict[str, str]) -> str:
+    """`source` with each call of a constant bound to a copied check (`domain_3_6(v)`) made by the check's name."""
+    for alias, name in aliases.items():
+        source = re.sub(rf"\b{alias}\(", f"{name}(", source)
+    return source
 
 
 def _copied(function: Callable[..., Any]) -> str:
@@ -89,11 +119,12 @@ def native_module() -> str:
     from baystream.schemas import json_converters, validation
 
     constants: dict[str, str] = {}
+    aliases: dict[str, str] = {}
 
     def bind(name: str, value: Any, source: str | None) -> None:
         text = literal(value) if source is None else source
         if callable(value) and value in COPIED_CHECKS:
-            text = value.__name__
+            text = aliases[name] = value.__name__
         text = ("Final[set[Any]] = " if type(value) is set else "Final = ") + text  # state: an empty set
         if constants.setdefault(name, text) != text:
             raise ValueError(f"{name} bound to {constants[name]} and {text}")
@@ -109,7 +140,7 @@ def native_module() -> str:
         }
         for table, source in sources.items():
             if source is not None:
-                functions.append(source)
+                functions.append(_direct_calls(source, aliases))
                 tables[table].append(f"    {key!r}: {TABLES[table]}_{t},")
     shared = [
         f"max_time: Final = {json_converters.SHARED['max_time']!r}",
@@ -119,6 +150,7 @@ def native_module() -> str:
     return "\n".join(
         [
             _HEADER,
+            _identifier_imports(),
             *(_copied(helper) + "\n" for helper in (validation._remember, *COPIED_CHECKS)),
             inspect.getsource(json_converters.quick_parse),
             *shared,  # after the helpers: a domain check may be one

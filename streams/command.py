@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
     from baystream.infra.progress import Progress, file_label, size_of
-    from baystream.producers.file_publish import InvalidInput, binary_stdin, validated_events
+    from baystream.producers.file_publish import InvalidInput, open_events, validated_events
     from baystream.schemas.timerange import parse_time
     from baystream.streams.replay import replay
 
@@ -75,7 +75,7 @@ def _replay(args: argparse.Namespace, config: IndicatorConfig) -> int:
             return 2
     try:
         with (
-            binary_stdin() if args.file == "-" else open(args.file, "rb") as handle,
+            open_events(args.file) as handle,
             Progress(f"replaying {file_label(args.file)}", size_of(handle), enabled=args.progress) as progress,
         ):
             snapshot = replay(validated_events(progress.lines(handle)), config, until, args.check_every)

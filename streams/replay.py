@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from baystream.streams.config import IndicatorConfig
-from baystream.streams.engine import Combiner, PartitionEngine
-from baystream.streams.engine.series import MINUTE_MS
+from baystream.streams.engine import Combiner, PartitionEngine, replaying
+from baystream.streams.engine.replaying import SOURCE
+from baystream.streams.engine.series import MINUTE_MS, epoch_ms
 from baystream.streams.model import Alert, IndicatorValue
 
-SOURCE = "replay"
 QUIET_GC_THRESHOLD = 100_000
 """The collector's first-generation threshold during a replay (Python's default is 700). A replay makes a
 dict per event that reference counting frees; every automatic pass over the engine's growing state found
@@ -78,29 +78,10 @@ def _replay(
     events: Iterable[Mapping[str, Any]], config: IndicatorConfig, until: datetime | None, check_every_minutes: int
 ) -> Snapshot:
     engine, combiner = PartitionEngine(config), Combiner(config)
-    until_ms = round(until.timestamp() * 1000) if until is not None else None
-    step = max(1, check_every_minutes) * MINUTE_MS
-    alerts: list[Alert] = []
-    applied = skipped = 0
-    checked: int | None = None
-    for event in events:
-        if (
-            until_ms is not None
-            and round(event["event_time"].timestamp() * 1000) > until_ms
-            and event.get("classifier", "ACTUAL") == "ACTUAL"
-        ):
-            break  # estimates carry the time they expect: only what happened after `until` ends the replay
-        if engine.apply(event):
-            applied += 1
-        else:
-            skipped += 1
-        watermark = engine.watermark
-        if watermark is not None and (checked is None or watermark // step > checked):
-            checked = watermark // step
-            combiner.update(SOURCE, engine.live_partial())  # read before the next apply
-            alerts.extend(combiner.take_alerts())
+    until_ms = epoch_ms(until) if until is not None else None
+    done = replaying.run(events, engine, combiner, until_ms, max(1, check_every_minutes) * MINUTE_MS)
     combiner.update(SOURCE, engine.partial())
-    alerts.extend(combiner.take_alerts())
+    alerts = [*done.alerts, *combiner.take_alerts()]
     indicators = combiner.indicators()
     as_of = indicators[0].as_of if indicators else None
-    return Snapshot(as_of, indicators, alerts, applied, skipped)
+    return Snapshot(as_of, indicators, alerts, done.applied, done.skipped)

@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from baystream.streams.config import AirConfig
 from baystream.streams.engine.concerns import call_status, milestone_slot
 from baystream.streams.engine.series import DAY_MS, DAY_QUARTERS, HOUR_MS, QUARTER_MS, add_count, prune
 
-WEEK_HOURS = 7 * 24
-CORRIDOR_DAYS = 30
-LOOK_AHEAD_MS = 72 * HOUR_MS
-KEEP_MS = (CORRIDOR_DAYS + 1) * DAY_MS
+WEEK_HOURS: Final = 7 * 24
+CORRIDOR_DAYS: Final = 30
+LOOK_AHEAD_MS: Final = 72 * HOUR_MS
+KEEP_MS: Final = (CORRIDOR_DAYS + 1) * DAY_MS
 """A call is forgotten this long after its last event (green_corridor_share looks 30 days back)."""
-CORRIDOR_PORT = "CNSHA"
-LOW_CARBON_FUELS = frozenset({"LNG", "METHANOL", "AMMONIA", "BIOFUEL"})
+CORRIDOR_PORT: Final = "CNSHA"
+LOW_CARBON_FUELS: Final = frozenset({"LNG", "METHANOL", "AMMONIA", "BIOFUEL"})
 FIELDS = ("last_port", "teu_capacity", "fuel", "shore_power")
 """The call's fields: for each, the newest ACTUAL value reported wins (ties: the one applied last)."""
 
@@ -35,7 +35,7 @@ VALUE = {name: 5 + 2 * i for i, name in enumerate(FIELDS)}
 """Index of each field's value in a call row; its event time follows it."""
 ESTIMATED, PLANNED, TEU_MOVED, LADEN = 13, 14, 15, 16
 HOLD_IN, HOLD_OUT = 17, 18
-ROW_SIZE = 19
+ROW_SIZE: Final = 19
 _SLOT = {0: ANCHOR_IN, 1: ANCHOR_OUT, 2: BERTH_IN, 3: BERTH_OUT, 5: HOLD_IN, 6: HOLD_OUT}
 """Vessels' milestone slots (concerns.milestone_slot) in a row here."""
 

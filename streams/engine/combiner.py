@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from baystream.schemas.complex import COMPLEX_ID, PORT_CODES, facility_scope
 from baystream.schemas.json_form import format_time
@@ -22,7 +22,7 @@ from baystream.streams.engine.totals import Limits, Totals
 from baystream.streams.model import Alert, IndicatorValue
 
 ALERT_NAMESPACE = uuid.UUID("5b6f1c1e-7d3a-4a8e-9a57-2f0d9c4e8b21")
-ALIGNED_MS = 15 * MINUTE_MS
+ALIGNED_MS: Final = 15 * MINUTE_MS
 """Partials whose watermarks are all within this of each other are aligned: the merged index is one the
 events had. Live, every partition's watermark trails the newest by seconds; while a worker catches up on a
 backlog, they can be hours apart, and only then does the level hold wait."""

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from baystream.infra.compiled import Group
 
-MODULES = ("series", "facility", "air", "index", "totals", "concerns", "combiner", "partition")
-"""Every module of the engine but this one: `apply` and the level checks call across all of them."""
+MODULES = ("series", "facility", "air", "index", "totals", "concerns", "combiner", "partition", "replaying")
+"""Every module of the engine but this one: `apply`, the level checks and the replay's loop call across all of them."""
 
 PACKAGE_DIR = Path(__file__).parent
 

@@ -10,20 +10,14 @@ buckets (by the time of the completion) keep it out of the indicator.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from baystream.streams.engine.facility import FacilityAggregates
-from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_sample, remove_sample
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, QUARTER_MS, add_sample, epoch_ms, remove_sample
 
 AggregatesOf = Callable[[str, str], FacilityAggregates]
 Row = tuple[Any, ...]
 """An immutable entity record: tuples of atoms are left alone by the garbage collector."""
-
-
-def _ms(when: datetime) -> int:
-    """Milliseconds since the epoch of a decoded (aware) time, as the engine takes `event_time`."""
-    return round(when.timestamp() * 1000)
 
 
 def _drop_older(table: dict[str, Row], index: int, oldest_ms: int) -> None:
@@ -32,7 +26,7 @@ def _drop_older(table: dict[str, Row], index: int, oldest_ms: int) -> None:
         del table[key]
 
 
-CALL_SIZE = 7
+CALL_SIZE: Final = 7
 """A call row: anchorage ARRIVED, DEPARTED, berth ARRIVED, DEPARTED, last event, holding area ARRIVED, DEPARTED."""
 _SLOTS = {
     ("ARRIVED", "ANCHORAGE"): 0,
@@ -232,7 +226,7 @@ class Containers:
         _drop_older(self.unmatched_gate_outs, 1, oldest_ms)
 
 
-PICKUPS = frozenset({"IMPORT_PICKUP", "EMPTY_PICKUP"})
+PICKUPS: Final = frozenset({"IMPORT_PICKUP", "EMPTY_PICKUP"})
 """Gate-IN move types of a truck that came to take a box away: leaving without one is a dry run."""
 
 
@@ -268,12 +262,12 @@ class Gates:
                 self._turn(agg, ts, out)
                 empty_out = self.empty_outs.pop(key, None)
                 if queued is not None:
-                    self._visit(agg, _ms(queued), out)
+                    self._visit(agg, epoch_ms(queued), out)
                 if empty_out is not None and event["move_type"] in PICKUPS:
                     add_sample(agg.samples["dry_runs"], empty_out // QUARTER_MS, 0)
                 return
             if queued is not None:
-                self.queued[key] = _ms(queued)
+                self.queued[key] = epoch_ms(queued)
             if event["move_type"] in PICKUPS:
                 self.pickups[key] = ts
             if key not in self.open:
@@ -315,11 +309,7 @@ class Gates:
             return
         minute, duration = end // MINUTE_MS, end - start
         add_sample(agg.samples["turn"], minute, duration)
-        bins = agg.turn_bins.get(minute)
-        if bins is None:
-            bins = agg.turn_bins[minute] = {}
-        rounded = (duration + MINUTE_MS // 2) // MINUTE_MS
-        bins[rounded] = bins.get(rounded, 0) + 1
+        agg.turn_bins.add(minute, (duration + MINUTE_MS // 2) // MINUTE_MS)
 
     def prune(self, oldest_ms: int) -> None:
         """Forget visits open since before `oldest_ms` (a lost gate OUT) and unmatched OUTs as old."""

@@ -6,7 +6,7 @@ buckets of completions. Everything here adds up across engines; `partial` is its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from baystream.streams.engine.series import (
     DAY_QUARTERS,
@@ -14,17 +14,17 @@ from baystream.streams.engine.series import (
     HOUR_MS,
     MINUTE_MS,
     QUARTER_MS,
+    Histogram,
     Samples,
     Tally,
     counts_out,
-    prune,
     samples_in,
     samples_out,
     tally_in,
     triples,
 )
 
-RAIL_IN_DAYS = 7
+RAIL_IN_DAYS: Final = 7
 """Rail-bound arrivals are counted over this many days (the congestion index's rail backlog in days)."""
 COUNTERS = (
     "waiting",
@@ -56,7 +56,7 @@ SERIES: dict[str, tuple[int, int]] = {
 """Each completion series: (bucket size in ms, window in buckets) of the indicator it feeds."""
 SHORT = (MINUTE_MS, HOUR_MINUTES)
 """Buckets and window of gate moves and of the turn-time histogram (the p90)."""
-DISCHARGE_BUCKET_MS = HOUR_MS
+DISCHARGE_BUCKET_MS: Final = HOUR_MS
 """Imports on terminal are counted per hour of discharge (long_dwell_share is exact to the hour)."""
 
 
@@ -80,7 +80,7 @@ class FacilityAggregates:
         self.port = port
         self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
         self.samples: dict[str, Samples] = {name: Samples() for name in SERIES}
-        self.turn_bins: dict[int, dict[int, int]] = {}
+        self.turn_bins = Histogram()
         """completion minute -> {turn time rounded to whole minutes: visits}, for the p90"""
         self.gate_moves = Tally(limits=1)
         """completion minute -> gate moves; its limit: the minute before the window"""
@@ -97,7 +97,7 @@ class FacilityAggregates:
         for name, spec in SERIES.items():
             self.samples[name].prune(oldest_bucket(now_ms, spec))
         oldest = oldest_bucket(now_ms, SHORT)
-        prune(self.turn_bins, oldest)
+        self.turn_bins.prune(oldest)
         self.gate_moves.prune(oldest)
 
     def partial(
@@ -133,7 +133,7 @@ class FacilityAggregates:
     def _bins_out(self, oldest: int) -> list[int]:
         """Flat [minute, turn minutes, visits, ...] of the completion minutes from `oldest` on."""
         out: list[int] = []
-        for minute, bins in self.turn_bins.items():
+        for minute, bins in self.turn_bins.cells.items():
             if minute >= oldest:
                 for rounded, n in bins.items():
                     out.extend((minute, rounded, n))
@@ -155,8 +155,10 @@ class FacilityAggregates:
         agg.counters.update(state["counters"])
         for name, rows in state["samples"].items():
             agg.samples[name] = samples_in(rows)
+        bins: dict[int, dict[int, int]] = {}
         for minute, b, n in triples(state["turn_bins"]):
-            agg.turn_bins.setdefault(int(minute), {})[int(b)] = int(n)
+            bins.setdefault(int(minute), {})[int(b)] = int(n)
+        agg.turn_bins = Histogram(bins)
         agg.gate_moves = tally_in(state["gate_moves"], 1)
         agg.disc = tally_in(state["disc"], DISC_LIMITS)
         agg.rail_disc = tally_in(state.get("rail_disc", []), RAIL_LIMITS)  # rebuilt by the engine for older states

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from baystream.streams.config import IndicatorConfig
 from baystream.streams.engine.air import Calls
 from baystream.streams.engine.concerns import CALL_SIZE, Chassis, Containers, Gates, Vessels
 from baystream.streams.engine.facility import RAIL_LIMITS, FacilityAggregates
-from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, Tally
+from baystream.streams.engine.series import HOUR_MS, MINUTE_MS, Tally, epoch_ms
 
-PRUNE_EVERY_MS = 60 * MINUTE_MS
-INPUT_TYPES = frozenset({"GateMove", "ContainerEvent", "ChassisCheckout", "VesselArrival", "RailDeparture"})
+PRUNE_EVERY_MS: Final = 60 * MINUTE_MS
+INPUT_TYPES: Final = frozenset({"GateMove", "ContainerEvent", "ChassisCheckout", "VesselArrival", "RailDeparture"})
 """The event types `apply` takes (the input topics' types)."""
-STATE_VERSION = 4
+STATE_VERSION: Final = 4
 
 
 class PartitionEngine:
@@ -90,7 +90,7 @@ class PartitionEngine:
         if event_id in ids:
             counts["duplicate"] = counts.get("duplicate", 0) + 1
             return False
-        ts = round(record["event_time"].timestamp() * 1000)
+        ts = epoch_ms(record["event_time"])
         watermark = self.watermark
         if watermark is not None and ts < watermark - self._horizon_ms:
             counts["too_late"] = counts.get("too_late", 0) + 1
@@ -146,10 +146,12 @@ class PartitionEngine:
         for agg in self.facilities.values():
             agg.prune(self.watermark)
         oldest = self.watermark - self._horizon_ms
+        ids = self._ids
         for hour in [h for h in self._id_hours if h < oldest // HOUR_MS]:
             for event_id in self._id_hours.pop(hour):
-                if self._ids.get(event_id) == hour:
-                    del self._ids[event_id]
+                kept = ids.pop(event_id, hour)  # one lookup: ids are dropped in the hour they were kept for
+                if kept != hour:
+                    ids[event_id] = kept
         self.vessels.prune(oldest)
         self.gates.prune(oldest)
         self.containers.prune(oldest)

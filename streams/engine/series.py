@@ -9,17 +9,28 @@ newest watermark of all engines. A window of W buckets is the bucket of "now" an
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
 
-MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
-QUARTER_MS = 900_000
-HOUR_MINUTES = 60
-DAY_MINUTES = 1440
-DAY_QUARTERS = 96
+MINUTE_MS: Final = 60_000
+HOUR_MS: Final = 3_600_000
+DAY_MS: Final = 86_400_000
+QUARTER_MS: Final = 900_000
+HOUR_MINUTES: Final = 60
+DAY_MINUTES: Final = 1440
+DAY_QUARTERS: Final = 96
 
-FAR_PAST = -(2**62)
+FAR_PAST: Final = -(2**62)
 """A bucket before any other: a window from here holds every bucket."""
+FAR_FUTURE: Final = 2**62 - 1
+"""A bucket after any other: the floor of no buckets."""
+
+
+def epoch_ms(when: datetime) -> int:
+    """Milliseconds since the epoch of a decoded (aware) time, to the nearest, as the engine takes `event_time`
+    (typed: compiled, what follows is integer arithmetic, not calls on objects; `int`, not `round`, which
+    compiled is a lookup of the builtin and of the float's method per call)."""
+    return int(when.timestamp() * 1000 + 0.5)
 
 
 class Samples:
@@ -28,10 +39,12 @@ class Samples:
     at every level check (docs/benchmarks.md). A class holding a dict, not a dict subclass: compiled, its
     fields and methods are native."""
 
-    __slots__ = ("cells", "count", "start", "total")
+    __slots__ = ("cells", "count", "floor", "start", "total")
 
     def __init__(self, cells: dict[int, list[int]] | None = None):
         self.cells: dict[int, list[int]] = cells if cells is not None else {}
+        self.floor = lowest(self.cells)
+        """No bucket lies below it (`prune` then visits only the buckets it drops)."""
         self.start = FAR_PAST
         self.count = sum([cell[0] for cell in self.cells.values()])
         self.total = sum([cell[1] for cell in self.cells.values()])
@@ -61,17 +74,36 @@ class Samples:
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
         cells = self.cells
-        for bucket in [bucket for bucket in cells if bucket < oldest_kept]:
+        for bucket in stale_buckets(cells, self.floor, oldest_kept):
             cell = cells.pop(bucket)
             if bucket >= self.start:
                 self.count -= cell[0]
                 self.total -= cell[1]
+        self.floor = max(self.floor, oldest_kept)
+
+
+def lowest(cells: Mapping[int, object]) -> int:
+    """A floor for `cells`: their lowest bucket, FAR_FUTURE when there is none."""
+    return min(cells) if cells else FAR_FUTURE
+
+
+def stale_buckets(cells: Mapping[int, object], floor: int, oldest_kept: int) -> list[int]:
+    """The buckets of `cells` older than `oldest_kept`, none of them below `floor`. A prune runs every hour of
+    event time and drops a bucket or a few: looking up those from the floor on costs less than visiting every
+    bucket (a tenth of a replay's engine time did, docs/benchmarks.md)."""
+    if oldest_kept <= floor:
+        return []
+    if oldest_kept - floor <= len(cells):
+        return [bucket for bucket in range(floor, oldest_kept) if bucket in cells]
+    return [bucket for bucket in cells if bucket < oldest_kept]
 
 
 def add_sample(series: Samples, minute: int, value: int) -> None:
     cell = series.cells.get(minute)
     if cell is None:
         series.cells[minute] = [1, value]
+        if minute < series.floor:
+            series.floor = minute
     else:
         cell[0] += 1
         cell[1] += value
@@ -96,6 +128,73 @@ def remove_sample(series: Samples, minute: int, value: int) -> None:
         series.total -= total
 
 
+class Histogram:
+    """minute -> {value: count} (`cells`), with the counts by value over the minutes from `start` on kept as
+    values come and minutes go, as `Samples` keeps its sums: a window's histogram (the turn-time p90's) is read
+    at once (`window`) instead of merging its minutes at every level check (docs/benchmarks.md)."""
+
+    __slots__ = ("cells", "floor", "start", "sums")
+
+    def __init__(self, cells: dict[int, dict[int, int]] | None = None):
+        self.cells: dict[int, dict[int, int]] = cells if cells is not None else {}
+        self.floor = lowest(self.cells)
+        """No minute lies below it (as `Samples.floor`)."""
+        self.start = FAR_PAST
+        self.sums: dict[int, int] = {}
+        for bins in self.cells.values():
+            self._put(bins, 1)
+
+    def add(self, minute: int, value: int) -> None:
+        bins = self.cells.get(minute)
+        if bins is None:
+            bins = self.cells[minute] = {}
+            if minute < self.floor:
+                self.floor = minute
+        bins[value] = bins.get(value, 0) + 1
+        if minute >= self.start:
+            self.sums[value] = self.sums.get(value, 0) + 1
+
+    def window(self, start: int) -> dict[int, int]:
+        """The counts by value of the minutes from `start` on (the kept dict: read it, do not keep it)."""
+        cells = self.cells
+        if start > self.start:
+            if start - self.start <= len(cells):
+                for minute in range(self.start, start):
+                    bins = cells.get(minute)
+                    if bins is not None:
+                        self._put(bins, -1)
+            else:
+                for minute, bins in cells.items():
+                    if self.start <= minute < start:
+                        self._put(bins, -1)
+        elif start < self.start:
+            self.sums = {}
+            for minute, bins in cells.items():
+                if minute >= start:
+                    self._put(bins, 1)
+        self.start = start
+        return self.sums
+
+    def _put(self, bins: dict[int, int], sign: int) -> None:
+        """Add (1) or take away (-1) one minute's counts from the kept ones."""
+        sums = self.sums
+        for value, n in bins.items():
+            left = sums.get(value, 0) + sign * n
+            if left:
+                sums[value] = left
+            else:
+                del sums[value]
+
+    def prune(self, oldest_kept: int) -> None:
+        """Drop the minutes older than `oldest_kept`, and their part of the kept counts."""
+        cells = self.cells
+        for minute in stale_buckets(cells, self.floor, oldest_kept):
+            bins = cells.pop(minute)
+            if minute >= self.start:
+                self._put(bins, -1)
+        self.floor = max(self.floor, oldest_kept)
+
+
 Counts = dict[int, int]
 """bucket -> count"""
 
@@ -104,10 +203,12 @@ class Tally:
     """bucket -> count (`cells`), with the sum of all counts and the sums up to a few moving limits kept as
     counts change: what a level check reads at once instead of summing the buckets (docs/benchmarks.md)."""
 
-    __slots__ = ("below", "cells", "limits", "total")
+    __slots__ = ("below", "cells", "floor", "limits", "total")
 
     def __init__(self, cells: Counts | None = None, limits: int = 0):
         self.cells: Counts = cells if cells is not None else {}
+        self.floor = lowest(self.cells)
+        """No bucket lies below it (as `Samples.floor`)."""
         self.total = sum(self.cells.values())
         self.limits = [FAR_PAST] * limits
         self.below = [0] * limits
@@ -117,6 +218,8 @@ class Tally:
         n = cells.get(bucket, 0) + by
         if n:
             cells[bucket] = n
+            if bucket < self.floor:
+                self.floor = bucket
         else:
             del cells[bucket]
         self.total += by
@@ -146,12 +249,13 @@ class Tally:
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
         cells = self.cells
-        for bucket in [bucket for bucket in cells if bucket < oldest_kept]:
+        for bucket in stale_buckets(cells, self.floor, oldest_kept):
             n = cells.pop(bucket)
             self.total -= n
             for i, limit in enumerate(self.limits):
                 if bucket <= limit:
                     self.below[i] -= n
+        self.floor = max(self.floor, oldest_kept)
 
 
 def add_count(counts: Counts, minute: int, by: int = 1) -> None:

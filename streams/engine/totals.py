@@ -174,10 +174,8 @@ class Totals:
         self.now_hour = max(self.now_hour, limits.oldest["rail_in"] + 24 * RAIL_IN_DAYS - 1)
         oldest = limits.short_oldest
         turn_bins = self.turn_bins
-        for minute, bins in agg.turn_bins.items():
-            if minute >= oldest:
-                for rounded, n in bins.items():
-                    turn_bins[rounded] = turn_bins.get(rounded, 0) + n
+        for rounded, n in agg.turn_bins.window(oldest).items():
+            turn_bins[rounded] = turn_bins.get(rounded, 0) + n
         self.gate_moves += agg.gate_moves.since(0, oldest)
 
     def add(self, other: Totals) -> None:

@@ -20,7 +20,7 @@ from baystream.schemas.catalog import AVRO_DIR, catalog
 from baystream.schemas.fields import field_names
 from baystream.schemas.json_converters import CONVERTERS, converter_of
 from baystream.schemas.json_form import _parse_line, dumps, parse_event
-from baystream.schemas.native_checks import COMPILED, type_key
+from baystream.schemas.native_checks import COMPILED, COPIED_CHECKS, type_key
 from baystream.schemas.validation import validate, validate_decoded
 from tests.events import ALL_TYPES, event
 from tests.schemas.implementations import implementation, require_build
@@ -108,8 +108,29 @@ def test_the_compiled_remembered_values_are_bounded() -> None:
     assert converter(json_converters.loads(line)) == _parse_line(line) and "TNEW" in known
 
 
-@given(st.from_regex(ids.ISO6346_PATTERN, fullmatch=True) | st.text(max_size=12))
-def test_the_compiled_container_check_is_the_rules(value: str) -> None:
-    """The container check is compiled into the module (a copy without its cache): the same answers."""
+PATTERNS = {
+    "container_number_problem": ids.ISO6346_PATTERN,
+    "imo_problem": ids.IMO_PATTERN,
+    "unlocode_problem": ids.UNLOCODE_PATTERN,
+    "scac_problem": ids.SCAC_PATTERN,
+    "chassis_problem": ids.CHASSIS_PATTERN,
+    "uuid_problem": ids.UUID_PATTERN,
+    "facility_problem": ids.FACILITY_PATTERN,
+    "identifier_problem": ids.IDENTIFIER_PATTERN,
+}
+"""The pattern of each copied check taking one text: values of its shape reach its check digits and limits."""
+TEXT_CHECKS = sorted([*PATTERNS, "text_problem"])
+
+
+def test_every_copied_check_of_one_text_is_tried_below() -> None:
+    one_text = {c.__name__ for c in COPIED_CHECKS if c.__name__.endswith("_problem")}
+    assert one_text == set(TEXT_CHECKS)
+
+
+@given(st.sampled_from(TEXT_CHECKS), st.data())
+def test_the_compiled_domain_checks_are_the_rules(name: str, data: st.DataObject) -> None:
+    """The identifiers' checks are compiled into the module (copies without their caches): the same answers."""
     built = require_build()
-    assert built.container_number_problem(value) == ids.container_number_problem(value)
+    shaped = st.from_regex(PATTERNS[name], fullmatch=True) if name in PATTERNS else st.nothing()
+    value = data.draw(shaped | st.text(max_size=70), label="value")
+    assert getattr(built, name)(value) == getattr(ids, name)(value)
