@@ -54,17 +54,10 @@ class Samples:
         behind, backward (rare: a newer watermark asked first) by summing them all again."""
         cells = self.cells
         if start > self.start:
-            if start - self.start <= len(cells):
-                for bucket in range(self.start, start):
-                    cell = cells.get(bucket)
-                    if cell is not None:
-                        self.count -= cell[0]
-                        self.total -= cell[1]
-            else:
-                for bucket, cell in cells.items():
-                    if self.start <= bucket < start:
-                        self.count -= cell[0]
-                        self.total -= cell[1]
+            for bucket in buckets_between(cells, self.start, start):
+                cell = cells[bucket]
+                self.count -= cell[0]
+                self.total -= cell[1]
         elif start < self.start:
             self.count = sum([cell[0] for bucket, cell in cells.items() if bucket >= start])
             self.total = sum([cell[1] for bucket, cell in cells.items() if bucket >= start])
@@ -74,7 +67,7 @@ class Samples:
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
         cells = self.cells
-        for bucket in stale_buckets(cells, self.floor, oldest_kept):
+        for bucket in buckets_between(cells, self.floor, oldest_kept):
             cell = cells.pop(bucket)
             if bucket >= self.start:
                 self.count -= cell[0]
@@ -87,15 +80,16 @@ def lowest(cells: Mapping[int, object]) -> int:
     return min(cells) if cells else FAR_FUTURE
 
 
-def stale_buckets(cells: Mapping[int, object], floor: int, oldest_kept: int) -> list[int]:
-    """The buckets of `cells` older than `oldest_kept`, none of them below `floor`. A prune runs every hour of
-    event time and drops a bucket or a few: looking up those from the floor on costs less than visiting every
-    bucket (a tenth of a replay's engine time did, docs/benchmarks.md)."""
-    if oldest_kept <= floor:
+def buckets_between(cells: Mapping[int, object], low: int, high: int) -> list[int]:
+    """The buckets of `cells` from `low` up to (not including) `high`: looked up one by one when there are
+    fewer of those than of cells, else found by visiting every cell. Windows move and prunes drop a few buckets
+    at a time; a prune from a series' floor (no bucket below it) visited every bucket before, and that was a
+    tenth of a replay's engine time (docs/benchmarks.md)."""
+    if high <= low:
         return []
-    if oldest_kept - floor <= len(cells):
-        return [bucket for bucket in range(floor, oldest_kept) if bucket in cells]
-    return [bucket for bucket in cells if bucket < oldest_kept]
+    if high - low <= len(cells):
+        return [bucket for bucket in range(low, high) if bucket in cells]
+    return [bucket for bucket in cells if low <= bucket < high]
 
 
 def add_sample(series: Samples, minute: int, value: int) -> None:
@@ -158,15 +152,8 @@ class Histogram:
         """The counts by value of the minutes from `start` on (the kept dict: read it, do not keep it)."""
         cells = self.cells
         if start > self.start:
-            if start - self.start <= len(cells):
-                for minute in range(self.start, start):
-                    bins = cells.get(minute)
-                    if bins is not None:
-                        self._put(bins, -1)
-            else:
-                for minute, bins in cells.items():
-                    if self.start <= minute < start:
-                        self._put(bins, -1)
+            for minute in buckets_between(cells, self.start, start):
+                self._put(cells[minute], -1)
         elif start < self.start:
             self.sums = {}
             for minute, bins in cells.items():
@@ -188,7 +175,7 @@ class Histogram:
     def prune(self, oldest_kept: int) -> None:
         """Drop the minutes older than `oldest_kept`, and their part of the kept counts."""
         cells = self.cells
-        for minute in stale_buckets(cells, self.floor, oldest_kept):
+        for minute in buckets_between(cells, self.floor, oldest_kept):
             bins = cells.pop(minute)
             if minute >= self.start:
                 self._put(bins, -1)
@@ -249,7 +236,7 @@ class Tally:
     def prune(self, oldest_kept: int) -> None:
         """Drop the buckets older than `oldest_kept`, and their part of the kept sums."""
         cells = self.cells
-        for bucket in stale_buckets(cells, self.floor, oldest_kept):
+        for bucket in buckets_between(cells, self.floor, oldest_kept):
             n = cells.pop(bucket)
             self.total -= n
             for i, limit in enumerate(self.limits):
