@@ -87,8 +87,26 @@ def test_topics_on_three_brokers_need_two_in_sync_and_hand_changes_are_restored(
         eventually_described(cluster.bootstrap, CONGESTION_LATEST, {"min.insync.replicas": "1", "segment.ms": WEEK})
         eventually_described(cluster.bootstrap, GATE_MOVES, {"min.insync.replicas": "3"})
 
-        outcome = create_topics(settings)
-        assert outcome == {t.name: "exists" for t in CATALOG} | {CONGESTION_LATEST: "updated", GATE_MOVES: "updated"}
+        restored_by_create_topics(settings, {CONGESTION_LATEST, GATE_MOVES})
         for t in (CONGESTION_LATEST, GATE_MOVES):
             eventually_described(cluster.bootstrap, t, topic_configs(spec(t), settings))
-        assert create_topics(settings) == {t.name: "exists" for t in CATALOG}
+        deadline = time.monotonic() + 30
+        while (outcome := create_topics(settings)) != {t.name: "exists" for t in CATALOG}:
+            assert set(outcome.values()) <= {"exists", "updated"} and time.monotonic() < deadline, outcome
+            time.sleep(0.2)  # a broker that had not heard of the restore yet: it is altered again, harmlessly
+
+
+def restored_by_create_topics(settings: Settings, changed: set[str], timeout: float = 30.0) -> None:
+    """`create_topics` until it has reported each topic of `changed` updated, and no other. A topic's configs
+    are described by whichever broker the client picks, and a broker hears of a change a moment after the
+    controller took it: `eventually_described` cannot pin its describe to one broker either, so one call of
+    `create_topics` may still read a broker that has not seen the hand change, and find nothing to restore
+    (seen once in a full suite run on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    restored: set[str] = set()
+    while restored != changed:
+        outcome = create_topics(settings)
+        assert {name for name, result in outcome.items() if result != "exists"} <= changed, outcome
+        restored |= {name for name, result in outcome.items() if result == "updated"}
+        assert restored == changed or time.monotonic() < deadline, f"restored {sorted(restored)} of {sorted(changed)}"
+        time.sleep(0 if restored == changed else 0.2)
