@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test compiled lint typecheck check bench system-deps kafka clean
+.PHONY: run test compiled lint typecheck check bench bench-venv system-deps kafka clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ check: lint typecheck test
 
 bench: $(STAMP) compiled
 	$(BIN)/python bench/publish.py
+
+## bench/peers.py's Quix Streams: the `bench` extra of pyproject.toml in a venv of its own (it pins
+## confluent-kafka below the project's), on the project's Python, its venv behind it for everything else.
+BENCH_VENV := .cache/bench-venv
+bench-venv: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: $(STAMP) pyproject.toml
+	test -x $(BENCH_VENV)/bin/python || $$($(BIN)/python -c "import sys; print(sys._base_executable)") -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['bench']))")
+	$(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))" > $$($(BENCH_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_path('purelib'))")/zz-baystream.pth
+	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,8 +17,8 @@ Each is timed from its first event to its N-th. Medians over rounds, and ratios 
 line: `peers: worker <n> events/s = <r>x Quix Streams, <p>% of the plain loop`.
 
 Quix Streams is in the `bench` extra (pyproject.toml), not a runtime dependency. It pins confluent-kafka
-below 2.13, so it lives in a venv of its own: `--quix-python` (default .cache/bench-venv/bin/python; see
-docs/benchmarks.md for how to make it); the repository is put on its PYTHONPATH.
+below 2.13, so it lives in a venv of its own: `--quix-python` (default .cache/bench-venv/bin/python, which
+`make bench-venv` makes); the repository is put on its PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -218,7 +218,7 @@ def main() -> None:
     if not set(args.only) <= set(CONTENDERS):
         parser.error(f"--only takes some of {', '.join(CONTENDERS)}")
     if not Path(args.quix_python).exists():
-        parser.error(f"{args.quix_python} not found: make the bench venv (docs/benchmarks.md) or give --quix-python")
+        parser.error(f"{args.quix_python} not found: run `make bench-venv` or give --quix-python")
     share_compiled_builds(args.quix_python)
     preload = events(args.events)
     print(f"{len(preload)} simulated events (congested-2021), {args.rounds} rounds; {machine()}", flush=True)
