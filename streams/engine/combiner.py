@@ -46,9 +46,6 @@ class Combiner:
         self._levels: dict[str, str] = {}
         self._lower_since: dict[str, int] = {}
         """Per scope: since when (event ms) its index has stood below its level's band less the hysteresis."""
-        self._unconfirmed: set[str] = set()
-        """Scopes whose level was set while the partials were not aligned and no aligned check has seen since:
-        the merge alone may have made it, so it is not held."""
         self._cache: list[IndicatorValue] | None = None
         self._countries: set[str] = set()
         """Countries of last ports seen, for the trade-lane series (docs/indicators.md)."""
@@ -116,11 +113,11 @@ class Combiner:
         """The level of `index`, with the hysteresis; a level is left downwards only once the index has
         stood below it for `levels.hold_hours` of event time (docs/indicators.md): a daily swing of the
         gates' hour does not take a scope in crisis out of its level and back every day. While the partials
-        are not `aligned`, the level follows the index at once, and a level reached then is not held once
-        they are: a peak seen then may be one of the merge alone, and the hold would keep its false alarm."""
+        are not `aligned`, the level follows the index at once: a peak seen then may be one of the merge
+        alone, and the hold would keep its false alarm."""
         previous = self._levels.get(scope)
         level = self.config.level(index, previous)
-        if previous is None or RANK[level] >= RANK.get(previous, 0) or not aligned or scope in self._unconfirmed:
+        if previous is None or RANK[level] >= RANK.get(previous, 0) or not aligned:
             self._lower_since.pop(scope, None)
             return level
         now = round(as_of.timestamp() * 1000)
@@ -178,15 +175,10 @@ class Combiner:
         at a bound does not raise an alert each time it crosses.
         """
         alerts = []
-        aligned = self.aligned
         for value in sorted(self._indexes(), key=lambda v: v.scope):
             if value.level is None or value.value is None:
                 continue
             previous = self._levels.get(value.scope)
-            if aligned:
-                self._unconfirmed.discard(value.scope)
-            elif previous != value.level:
-                self._unconfirmed.add(value.scope)
             if previous == value.level:
                 continue
             self._levels[value.scope] = value.level
@@ -213,18 +205,12 @@ class Combiner:
         """The level memory (with the holds running) and the countries of the trade lanes (partials come back
         from the engines)."""
         levels, lower = dict(self._levels), dict(self._lower_since)
-        return {
-            "levels": levels,
-            "countries": sorted(self._countries),
-            "lower_since": lower,
-            "unconfirmed": sorted(self._unconfirmed),
-        }
+        return {"levels": levels, "countries": sorted(self._countries), "lower_since": lower}
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any], config: IndicatorConfig) -> Combiner:
         combiner = cls(config)
         combiner._levels = dict(state.get("levels", {}))
         combiner._lower_since = dict(state.get("lower_since", {}))
-        combiner._unconfirmed = set(state.get("unconfirmed", []))
         combiner._countries = set(state.get("countries", []))
         return combiner

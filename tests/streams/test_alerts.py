@@ -126,29 +126,5 @@ def test_the_hold_waits_only_while_the_partials_are_aligned() -> None:
     assert _changes(held, [80.0]) == [("AMBER", "RED")]
     behind.apply(gate((held.steps + 1) * 2 * HOUR, "B1", "OUT", facility="TTI"))  # it catches up to the next step
     held.combiner.update("p1", behind.partial())
-    assert _changes(held, [55.0]) == [("RED", "AMBER")]  # aligned again: RED came from an unaligned merge, not held
+    assert _changes(held, [55.0]) == []  # aligned again: the hold keeps RED
     assert held.combiner.aligned
-    behind.apply(gate((held.steps + 1) * 2 * HOUR, "B2", "IN", facility="TTI"))  # it keeps up from now on
-    held.combiner.update("p1", behind.partial())
-    assert _changes(held, [80.0]) == [("AMBER", "RED")]  # seen aligned: a level the hold keeps
-    behind.apply(gate((held.steps + 1) * 2 * HOUR, "B3", "IN", facility="TTI"))
-    held.combiner.update("p1", behind.partial())
-    assert _changes(held, [55.0]) == []
-
-
-def test_a_level_reached_while_not_aligned_is_not_held_after_a_restore() -> None:
-    """A restarted worker's combiner merges the partials as its partitions come back, one by one: a level
-    reached then may be the merge's alone; the checkpoint remembers that, so the hold does not keep it."""
-    config = IndicatorConfig(index=TURN_ONLY)
-    held = Terminal(config)
-    assert _changes(held, [20.0]) == []  # GREEN, seen aligned
-    behind = PartitionEngine(config)
-    behind.apply(gate(1.0, "B1", "IN", facility="TTI"))
-    held.combiner.update("p1", behind.partial())
-    assert _changes(held, [80.0]) == [("GREEN", "RED")]  # not aligned: at once
-    p1 = behind.partial()
-    held.combiner = Combiner.from_state(held.combiner.to_state(), config)  # a restart: partials come back
-    held.combiner.update("p1", p1)
-    behind.apply(gate((held.steps + 1) * 2 * HOUR, "B1", "OUT", facility="TTI"))
-    held.combiner.update("p1", behind.partial())
-    assert _changes(held, [30.0]) == [("RED", "GREEN")]  # aligned: not held, the RED was the merge's
