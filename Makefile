@@ -45,15 +45,11 @@ check: lint typecheck test
 bench: $(STAMP) compiled
 	$(BIN)/python bench/publish.py
 
-## bench/peers.py's Quix Streams: the `bench` extra of pyproject.toml in a venv of its own (it pins
-## confluent-kafka below the project's), on the project's Python, its venv behind it for everything else.
-BENCH_VENV := .cache/bench-venv
-bench-venv: $(BENCH_VENV)/.installed
+## bench/peers.py's Quix Streams: the `bench` extra of pyproject.toml in a venv of its own (infra/setup/bench-venv.sh).
+bench-venv: .cache/bench-venv/.installed
 
-$(BENCH_VENV)/.installed: $(STAMP) pyproject.toml
-	test -x $(BENCH_VENV)/bin/python || $$($(BIN)/python -c "import sys; print(sys._base_executable)") -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet $$($(BIN)/python -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['bench']))")
-	$(BIN)/python -c "import sysconfig; print(sysconfig.get_path('purelib'))" > $$($(BENCH_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_path('purelib'))")/zz-baystream.pth
+.cache/bench-venv/.installed: $(STAMP) pyproject.toml
+	bash infra/setup/bench-venv.sh $(VENV)
 	touch $@
 
 clean:
