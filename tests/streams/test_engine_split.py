@@ -78,6 +78,13 @@ def scenarios(draw: st.DrawFn) -> list[dict[str, Any]]:
     return events
 
 
+SPAN_HOURS = 10 * 24
+"""A dedup horizon longer than any scenario (its latest event can be 8 days after its first). Whether an
+event is too late depends on its engine's watermark, so engines holding a part of the events drop other
+ones than one engine holding them all (hypothesis found such a case: SPB chassis_on_hand 33,998 against
+33,999, as of 7 days and a minute after the first event); lateness has its own tests (test_engine_state.py)."""
+
+
 def _key(event: dict[str, Any]) -> str:
     return str(event["chassis_id"] if event["type"] == "ChassisCheckout" else event["facility"])
 
@@ -85,7 +92,7 @@ def _key(event: dict[str, Any]) -> str:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(min_value=1, max_value=4))
 def test_split_engines_combined_equal_one_engine(events: list[dict[str, Any]], parts: int) -> None:
-    config = IndicatorConfig()
+    config = IndicatorConfig(dedup_horizon_hours=SPAN_HOURS)
     one = PartitionEngine(config)
     split = [PartitionEngine(config) for _ in range(parts)]
     for item in events:
